@@ -1,0 +1,310 @@
+/**
+ * Byte plumbing shared by every framer: a queue of received chunks that frames are cut from
+ * without copying where possible, and a write buffer that coalesces many small messages into
+ * few large writes.
+ */
+
+/** A queue of received chunks. Frames that sit inside one chunk come out as views, not copies. */
+export class ByteQueue {
+  private chunks: Uint8Array[] = [];
+  private head = 0; // index of the first live chunk
+  private offset = 0; // bytes already consumed from chunks[head]
+  /** Bytes buffered and not yet taken. */
+  length = 0;
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  /** The byte at position `i` (0 = first unconsumed byte). `i` must be < length. */
+  byteAt(i: number): number {
+    let idx = this.head;
+    let pos = i + this.offset;
+    for (;;) {
+      const c = this.chunks[idx]!;
+      if (pos < c.length) return c[pos]!;
+      pos -= c.length;
+      idx++;
+    }
+  }
+
+  /** Position of the first `byte` at or after `from`, or -1. */
+  indexOf(byte: number, from = 0): number {
+    let base = -this.offset; // position of chunks[idx][0] relative to the queue start
+    for (let idx = this.head; idx < this.chunks.length; idx++) {
+      const c = this.chunks[idx]!;
+      const end = base + c.length;
+      if (end > from) {
+        const start = from > base ? from - base : idx === this.head ? this.offset : 0;
+        const hit = c.indexOf(byte, start);
+        if (hit >= 0) return base + hit;
+      }
+      base = end;
+    }
+    return -1;
+  }
+
+  /** Position of the first occurrence of `seq` starting at or after `from`, or -1. */
+  indexOfSeq(seq: Uint8Array, from = 0): number {
+    const first = seq[0]!;
+    if (seq.length === 1) return this.indexOf(first, from);
+    let at = from;
+    for (;;) {
+      const hit = this.indexOf(first, at);
+      if (hit < 0 || hit + seq.length > this.length) return -1;
+      let ok = true;
+      for (let k = 1; k < seq.length; k++) {
+        if (this.byteAt(hit + k) !== seq[k]) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) return hit;
+      at = hit + 1;
+    }
+  }
+
+  /** Removes and returns the first `n` bytes: a view when they sit in one chunk, else one copy. */
+  take(n: number): Uint8Array {
+    if (n === 0) return new Uint8Array(0);
+    const c = this.chunks[this.head]!;
+    const avail = c.length - this.offset;
+    if (n <= avail) {
+      const view = c.subarray(this.offset, this.offset + n);
+      this.advance(n);
+      return view;
+    }
+    const out = new Uint8Array(n);
+    this.copyTo(out, 0, n);
+    this.advance(n);
+    return out;
+  }
+
+  /** Drops the first `n` bytes. */
+  skip(n: number): void {
+    this.advance(n);
+  }
+
+  /**
+   * A contiguous view of the first `n` bytes without consuming them. When they span chunks,
+   * the chunks are merged once so the next peek does not copy again.
+   */
+  peek(n: number): Uint8Array {
+    const c = this.chunks[this.head]!;
+    if (c.length - this.offset >= n) return c.subarray(this.offset, this.offset + n);
+    const merged = new Uint8Array(this.length);
+    this.copyTo(merged, 0, this.length);
+    this.chunks = [merged];
+    this.head = 0;
+    this.offset = 0;
+    return merged.subarray(0, n);
+  }
+
+  /** Reads an unsigned integer of 1, 2, 4 or 6 bytes at `pos` without consuming. */
+  readUint(pos: number, width: 1 | 2 | 4, littleEndian: boolean): number {
+    let v = 0;
+    if (littleEndian) {
+      for (let k = width - 1; k >= 0; k--) v = v * 256 + this.byteAt(pos + k);
+    } else {
+      for (let k = 0; k < width; k++) v = v * 256 + this.byteAt(pos + k);
+    }
+    return v;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.head = 0;
+    this.offset = 0;
+    this.length = 0;
+  }
+
+  private copyTo(out: Uint8Array, at: number, n: number): void {
+    let idx = this.head;
+    let off = this.offset;
+    let left = n;
+    let pos = at;
+    while (left > 0) {
+      const c = this.chunks[idx]!;
+      const part = Math.min(left, c.length - off);
+      out.set(off === 0 && part === c.length ? c : c.subarray(off, off + part), pos);
+      pos += part;
+      left -= part;
+      idx++;
+      off = 0;
+    }
+  }
+
+  private advance(n: number): void {
+    this.length -= n;
+    let left = n;
+    while (left > 0) {
+      const c = this.chunks[this.head]!;
+      const avail = c.length - this.offset;
+      if (left < avail) {
+        this.offset += left;
+        return;
+      }
+      left -= avail;
+      this.chunks[this.head] = EMPTY;
+      this.head++;
+      this.offset = 0;
+    }
+    if (this.head === this.chunks.length) {
+      this.chunks.length = 0;
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Allocates a byte array for the write buffer (Node passes `Buffer.allocUnsafe`). */
+export type Allocator = (size: number) => Uint8Array;
+
+export interface WriteBufferOptions {
+  /** Size of the slabs small writes are copied into. @default Limits.writeSlabSize (64 KiB) */
+  slabSize?: number;
+  /** Payloads this large or larger are kept by reference, not copied. @default Limits.writeCopyThreshold (16 KiB) */
+  copyThreshold?: number;
+  /** @default `n => new Uint8Array(n)` */
+  alloc?: Allocator;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Outgoing bytes waiting for the next flush. Small pieces are copied into a slab so that a
+ * thousand 64-byte messages leave as one 64 KiB write; large payloads are kept by reference
+ * (no copy). `take()` hands the pending pieces to the transport; handed-out slab regions are
+ * never written again.
+ *
+ *     slab: [ sealed, handed out | pending segment | free ...... ]
+ *                                 ^segStart         ^pos
+ */
+export class WriteBuffer {
+  private slab: Uint8Array | undefined;
+  private pos = 0;
+  private segStart = 0;
+  private out: Uint8Array[] = [];
+  /** Bytes pending, not yet taken. */
+  length = 0;
+  private readonly slabSize: number;
+  private readonly copyThreshold: number;
+  private readonly alloc: Allocator;
+
+  constructor(options: WriteBufferOptions = {}) {
+    this.slabSize = options.slabSize ?? 64 * 1024;
+    this.copyThreshold = options.copyThreshold ?? 16 * 1024;
+    this.alloc = options.alloc ?? ((n) => new Uint8Array(n));
+  }
+
+  writeBytes(b: Uint8Array): void {
+    const n = b.length;
+    if (n === 0) return;
+    if (n >= this.copyThreshold) {
+      this.seal();
+      this.out.push(b);
+    } else {
+      const slab = this.ensure(n);
+      slab.set(b, this.pos);
+      this.pos += n;
+    }
+    this.length += n;
+  }
+
+  /** Writes `s` as UTF-8 and returns the number of bytes written. */
+  writeText(s: string): number {
+    if (s.length >= this.copyThreshold) {
+      const b = encoder.encode(s);
+      this.seal();
+      this.out.push(b);
+      this.length += b.length;
+      return b.length;
+    }
+    const max = s.length * 3;
+    const slab = this.ensure(max);
+    const { written } = encoder.encodeInto(s, slab.subarray(this.pos, this.pos + max));
+    this.pos += written;
+    this.length += written;
+    return written;
+  }
+
+  /** Reserves `n` bytes (a header to fill in later) and returns where they are. */
+  reserve(n: number): { buf: Uint8Array; at: number } {
+    const buf = this.ensure(n);
+    const at = this.pos;
+    this.pos += n;
+    this.length += n;
+    return { buf, at };
+  }
+
+  /** Removes and returns the pending pieces, in order. */
+  take(): Uint8Array[] {
+    this.seal();
+    const out = this.out;
+    this.out = [];
+    this.length = 0;
+    return out;
+  }
+
+  private seal(): void {
+    if (this.slab !== undefined && this.pos > this.segStart) {
+      this.out.push(this.slab.subarray(this.segStart, this.pos));
+      this.segStart = this.pos;
+    }
+  }
+
+  private ensure(n: number): Uint8Array {
+    const slab = this.slab;
+    if (slab !== undefined && slab.length - this.pos >= n) return slab;
+    this.seal();
+    const fresh = this.alloc(Math.max(this.slabSize, n));
+    this.slab = fresh;
+    this.pos = 0;
+    this.segStart = 0;
+    return fresh;
+  }
+}
+
+/** Writes `value` as an unsigned big- or little-endian integer of `width` bytes at `at`. */
+export function writeUint(buf: Uint8Array, at: number, width: number, value: number, littleEndian: boolean): void {
+  let v = value;
+  for (let k = 0; k < width; k++) {
+    const byte = v % 256;
+    v = Math.floor(v / 256);
+    buf[littleEndian ? at + k : at + width - 1 - k] = byte;
+  }
+}
+
+/** Concatenates byte arrays into one. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Bytes as text for logs: UTF-8 where printable, escapes elsewhere, cut at `max` characters. */
+export function previewBytes(b: Uint8Array, max = 64): string {
+  let s = '';
+  for (let i = 0; i < b.length && s.length < max; i++) {
+    const c = b[i]!;
+    if (c >= 0x20 && c < 0x7f && c !== 0x5c) s += String.fromCharCode(c);
+    else if (c === 0x0a) s += '\\n';
+    else if (c === 0x0d) s += '\\r';
+    else if (c === 0x5c) s += '\\\\';
+    else s += '\\x' + c.toString(16).padStart(2, '0');
+  }
+  return b.length > max && s.length >= max ? s + '...' : s;
+}

@@ -1,0 +1,104 @@
+/**
+ * Every error Switchboard raises carries a stable `code` from {@link ErrorCode}.
+ * The table in docs/errors.md lists them all; a test keeps the two in step.
+ *
+ * Messages say what was seen and what was expected. They are for the local log:
+ * nothing here is ever written to the peer.
+ */
+
+export const ErrorCode = {
+  // framing (core)
+  FRAME_TOO_LARGE: 'FRAME_TOO_LARGE',
+  FRAME_TRUNCATED: 'FRAME_TRUNCATED',
+  FRAME_INVALID: 'FRAME_INVALID',
+  // codecs (core)
+  DECODE_FAILED: 'DECODE_FAILED',
+  INVALID_UTF8: 'INVALID_UTF8',
+  INVALID_JSON: 'INVALID_JSON',
+  ENCODE_FAILED: 'ENCODE_FAILED',
+  MESSAGE_TOO_LARGE: 'MESSAGE_TOO_LARGE',
+  // configuration
+  INVALID_ADDRESS: 'INVALID_ADDRESS',
+  INVALID_OPTION: 'INVALID_OPTION',
+  // connecting
+  CONNECT_TIMEOUT: 'CONNECT_TIMEOUT',
+  CONNECT_FAILED: 'CONNECT_FAILED',
+  HANDSHAKE_TIMEOUT: 'HANDSHAKE_TIMEOUT',
+  HANDSHAKE_REJECTED: 'HANDSHAKE_REJECTED',
+  // a live connection
+  CONNECTION_CLOSED: 'CONNECTION_CLOSED',
+  CONNECTION_RESET: 'CONNECTION_RESET',
+  TRANSPORT_ERROR: 'TRANSPORT_ERROR',
+  HEARTBEAT_TIMEOUT: 'HEARTBEAT_TIMEOUT',
+  IDLE_TIMEOUT: 'IDLE_TIMEOUT',
+  CLOSE_TIMEOUT: 'CLOSE_TIMEOUT',
+  SEND_OVERFLOW: 'SEND_OVERFLOW',
+  SEND_TIMEOUT: 'SEND_TIMEOUT',
+  RECEIVE_MODE_CONFLICT: 'RECEIVE_MODE_CONFLICT',
+  RECEIVE_TIMEOUT: 'RECEIVE_TIMEOUT',
+  HOOK_FAILED: 'HOOK_FAILED',
+  // servers
+  MAX_CONNECTIONS: 'MAX_CONNECTIONS',
+  SERVER_CLOSED: 'SERVER_CLOSED',
+  LISTEN_FAILED: 'LISTEN_FAILED',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface SwitchboardErrorOptions {
+  cause?: unknown;
+  /** Extra facts for the local log (address, attempts, sizes...). Never sent to the peer. */
+  details?: Record<string, unknown>;
+}
+
+/** Base class of every error Switchboard raises. Match on `code`, not on the message text. */
+export class SwitchboardError extends Error {
+  override name = 'SwitchboardError';
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: SwitchboardErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details;
+  }
+}
+
+/** Bytes on the wire do not form a valid frame. */
+export class FramingError extends SwitchboardError {
+  override name = 'FramingError';
+}
+
+/** A frame's payload could not be turned into a message, or a message into bytes. */
+export class CodecError extends SwitchboardError {
+  override name = 'CodecError';
+}
+
+/** Bad options or a bad address given by the program (not by the peer). */
+export class ConfigError extends SwitchboardError {
+  override name = 'ConfigError';
+}
+
+/** Getting connected failed: timeout, refused, handshake hook rejected. */
+export class ConnectError extends SwitchboardError {
+  override name = 'ConnectError';
+}
+
+/** Something went wrong on an established connection. */
+export class ConnectionError extends SwitchboardError {
+  override name = 'ConnectionError';
+}
+
+/** A server could not listen, or refused a connection. */
+export class ServerError extends SwitchboardError {
+  override name = 'ServerError';
+}
+
+export function isSwitchboardError(err: unknown): err is SwitchboardError {
+  return err instanceof SwitchboardError;
+}
+
+/** Human-readable byte counts for error messages: `70000 bytes`. */
+export function bytes(n: number): string {
+  return n === 1 ? '1 byte' : `${n} bytes`;
+}

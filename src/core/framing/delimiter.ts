@@ -1,0 +1,192 @@
+import { ByteQueue, type WriteBuffer } from '../bytes.js';
+import { ConfigError, ErrorCode, FramingError, CodecError, bytes } from '../errors.js';
+import { Limits } from '../limits.js';
+import type { Framer, Framing } from './framer.js';
+
+export interface DelimiterOptions {
+  /** Largest frame (without the delimiter), in bytes. @default Limits.maxFrameSize (8 MiB) */
+  maxFrameSize?: number;
+  /**
+   * What to do with a frame longer than `maxFrameSize`: `false` fails with `FRAME_TOO_LARGE`;
+   * `true` skips the bytes up to and including the next delimiter, counts them in `skipped`,
+   * and carries on with the frame after it.
+   * @default false
+   */
+  recover?: boolean;
+  /** Also drop a `\r` before each `\n` delimiter, so `\r\n` lines work with `\n`. @default false */
+  trimCR?: boolean;
+  /** Silently drop empty frames (two delimiters in a row). @default false */
+  skipEmpty?: boolean;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Frames end with a delimiter: one byte (`\n`, `;`) or a sequence (`\r\n`, `end;`).
+ *
+ *     +---------------------+-----------+
+ *     | payload (no delim)  | delimiter |
+ *     +---------------------+-----------+
+ */
+export function delimiter(delim: string | Uint8Array, options: DelimiterOptions = {}): Framing {
+  const seq = typeof delim === 'string' ? utf8.encode(delim) : Uint8Array.from(delim);
+  if (seq.length === 0) throw new ConfigError(ErrorCode.INVALID_OPTION, 'delimiter must be at least one byte, got an empty one');
+  const maxFrameSize = options.maxFrameSize ?? Limits.maxFrameSize;
+  checkMax(maxFrameSize);
+  const text = typeof delim === 'string' ? delim : undefined;
+  const shown = JSON.stringify(typeof delim === 'string' ? delim : Array.from(seq, (b) => String.fromCharCode(b)).join(''));
+  return {
+    name: seq.length === 1 && seq[0] === 0x0a ? 'lines' : `delimiter(${shown})`,
+    maxFrameSize,
+    messageOriented: false,
+    create: () => new DelimiterFramer(seq, text, maxFrameSize, options),
+  };
+}
+
+/** Newline-terminated frames; a `\r` before the `\n` is dropped. */
+export function lines(options: DelimiterOptions = {}): Framing {
+  const f = delimiter('\n', { trimCR: true, ...options });
+  return { ...f, name: 'lines' };
+}
+
+export function checkMax(maxFrameSize: number): void {
+  if (!Number.isSafeInteger(maxFrameSize) || maxFrameSize < 1) {
+    throw new ConfigError(ErrorCode.INVALID_OPTION, `maxFrameSize must be a positive integer, got ${maxFrameSize}`);
+  }
+}
+
+class DelimiterFramer implements Framer {
+  private readonly q = new ByteQueue();
+  private scanFrom = 0; // no delimiter starts before this position
+  private discarding = false; // recovering: dropping bytes until the next delimiter
+  skipped = 0;
+  private readonly recover: boolean;
+  private readonly trimCR: boolean;
+  private readonly skipEmpty: boolean;
+
+  constructor(
+    private readonly seq: Uint8Array,
+    private readonly text: string | undefined,
+    private readonly max: number,
+    options: DelimiterOptions,
+  ) {
+    this.recover = options.recover ?? false;
+    this.trimCR = (options.trimCR ?? false) && seq.length === 1 && seq[0] === 0x0a;
+    this.skipEmpty = options.skipEmpty ?? false;
+  }
+
+  get buffered(): number {
+    return this.q.length;
+  }
+
+  push(chunk: Uint8Array): void {
+    this.q.push(chunk);
+  }
+
+  next(): Uint8Array | undefined {
+    const q = this.q;
+    const d = this.seq.length;
+    for (;;) {
+      const at = q.indexOfSeq(this.seq, this.scanFrom);
+      if (at < 0) {
+        this.scanFrom = Math.max(0, q.length - d + 1);
+        if (this.discarding) {
+          // Keep only what could be the start of a delimiter.
+          const drop = q.length - (d - 1);
+          if (drop > 0) {
+            q.skip(drop);
+            this.skipped += drop;
+            this.scanFrom = 0;
+          }
+          return undefined;
+        }
+        if (q.length > this.max + (this.trimCR ? 1 : 0)) {
+          if (!this.recover) throw this.tooLarge(q.length);
+          this.discarding = true;
+          continue;
+        }
+        return undefined;
+      }
+      this.scanFrom = 0;
+      if (this.discarding) {
+        q.skip(at + d);
+        this.skipped += at + d;
+        this.discarding = false;
+        continue;
+      }
+      let len = at;
+      if (this.trimCR && len > 0 && q.byteAt(len - 1) === 0x0d) len--;
+      if (len > this.max) {
+        if (!this.recover) throw this.tooLarge(len);
+        q.skip(at + d);
+        this.skipped += at + d;
+        continue;
+      }
+      const frame = q.take(len);
+      q.skip(at - len + d);
+      if (len === 0 && this.skipEmpty) continue;
+      return frame;
+    }
+  }
+
+  finish(): void {
+    if (this.q.length > 0 && !this.discarding) {
+      throw new FramingError(
+        ErrorCode.FRAME_TRUNCATED,
+        `stream ended inside a frame: ${bytes(this.q.length)} buffered, expected a delimiter to end them`,
+      );
+    }
+  }
+
+  encode(payload: Uint8Array, out: WriteBuffer): void {
+    this.check(payload.length);
+    if (indexOfSeq(payload, this.seq) >= 0) throw containsDelimiter();
+    out.writeBytes(payload);
+    out.writeBytes(this.seq);
+  }
+
+  encodeText(payload: string, out: WriteBuffer): void {
+    if (this.text === undefined) {
+      this.encode(utf8.encode(payload), out);
+      return;
+    }
+    if (payload.length * 3 > this.max) {
+      // Could exceed the limit: measure exactly before anything is written.
+      this.encode(utf8.encode(payload), out);
+      return;
+    }
+    if (payload.includes(this.text)) throw containsDelimiter();
+    out.writeText(payload);
+    out.writeBytes(this.seq);
+  }
+
+  private check(n: number): void {
+    if (n > this.max) {
+      throw new CodecError(ErrorCode.MESSAGE_TOO_LARGE, `message is ${bytes(n)}, expected no more than ${this.max}`);
+    }
+  }
+
+  private tooLarge(seen: number): FramingError {
+    return new FramingError(
+      ErrorCode.FRAME_TOO_LARGE,
+      `read ${bytes(seen)} without a delimiter, expected no more than ${this.max}`,
+      { details: { seen, max: this.max } },
+    );
+  }
+}
+
+function containsDelimiter(): CodecError {
+  return new CodecError(ErrorCode.ENCODE_FAILED, 'message contains the frame delimiter, which would split it in two');
+}
+
+function indexOfSeq(hay: Uint8Array, seq: Uint8Array): number {
+  const first = seq[0]!;
+  let at = hay.indexOf(first);
+  while (at >= 0 && at + seq.length <= hay.length) {
+    let k = 1;
+    while (k < seq.length && hay[at + k] === seq[k]) k++;
+    if (k === seq.length) return at;
+    at = hay.indexOf(first, at + 1);
+  }
+  return -1;
+}

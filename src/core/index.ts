@@ -1,0 +1,20 @@
+/** The sans-I/O core: framers, codecs, protocols, limits and errors. No `node:*`, no timers. */
+export * from './errors.js';
+export { Limits, type LimitName } from './limits.js';
+export { ByteQueue, WriteBuffer, concatBytes, previewBytes, type Allocator, type WriteBufferOptions } from './bytes.js';
+export * from './framing/index.js';
+export { codecs, bytesCodec, textCodec, jsonCodec, defineCodec, decodeUtf8, type Codec, type JsonCodecOptions } from './codec.js';
+export { SendStatus, isAccepted } from './send-status.js';
+export { parseAddress, formatAddress, hostPort, type Address, Scheme } from './address.js';
+export {
+  protocols,
+  defineProtocol,
+  linesJson,
+  leads,
+  protocolName,
+  type Protocol,
+  type ProtocolHooks,
+  type HookContext,
+  type HandshakeContext,
+  type HeartbeatOptions,
+} from './protocol.js';

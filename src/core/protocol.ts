@@ -1,0 +1,120 @@
+import { bytesCodec, jsonCodec, type Codec } from './codec.js';
+import { delimiter, lines } from './framing/delimiter.js';
+import type { Framing } from './framing/framer.js';
+import type { SendStatus } from './send-status.js';
+
+/** What a protocol hook can do with the connection it runs on. */
+export interface HookContext<In, Out> {
+  /** The connection's readable identity, e.g. `clt(app@127.0.0.1:50312->127.0.0.1:8080)`. */
+  readonly name: string;
+  readonly role: 'client' | 'server';
+  send(msg: Out): SendStatus;
+  /** Starts a graceful close. */
+  close(): void;
+  /** Unused by the library: a place for the protocol to keep per-connection state (a sequence number, a session). */
+  state: Record<string, unknown>;
+}
+
+/** The context of `onConnect`: the connection is not open yet, and messages can be awaited one by one. */
+export interface HandshakeContext<In, Out> extends HookContext<In, Out> {
+  /** The next message from the peer. Rejects when the handshake times out or the peer leaves. */
+  receive(): Promise<In>;
+  /** Refuses the connection: it is closed and reported as `HANDSHAKE_REJECTED` with this reason. */
+  reject(reason: string): never;
+}
+
+export interface ProtocolHooks<In, Out> {
+  /**
+   * Runs once the transport is connected and before the connection is reported open: exchange
+   * login messages here. Throwing or calling `ctx.reject()` refuses the connection. Limited by
+   * the `handshakeTimeout` option. Messages the hook did not `receive()` are delivered normally.
+   */
+  onConnect?(ctx: HandshakeContext<In, Out>): void | Promise<void>;
+  /** Runs at the start of a graceful `close()`: send a goodbye here. Limited by `closeTimeout`. */
+  onDisconnect?(ctx: HookContext<In, Out>): void | Promise<void>;
+  /** May replace a message just before it is encoded (sequence number, timestamp, checksum). */
+  beforeSend?(msg: Out, ctx: HookContext<In, Out>): Out;
+  /** Observes each message accepted for sending. */
+  onSent?(msg: Out, ctx: HookContext<In, Out>): void;
+  /** Observes each message received; returning `false` consumes it (it is not delivered). */
+  onReceive?(msg: In, ctx: HookContext<In, Out>): void | boolean;
+}
+
+export interface HeartbeatOptions<In, Out> {
+  /** Send `message` when nothing was sent for this long, in ms. */
+  interval: number;
+  /** The heartbeat message, or a function making one each time. */
+  message: Out | (() => Out);
+  /** Close the connection with `HEARTBEAT_TIMEOUT` when nothing was received for this long, in ms. @default 0 (off) */
+  timeout?: number;
+  /** Heartbeats from the peer matching this are consumed, not delivered. @default deliver everything */
+  isHeartbeat?: (msg: In) => boolean;
+}
+
+/**
+ * A protocol = a framing + a codec + optional hooks. `In` is what this side receives, `Out`
+ * what it sends; a client's `In` is usually its server's `Out`.
+ */
+export interface Protocol<In, Out = In> {
+  readonly framing: Framing;
+  readonly codec: Codec<In, Out>;
+  readonly hooks?: ProtocolHooks<In, Out>;
+  readonly heartbeat?: HeartbeatOptions<In, Out>;
+  /** A received message -> a reply to send at once (or `undefined` for none). The message is still delivered. */
+  readonly autoReply?: (msg: In) => Out | undefined;
+  /** For logs. @default `${framing.name}+${codec.name}` */
+  readonly name?: string;
+}
+
+/** Identity function that lets TypeScript infer `In` and `Out` for a protocol literal. */
+export function defineProtocol<In, Out = In>(p: Protocol<In, Out>): Protocol<In, Out> {
+  return p;
+}
+
+export function protocolName(p: Protocol<unknown, never>): string {
+  return p.name ?? `${p.framing.name}+${p.codec.name}`;
+}
+
+/** Newline-delimited JSON: one JSON value per line (the links book example). */
+export function linesJson<In = unknown, Out = In>(
+  options: { maxFrameSize?: number; validate?: (value: unknown) => value is In } = {},
+): Protocol<In, Out> {
+  const framing = lines(options.maxFrameSize === undefined ? {} : { maxFrameSize: options.maxFrameSize });
+  return { name: 'lines+json', framing, codec: jsonCodec<In, Out>(options.validate ? { validate: options.validate } : {}) };
+}
+
+const DISCONNECT = new TextEncoder().encode('disconnect');
+
+function isDisconnect(msg: Uint8Array): boolean {
+  if (msg.length !== DISCONNECT.length) return false;
+  for (let i = 0; i < msg.length; i++) if (msg[i] !== DISCONNECT[i]) return false;
+  return true;
+}
+
+/**
+ * The LEADS comm protocol: byte messages ended by a separator (`;` by default). A `disconnect`
+ * message closes politely both ways: each side sends it before closing, and closes on receiving it
+ * (it is consumed, not delivered).
+ */
+export function leads(options: { separator?: string; maxFrameSize?: number } = {}): Protocol<Uint8Array, Uint8Array | string> {
+  const sep = options.separator ?? ';';
+  const framing = delimiter(sep, options.maxFrameSize === undefined ? {} : { maxFrameSize: options.maxFrameSize });
+  return {
+    name: `leads(${JSON.stringify(sep)})`,
+    framing,
+    codec: bytesCodec(),
+    hooks: {
+      onDisconnect(ctx) {
+        if (ctx.state['leadsPeerLeft'] !== true) ctx.send(DISCONNECT);
+      },
+      onReceive(msg, ctx) {
+        if (!isDisconnect(msg)) return true;
+        ctx.state['leadsPeerLeft'] = true;
+        ctx.close();
+        return false;
+      },
+    },
+  };
+}
+
+export const protocols = { linesJson, leads, define: defineProtocol } as const;
