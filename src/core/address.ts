@@ -23,18 +23,28 @@ export function parseAddress(url: string): Address {
   const rest = m[2]!;
   if (scheme === 'unix') {
     if (!rest.startsWith('/') || rest.length < 2) throw bad(url, 'expected unix:///absolute/path');
-    return { scheme, path: decodeURIComponent(rest) };
+    let path: string;
+    try {
+      path = decodeURIComponent(rest);
+    } catch {
+      throw bad(url, 'the path has a malformed %-escape');
+    }
+    return { scheme, path };
   }
   if (scheme !== 'tcp' && scheme !== 'tls') throw bad(url, `unknown scheme "${scheme}", expected tcp, tls or unix`);
+  // The URL parser silently strips tabs and newlines and ignores an empty "?" or "#": refuse them here.
+  if (/[\x00-\x20\x7f?#@\\]/.test(rest)) throw bad(url, 'expected only host:port after the scheme');
   let u: URL;
   try {
     u = new URL(`http://${rest}`);
   } catch {
     throw bad(url, 'expected host:port');
   }
-  if (u.pathname !== '/' || u.search || u.hash || u.username) throw bad(url, 'expected only host:port after the scheme');
-  if (u.port === '' && !/:0$/.test(rest)) throw bad(url, 'a port is required');
-  const port = u.port === '' ? 0 : Number(u.port);
+  if (u.pathname !== '/' || u.search || u.hash || u.username || u.password) throw bad(url, 'expected only host:port after the scheme');
+  // Read the port from the text: the URL parser drops a port equal to http's default (80).
+  const portText = /:(\d+)\/?$/.exec(rest)?.[1];
+  if (portText === undefined) throw bad(url, 'a port is required');
+  const port = Number(portText);
   let host = u.hostname;
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (host === '') throw bad(url, 'a host is required');
@@ -48,7 +58,8 @@ export function hostPort(host: string, port: number | undefined): string {
 }
 
 export function formatAddress(a: Address): string {
-  return a.scheme === 'unix' ? `unix://${a.path}` : `${a.scheme}://${hostPort(a.host, a.port)}`;
+  // parseAddress decodes %-escapes in a unix path, so a literal "%" is written as "%25".
+  return a.scheme === 'unix' ? `unix://${a.path.replace(/%/g, '%25')}` : `${a.scheme}://${hostPort(a.host, a.port)}`;
 }
 
 function bad(url: string, why: string): ConfigError {

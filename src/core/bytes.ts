@@ -92,6 +92,7 @@ export class ByteQueue {
    * the chunks are merged once so the next peek does not copy again.
    */
   peek(n: number): Uint8Array {
+    if (n === 0) return EMPTY;
     const c = this.chunks[this.head]!;
     if (c.length - this.offset >= n) return c.subarray(this.offset, this.offset + n);
     const merged = new Uint8Array(this.length);
@@ -298,7 +299,8 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
 /** Bytes as text for logs: UTF-8 where printable, escapes elsewhere, cut at `max` characters. */
 export function previewBytes(b: Uint8Array, max = 64): string {
   let s = '';
-  for (let i = 0; i < b.length && s.length < max; i++) {
+  let i = 0;
+  for (; i < b.length && s.length < max; i++) {
     const c = b[i]!;
     if (c >= 0x20 && c < 0x7f && c !== 0x5c) s += String.fromCharCode(c);
     else if (c === 0x0a) s += '\\n';
@@ -306,5 +308,6 @@ export function previewBytes(b: Uint8Array, max = 64): string {
     else if (c === 0x5c) s += '\\\\';
     else s += '\\x' + c.toString(16).padStart(2, '0');
   }
-  return b.length > max && s.length >= max ? s + '...' : s;
+  // Escapes take up to 4 characters per byte, so bytes may be left over even when b.length <= max.
+  return i < b.length ? s + '...' : s;
 }

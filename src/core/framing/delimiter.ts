@@ -33,7 +33,10 @@ export function delimiter(delim: string | Uint8Array, options: DelimiterOptions 
   if (seq.length === 0) throw new ConfigError(ErrorCode.INVALID_OPTION, 'delimiter must be at least one byte, got an empty one');
   const maxFrameSize = options.maxFrameSize ?? Limits.maxFrameSize;
   checkMax(maxFrameSize);
-  const text = typeof delim === 'string' ? delim : undefined;
+  // The string fast path of encodeText compares strings, not bytes. That is exact only for an
+  // ASCII delimiter: a lone surrogate in the payload is written as U+FFFD, whose bytes could
+  // match a non-ASCII delimiter that the string does not contain.
+  const text = typeof delim === 'string' && /^[\x00-\x7f]*$/.test(delim) ? delim : undefined;
   const shown = JSON.stringify(typeof delim === 'string' ? delim : Array.from(seq, (b) => String.fromCharCode(b)).join(''));
   return {
     name: seq.length === 1 && seq[0] === 0x0a ? 'lines' : `delimiter(${shown})`,
@@ -100,7 +103,9 @@ class DelimiterFramer implements Framer {
           }
           return undefined;
         }
-        if (q.length > this.max + (this.trimCR ? 1 : 0)) {
+        // The last d - 1 bytes may be the start of a delimiter, so the frame is at least
+        // q.length - (d - 1) bytes (plus a `\r` that trimCR would drop).
+        if (q.length - (d - 1) > this.max + (this.trimCR ? 1 : 0)) {
           if (!this.recover) throw this.tooLarge(q.length);
           this.discarding = true;
           continue;
@@ -141,6 +146,17 @@ class DelimiterFramer implements Framer {
   encode(payload: Uint8Array, out: WriteBuffer): void {
     this.check(payload.length);
     if (indexOfSeq(payload, this.seq) >= 0) throw containsDelimiter();
+    const d = this.seq.length;
+    if (d > 1 && payload.length > 0) {
+      // A delimiter that overlaps itself (";;", "\r\n\r\n") can start inside the payload's tail:
+      // "a;" + ";;" would read back as "a" followed by a stray ";".
+      const tail = payload.subarray(Math.max(0, payload.length - (d - 1)));
+      const joined = new Uint8Array(tail.length + d);
+      joined.set(tail, 0);
+      joined.set(this.seq, tail.length);
+      if (indexOfSeq(joined, this.seq) < tail.length) throw runsIntoDelimiter();
+    }
+    if (this.trimCR && payload.length > 0 && payload[payload.length - 1] === 0x0d) throw endsWithCR();
     out.writeBytes(payload);
     out.writeBytes(this.seq);
   }
@@ -155,7 +171,13 @@ class DelimiterFramer implements Framer {
       this.encode(utf8.encode(payload), out);
       return;
     }
-    if (payload.includes(this.text)) throw containsDelimiter();
+    const text = this.text;
+    if (payload.includes(text)) throw containsDelimiter();
+    if (text.length > 1) {
+      const tail = payload.slice(-(text.length - 1)); // the same check as in encode, on the string
+      if ((tail + text).indexOf(text) < tail.length) throw runsIntoDelimiter();
+    }
+    if (this.trimCR && payload.endsWith('\r')) throw endsWithCR();
     out.writeText(payload);
     out.writeBytes(this.seq);
   }
@@ -177,6 +199,14 @@ class DelimiterFramer implements Framer {
 
 function containsDelimiter(): CodecError {
   return new CodecError(ErrorCode.ENCODE_FAILED, 'message contains the frame delimiter, which would split it in two');
+}
+
+function runsIntoDelimiter(): CodecError {
+  return new CodecError(ErrorCode.ENCODE_FAILED, 'message ends with bytes that form the frame delimiter together with it');
+}
+
+function endsWithCR(): CodecError {
+  return new CodecError(ErrorCode.ENCODE_FAILED, 'message ends with "\\r", which the receiver drops before the "\\n" delimiter (trimCR)');
 }
 
 function indexOfSeq(hay: Uint8Array, seq: Uint8Array): number {

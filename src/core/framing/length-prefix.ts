@@ -214,7 +214,11 @@ class LengthPrefixFramer implements Framer {
       throw new CodecError(ErrorCode.MESSAGE_TOO_LARGE, `message is ${bytes(len)}, expected no more than ${max}`);
     }
     const value = len - adjustment;
-    if (value < 0 || value > fieldMax(width)) {
+    if (value < 0) {
+      // A positive adjustment means every frame carries at least `adjustment` payload bytes.
+      throw new CodecError(ErrorCode.ENCODE_FAILED, `message is ${bytes(len)}, expected at least ${adjustment} (the length adjustment)`);
+    }
+    if (value > fieldMax(width)) {
       throw new CodecError(ErrorCode.MESSAGE_TOO_LARGE, `length ${value} does not fit a ${String(width)}-byte length field`);
     }
     if (prefix) out.writeBytes(prefix);

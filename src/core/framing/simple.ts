@@ -107,7 +107,14 @@ class CustomFramer extends PlainEncoder implements Framer {
     const q = this.q;
     if (q.length === 0) return undefined;
     if (this.known < 0) {
-      const n = this.fn(q.peek(q.length));
+      let n: number | undefined;
+      try {
+        n = this.fn(q.peek(q.length));
+      } catch (cause) {
+        if (cause instanceof FramingError) throw cause;
+        const why = cause instanceof Error ? cause.message : String(cause);
+        throw new FramingError(ErrorCode.FRAME_INVALID, `frame length function threw on ${bytes(q.length)}: ${why}`, { cause });
+      }
       if (n === undefined) {
         if (q.length > this.limit) {
           throw new FramingError(ErrorCode.FRAME_TOO_LARGE, `buffered ${bytes(q.length)} without a whole frame, expected no more than ${this.limit}`);
@@ -133,7 +140,16 @@ class CustomFramer extends PlainEncoder implements Framer {
     }
   }
   override encode(payload: Uint8Array, out: WriteBuffer): void {
-    const b = this.enc ? this.enc(payload) : payload;
+    let b = payload;
+    if (this.enc) {
+      try {
+        b = this.enc(payload);
+      } catch (cause) {
+        if (cause instanceof CodecError) throw cause;
+        const why = cause instanceof Error ? cause.message : String(cause);
+        throw new CodecError(ErrorCode.ENCODE_FAILED, `custom framing could not encode a message of ${bytes(payload.length)}: ${why}`, { cause });
+      }
+    }
     this.checkEncode(b.length);
     out.writeBytes(b);
   }

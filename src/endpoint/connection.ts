@@ -1,0 +1,754 @@
+/**
+ * A Connection carries typed messages over one transport link. It is the same object for every
+ * transport: send status, backpressure, callbacks or `for await`, protocol hooks, heartbeats.
+ *
+ * Bytes in:   socket chunk -> framer.push -> framer.next -> codec.decode -> hooks -> callbacks / queue
+ * Bytes out:  send(msg) -> beforeSend -> codec.encode -> framer.encode into the write buffer
+ *             -> one corked write per tick (microtask) -> socket
+ *
+ * States:
+ *
+ *     opening --(handshake hook done)--> open --(close() / peer FIN / error)--> closing --> closed
+ *        \______________________(hook failed, socket gone)_____________________________/
+ */
+import {
+  ConnectError,
+  ConnectionError,
+  ErrorCode,
+  Limits,
+  SendStatus,
+  SwitchboardError,
+  WriteBuffer,
+  isSwitchboardError,
+  type Framer,
+  type HandshakeContext,
+  type HookContext,
+  type Protocol,
+} from '../core/index.js';
+import { allocUnsafe, type PeerCertificate, type StreamSocket } from '../transport/stream.js';
+import { AsyncQueue } from './async-queue.js';
+import type { Callbacks } from './callbacks.js';
+
+export type ConnectionState = 'opening' | 'open' | 'closing' | 'closed';
+
+/** Why a connection closed. `closed` resolves with it; it never rejects. */
+export interface CloseInfo {
+  /** `local`: this side called close()/destroy(); `peer`: the peer ended or reset; `error`: bad input or a timeout. */
+  readonly initiator: 'local' | 'peer' | 'error';
+  /** The error that closed the connection, if one did. */
+  readonly error: SwitchboardError | undefined;
+  /** Both sides ended in order and no error happened. */
+  readonly clean: boolean;
+}
+
+export interface ConnectionStats {
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Per-connection options shared by clients and servers. */
+export interface ConnectionOptions {
+  /** Decoded messages waiting for a consumer before socket reads pause. @default Limits.receiveQueueMessages (1024) */
+  receiveQueue?: number;
+  /** Queued outgoing bytes above which `send` reports `backpressured`. @default Limits.sendHighWaterMark (1 MiB) */
+  highWaterMark?: number;
+  /** Queued outgoing bytes above which `send` refuses messages. @default Limits.sendMaxQueuedBytes (16 MiB) */
+  maxQueuedBytes?: number;
+  /** Over `maxQueuedBytes`: `drop` refuses the message (status `dropped`), `close` also closes the connection with `SEND_OVERFLOW`. @default 'drop' */
+  overflow?: 'drop' | 'close';
+  /** Time the protocol's `onConnect` hook may take, in ms. @default Limits.handshakeTimeout (10000) */
+  handshakeTimeout?: number;
+  /** Time a graceful close may take before the socket is destroyed, in ms. @default Limits.closeTimeout (5000) */
+  closeTimeout?: number;
+  /** Close with `IDLE_TIMEOUT` when nothing is received for this long, in ms; 0 is off. @default 0 */
+  idleTimeout?: number;
+  /** A frame the codec cannot decode: `close` the connection, or `skip` it (reported to `onFail`). @default 'close' */
+  decodeErrors?: 'close' | 'skip';
+}
+
+/** Facts about the link, decided by whoever created the connection. */
+export interface LinkInfo {
+  role: 'client' | 'server';
+  /** Identity shown in logs, e.g. `clt(app@127.0.0.1:50312->127.0.0.1:8080)`. */
+  label: string;
+}
+
+type Waiter = { resolve: (ok: boolean) => void; timer: ReturnType<typeof setTimeout> | undefined };
+
+export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
+  /** Readable identity: `clt(name@local->remote)` or `svc(name@local<-remote)`. */
+  readonly name: string;
+  readonly role: 'client' | 'server';
+  /** Message and byte counters. */
+  readonly stats: ConnectionStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
+  /** Resolves once the connection is closed, with the reason. Never rejects. */
+  readonly closed: Promise<CloseInfo>;
+
+  private _state: ConnectionState = 'opening';
+  private readonly framer: Framer;
+  private readonly wb: WriteBuffer;
+  private flushScheduled = false;
+  private readonly flushFn = (): void => this.flush();
+  private readonly inbox = new AsyncQueue<In>();
+  private readonly errorQueue = new AsyncQueue<SwitchboardError>();
+  private mode: 'none' | 'callback' | 'iterator';
+  private readonly consumes: boolean;
+  private blocked = false; // receive queue full: reads paused, decoding stopped
+  private unbounded = false; // the socket is gone: decode what is left without pausing
+  private discarding = false; // after a fatal input error: incoming bytes are dropped
+  private ended = false; // we sent FIN (or destroyed)
+  private peerEnded = false;
+  private handshaking = false;
+  private hookSending = false; // an onDisconnect hook is running and may send
+  private backpressured = false;
+  private roomWaiters: Waiter[] = [];
+  private closeError: SwitchboardError | undefined;
+  private initiator: CloseInfo['initiator'] | undefined;
+  private resolveClosed!: (info: CloseInfo) => void;
+  private closeTimer: ReturnType<typeof setTimeout> | undefined;
+  private beatTimer: ReturnType<typeof setInterval> | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private lastRx = Date.now();
+  private lastTx = Date.now();
+  private readonly ctx: HookContext<In, Out>;
+  private readonly receiveLimit: number;
+  private readonly hwm: number;
+  private readonly maxQueued: number;
+
+  constructor(
+    private readonly sock: StreamSocket,
+    readonly protocol: Protocol<In, Out>,
+    private readonly callbacks: Callbacks<In, Out> | undefined,
+    private readonly options: ConnectionOptions,
+    link: LinkInfo,
+  ) {
+    this.name = link.label;
+    this.role = link.role;
+    this.framer = protocol.framing.create();
+    this.wb = new WriteBuffer({ alloc: allocUnsafe, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold });
+    this.consumes = callbacks?.onReceive !== undefined && callbacks.observeOnly !== true;
+    this.mode = this.consumes ? 'callback' : 'none';
+    this.receiveLimit = positive('receiveQueue', options.receiveQueue ?? Limits.receiveQueueMessages);
+    this.hwm = positive('highWaterMark', options.highWaterMark ?? Limits.sendHighWaterMark);
+    this.maxQueued = Math.max(this.hwm, positive('maxQueuedBytes', options.maxQueuedBytes ?? Limits.sendMaxQueuedBytes));
+    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
+    const self = this;
+    this.ctx = {
+      name: this.name,
+      role: this.role,
+      state: {},
+      send: (msg: Out) => self.enqueue(msg, true),
+      close: () => void self.close(),
+    };
+    sock.attach({
+      data: (chunk) => this.onData(chunk),
+      end: () => this.onPeerEnd(),
+      drain: () => this.onDrain(),
+      error: (err) => this.onSocketError(err),
+      close: () => this.onSocketClose(),
+    });
+    if (options.idleTimeout) this.armIdle(options.idleTimeout);
+  }
+
+  get state(): ConnectionState {
+    return this._state;
+  }
+
+  /** Bytes accepted for sending that the kernel has not taken yet. */
+  get queuedBytes(): number {
+    return this.wb.length + this.sock.writableLength;
+  }
+
+  /** `local` / `remote` address of the link, e.g. `127.0.0.1:50312`. */
+  get localAddress(): string {
+    return this.sock.local;
+  }
+
+  get remoteAddress(): string {
+    return this.sock.remote;
+  }
+
+  /** The peer's TLS certificate, when it presented one. */
+  get peerCertificate(): PeerCertificate | undefined {
+    return this.sock.peerCertificate;
+  }
+
+  toString(): string {
+    return this.name;
+  }
+
+  // ---------------------------------------------------------------- opening
+
+  /**
+   * Runs the protocol's `onConnect` hook (if any) and opens the connection. Called once by the
+   * client or server that created it. Rejects with `HANDSHAKE_REJECTED` / `HANDSHAKE_TIMEOUT`.
+   */
+  async open(): Promise<void> {
+    const hook = this.protocol.hooks?.onConnect;
+    if (hook) {
+      this.handshaking = true;
+      const timeoutMs = this.options.handshakeTimeout ?? Limits.handshakeTimeout;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const hctx: HandshakeContext<In, Out> = {
+        ...this.ctx,
+        state: this.ctx.state,
+        receive: async () => {
+          const r = await this.inbox.next();
+          this.afterTake();
+          if (r.done) throw new ConnectError(ErrorCode.HANDSHAKE_REJECTED, `${this.name}: the peer left during the handshake`);
+          return r.value;
+        },
+        reject: (reason: string): never => {
+          throw new ConnectError(ErrorCode.HANDSHAKE_REJECTED, `${this.name}: handshake refused: ${reason}`);
+        },
+      };
+      try {
+        await Promise.race([
+          Promise.resolve().then(() => hook(hctx)),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new ConnectError(ErrorCode.HANDSHAKE_TIMEOUT, `${this.name}: handshake took longer than ${timeoutMs} ms`)),
+              timeoutMs,
+            );
+          }),
+          this.closed.then((info) => {
+            throw (
+              info.error ?? new ConnectError(ErrorCode.HANDSHAKE_REJECTED, `${this.name}: the connection closed during the handshake`)
+            );
+          }),
+        ]);
+      } catch (cause) {
+        const err = isSwitchboardError(cause)
+          ? cause
+          : new ConnectError(ErrorCode.HANDSHAKE_REJECTED, `${this.name}: handshake hook failed: ${errorText(cause)}`, { cause });
+        this.handshaking = false;
+        this.fail(err);
+        throw err;
+      } finally {
+        clearTimeout(timer);
+        this.handshaking = false;
+      }
+    }
+    if (this._state !== 'opening') {
+      throw this.closeError ?? new ConnectError(ErrorCode.CONNECT_FAILED, `${this.name}: closed before it opened`);
+    }
+    this._state = 'open';
+    this.startHeartbeat();
+    this.guard(() => this.callbacks?.onConnect?.(this));
+    // Messages that arrived during the handshake and were not taken by it go the normal way.
+    if (this.mode === 'callback') this.drainInboxToCallback();
+    if (!this.blocked) this.pump();
+    if (this.peerEnded) this.finishAfterPeerEnd();
+  }
+
+  // ---------------------------------------------------------------- receiving
+
+  private onData(chunk: Uint8Array): void {
+    this.stats.bytesIn += chunk.length;
+    this.lastRx = Date.now();
+    if (this.discarding) return;
+    this.framer.push(chunk);
+    if (!this.blocked) this.pump();
+  }
+
+  /** Decodes and delivers frames until the framer says "not yet" or the receive queue is full. */
+  private pump(): void {
+    const framer = this.framer;
+    const codec = this.protocol.codec;
+    while (!this.blocked && !this.discarding) {
+      let frame: Uint8Array | undefined;
+      try {
+        frame = framer.next();
+      } catch (err) {
+        this.inputError(err);
+        return;
+      }
+      if (frame === undefined) return;
+      let msg: In;
+      try {
+        msg = codec.decode(frame);
+      } catch (err) {
+        if ((this.options.decodeErrors ?? 'close') === 'skip') {
+          this.report(asError(err, ErrorCode.DECODE_FAILED, this.name));
+          continue;
+        }
+        this.inputError(err);
+        return;
+      }
+      this.stats.messagesIn++;
+      this.deliver(msg);
+    }
+  }
+
+  private deliver(msg: In): void {
+    const hooks = this.protocol.hooks;
+    if (hooks?.onReceive && hooks.onReceive(msg, this.ctx) === false) return;
+    const hb = this.protocol.heartbeat;
+    if (hb?.isHeartbeat && hb.isHeartbeat(msg)) return;
+    const reply = this.protocol.autoReply?.(msg);
+    if (reply !== undefined) this.enqueue(reply, true);
+    if (this.handshaking || this._state === 'opening') {
+      this.queueMessage(msg);
+      return;
+    }
+    const cb = this.callbacks?.onReceive;
+    if (cb !== undefined) this.guard(() => cb.call(this.callbacks, this, msg));
+    if (!this.consumes) this.queueMessage(msg);
+  }
+
+  private queueMessage(msg: In): void {
+    this.inbox.push(msg);
+    if (this.inbox.length >= this.receiveLimit && !this.blocked && !this.unbounded) {
+      // Backpressure reaches the peer: stop reading until the consumer catches up.
+      this.blocked = true;
+      this.sock.pause();
+    }
+  }
+
+  private drainInboxToCallback(): void {
+    const cb = this.callbacks?.onReceive;
+    if (cb === undefined) return;
+    for (let m = this.inbox.tryShift(); m !== undefined; m = this.inbox.tryShift()) {
+      const msg = m;
+      this.guard(() => cb.call(this.callbacks, this, msg));
+    }
+    this.afterTake();
+  }
+
+  /** Called after a consumer took messages: resume reading once the queue is half empty. */
+  private afterTake(): void {
+    if (!this.blocked || this.inbox.length > this.receiveLimit >> 1) return;
+    this.blocked = false;
+    this.pump();
+    if (!this.blocked && !this.discarding && this._state !== 'closed') {
+      if (this.peerEnded) this.finishInput();
+      else this.sock.resume();
+    }
+  }
+
+  private claimIterator(): void {
+    if (this.mode === 'callback') {
+      throw new ConnectionError(
+        ErrorCode.RECEIVE_MODE_CONFLICT,
+        `${this.name}: messages already go to an onReceive callback; use callbacks or for await, not both`,
+      );
+    }
+    this.mode = 'iterator';
+  }
+
+  /** Messages as an async iterator. Ends when the peer closes; throws the error that closed the link, if any. */
+  [Symbol.asyncIterator](): AsyncIterator<In> {
+    this.claimIterator();
+    return {
+      next: async () => {
+        const r = await this.inbox.next();
+        this.afterTake();
+        return r;
+      },
+      return: async () => {
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  /**
+   * The next message (like `recv()`). Rejects with `RECEIVE_TIMEOUT` after `timeout` ms, or with
+   * `CONNECTION_CLOSED` (or the closing error) when no message will come.
+   */
+  async receive(options: { timeout?: number } = {}): Promise<In> {
+    this.claimIterator();
+    const { timeout } = options;
+    const r = await this.inbox.next(
+      timeout,
+      () => new ConnectionError(ErrorCode.RECEIVE_TIMEOUT, `${this.name}: no message within ${timeout} ms`),
+    );
+    this.afterTake();
+    if (r.done) throw new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${this.name}: closed, no more messages`);
+    return r.value;
+  }
+
+  /**
+   * Errors as they happen (the clj-tcp error channel): bad input, timeouts, resets. Ends when
+   * the connection closes. Holds at most the last 64 unread errors.
+   */
+  errors(): AsyncIterable<SwitchboardError> {
+    const q = this.errorQueue;
+    return { [Symbol.asyncIterator]: () => ({ next: () => q.next() }) };
+  }
+
+  // ---------------------------------------------------------------- sending
+
+  /**
+   * Encodes and queues a message; it leaves in this tick's write. Returns at once with what
+   * happened (see {@link SendStatus}). Throws a `CodecError` when the message cannot be
+   * encoded (a bug in the caller, not a network condition): nothing is queued then.
+   */
+  send(msg: Out): SendStatus {
+    if (this._state !== 'open') return SendStatus.Closed;
+    return this.enqueue(msg, false);
+  }
+
+  /**
+   * Sends when there is room: waits while the queued bytes are over the high-water mark, up to
+   * `timeout` ms (links' `send_busywait_timeout`). Resolves `timeout` if no room came.
+   */
+  async sendWait(msg: Out, options: { timeout?: number } = {}): Promise<SendStatus> {
+    if (this._state !== 'open') return SendStatus.Closed;
+    if (this.queuedBytes >= this.hwm) {
+      const room = await this.waitForRoom(options.timeout);
+      if (this._state !== 'open') return SendStatus.Closed;
+      if (!room) return SendStatus.Timeout;
+    }
+    return this.enqueue(msg, false);
+  }
+
+  /** Resolves when the queued bytes are under the high-water mark (at once if they are). False on timeout or close. */
+  drained(options: { timeout?: number } = {}): Promise<boolean> {
+    if (this.queuedBytes < this.hwm) return Promise.resolve(this._state !== 'closed');
+    return this.waitForRoom(options.timeout);
+  }
+
+  private waitForRoom(timeout: number | undefined): Promise<boolean> {
+    if (this._state === 'closed') return Promise.resolve(false);
+    this.backpressured = true;
+    return new Promise<boolean>((resolve) => {
+      const w: Waiter = { resolve, timer: undefined };
+      if (timeout !== undefined) {
+        w.timer = setTimeout(() => {
+          this.roomWaiters = this.roomWaiters.filter((x) => x !== w);
+          resolve(false);
+        }, timeout);
+      }
+      this.roomWaiters.push(w);
+    });
+  }
+
+  /** The shared send path; `internal` sends (hooks, auto-replies, heartbeats) skip the state check. */
+  private enqueue(msg: Out, internal: boolean): SendStatus {
+    if (this.ended || this._state === 'closed') return SendStatus.Closed;
+    if (internal && this._state === 'closing' && !this.hookSending) return SendStatus.Closed;
+    const queued = this.wb.length + this.sock.writableLength;
+    if (queued >= this.maxQueued) return this.overflow(queued);
+    const hooks = this.protocol.hooks;
+    const m = hooks?.beforeSend ? hooks.beforeSend(msg, this.ctx) : msg;
+    const before = this.wb.length;
+    const payload = this.protocol.codec.encode(m);
+    if (typeof payload === 'string') this.framer.encodeText(payload, this.wb);
+    else this.framer.encode(payload, this.wb);
+    const size = this.wb.length - before;
+    this.stats.bytesOut += size;
+    this.stats.messagesOut++;
+    this.scheduleFlush();
+    if (hooks?.onSent) hooks.onSent(m, this.ctx);
+    const onSent = this.callbacks?.onSent;
+    if (onSent !== undefined) this.guard(() => onSent.call(this.callbacks, this, m));
+    return this.statusAfter(queued + size);
+  }
+
+  /**
+   * Queues bytes that are already framed (a broadcast encodes once for every connection);
+   * `msg` is what they encode, for `onSent`.
+   */
+  sendFramed(framed: Uint8Array, msg: Out): SendStatus {
+    if (this._state !== 'open' || this.ended) return SendStatus.Closed;
+    const queued = this.wb.length + this.sock.writableLength;
+    if (queued >= this.maxQueued) return this.overflow(queued);
+    this.wb.writeBytes(framed);
+    this.stats.bytesOut += framed.length;
+    this.stats.messagesOut++;
+    this.scheduleFlush();
+    const onSent = this.callbacks?.onSent;
+    if (onSent !== undefined) this.guard(() => onSent.call(this.callbacks, this, msg));
+    return this.statusAfter(queued + framed.length);
+  }
+
+  private statusAfter(queued: number): SendStatus {
+    if (queued >= this.hwm) {
+      this.backpressured = true;
+      return SendStatus.Backpressured;
+    }
+    return this.sock.needDrain ? SendStatus.Queued : SendStatus.Sent;
+  }
+
+  private overflow(queued: number): SendStatus {
+    if ((this.options.overflow ?? 'drop') === 'close') {
+      this.fail(
+        new ConnectionError(
+          ErrorCode.SEND_OVERFLOW,
+          `${this.name}: ${queued} bytes queued for a peer that does not read, expected no more than ${this.maxQueued}`,
+        ),
+      );
+    }
+    return SendStatus.Dropped;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(this.flushFn);
+  }
+
+  /** Hands everything queued to the socket as one corked write. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.wb.length === 0 || this.sock.destroyed) return;
+    this.sock.write(this.wb.take());
+    this.lastTx = Date.now();
+  }
+
+  private onDrain(): void {
+    if (!this.backpressured || this.queuedBytes >= this.hwm) return;
+    this.backpressured = false;
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) {
+      clearTimeout(w.timer);
+      w.resolve(true);
+    }
+    const cb = this.callbacks?.onDrain;
+    if (cb !== undefined) this.guard(() => cb.call(this.callbacks, this));
+  }
+
+  // ---------------------------------------------------------------- closing
+
+  /**
+   * Graceful close: runs the protocol's `onDisconnect` hook (a goodbye), flushes every accepted
+   * message, sends FIN and waits for the peer's, up to `closeTimeout` ms; then destroys.
+   * Resolves with the close reason.
+   */
+  async close(): Promise<CloseInfo> {
+    if (this._state === 'closing' || this._state === 'closed') return this.closed;
+    this.initiator ??= 'local';
+    const wasOpen = this._state === 'open';
+    this._state = 'closing';
+    this.armCloseTimer();
+    const hook = this.protocol.hooks?.onDisconnect;
+    if (hook && wasOpen && !this.peerEnded) {
+      this.hookSending = true;
+      try {
+        await hook(this.ctx);
+      } catch (cause) {
+        this.report(new ConnectionError(ErrorCode.HOOK_FAILED, `${this.name}: onDisconnect hook failed: ${errorText(cause)}`, { cause }));
+      } finally {
+        this.hookSending = false;
+      }
+    }
+    this.endWrites();
+    return this.closed;
+  }
+
+  /** Closes at once: queued bytes are dropped. */
+  destroy(error?: SwitchboardError): void {
+    if (this._state === 'closed') return;
+    if (error) this.recordError(error);
+    this.initiator ??= error ? 'error' : 'local';
+    this._state = 'closing';
+    this.ended = true;
+    this.wb.take();
+    this.sock.destroy();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private endWrites(): void {
+    if (this.ended) return;
+    this.flush();
+    this.ended = true;
+    this.sock.end();
+  }
+
+  private armCloseTimer(): void {
+    if (this.closeTimer !== undefined) return;
+    const ms = this.options.closeTimeout ?? Limits.closeTimeout;
+    this.closeTimer = setTimeout(() => {
+      if (this._state === 'closed') return;
+      this.recordError(new ConnectionError(ErrorCode.CLOSE_TIMEOUT, `${this.name}: the peer did not finish closing within ${ms} ms`));
+      this.sock.destroy();
+    }, ms);
+    this.closeTimer.unref?.();
+  }
+
+  private onPeerEnd(): void {
+    this.peerEnded = true;
+    this.initiator ??= 'peer';
+    if (!this.blocked) this.finishInput();
+    if (this._state === 'opening' && this.handshaking) return;
+    this.finishAfterPeerEnd();
+  }
+
+  /** The peer sent everything and every whole frame was decoded: leftover bytes are an error. */
+  private finishInput(): void {
+    if (!this.discarding) {
+      try {
+        this.framer.finish();
+      } catch (err) {
+        // A partial frame at the end is an error, never a message.
+        const e = asError(err, ErrorCode.FRAME_TRUNCATED, this.name);
+        this.recordError(e);
+        this.report(e);
+      }
+    }
+    this.endInbox();
+  }
+
+  private finishAfterPeerEnd(): void {
+    if (this._state === 'open') this._state = 'closing';
+    this.armCloseTimer();
+    this.endWrites();
+  }
+
+  private endInbox(): void {
+    this.inbox.end(this.closeError !== undefined && this.closeError.code !== ErrorCode.CONNECTION_CLOSED ? this.closeError : undefined);
+  }
+
+  private onSocketError(err: Error): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reset = code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED';
+    this.initiator ??= reset ? 'peer' : 'error';
+    const e = new ConnectionError(reset ? ErrorCode.CONNECTION_RESET : ErrorCode.TRANSPORT_ERROR, `${this.name}: ${err.message}`, {
+      cause: err,
+    });
+    this.recordError(e);
+    this.report(e);
+  }
+
+  private onSocketClose(): void {
+    if (this._state === 'closed') return;
+    this._state = 'closed';
+    this.ended = true;
+    clearTimeout(this.closeTimer);
+    clearInterval(this.beatTimer);
+    clearTimeout(this.idleTimer);
+    if (this.blocked) {
+      // Frames read before the pause are already in memory: deliver them, they were received.
+      this.blocked = false;
+      this.unbounded = true;
+      this.pump();
+      if (this.peerEnded) this.finishInput();
+    }
+    this.endInbox();
+    this.errorQueue.end();
+    const waiters = this.roomWaiters;
+    this.roomWaiters = [];
+    for (const w of waiters) {
+      clearTimeout(w.timer);
+      w.resolve(false);
+    }
+    const error = this.closeError;
+    const info: CloseInfo = {
+      initiator: this.initiator ?? 'peer',
+      error,
+      clean: error === undefined && this.peerEnded,
+    };
+    this.resolveClosed(info);
+    const cb = this.callbacks?.onDisconnect;
+    if (cb !== undefined) this.guard(() => cb.call(this.callbacks, this, info));
+  }
+
+  // ---------------------------------------------------------------- failures
+
+  /** Bad bytes from the peer: report, stop decoding, flush what was accepted, close. */
+  private inputError(err: unknown): void {
+    this.fail(asError(err, ErrorCode.DECODE_FAILED, this.name));
+  }
+
+  /** A fatal error: report it and close gracefully (accepted messages still leave). */
+  private fail(err: SwitchboardError): void {
+    if (this._state === 'closed') return;
+    this.recordError(err);
+    this.initiator ??= 'error';
+    this.report(err);
+    this.discarding = true;
+    if (this.blocked) {
+      this.blocked = false;
+      this.sock.resume();
+    }
+    if (this._state !== 'closing') {
+      this._state = 'closing';
+      this.armCloseTimer();
+      this.endWrites();
+    }
+    this.endInbox();
+  }
+
+  private recordError(err: SwitchboardError): void {
+    this.closeError ??= err;
+  }
+
+  /** Tells `onFail` and the error stream. */
+  private report(err: SwitchboardError): void {
+    if (this.errorQueue.length < 64) this.errorQueue.push(err);
+    const cb = this.callbacks?.onFail;
+    if (cb === undefined) return;
+    try {
+      cb.call(this.callbacks, err, this);
+    } catch {
+      // an onFail that throws has nowhere left to report to
+    }
+  }
+
+  /** Runs user code; what it throws is reported as `HOOK_FAILED` and the connection goes on. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (cause) {
+      this.report(new ConnectionError(ErrorCode.HOOK_FAILED, `${this.name}: a callback threw: ${errorText(cause)}`, { cause }));
+    }
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private startHeartbeat(): void {
+    const hb = this.protocol.heartbeat;
+    if (!hb) return;
+    const timeout = hb.timeout ?? 0;
+    const period = timeout > 0 ? Math.min(hb.interval, timeout) : hb.interval;
+    this.lastRx = Date.now();
+    this.beatTimer = setInterval(() => {
+      const now = Date.now();
+      if (timeout > 0 && now - this.lastRx >= timeout) {
+        this.fail(new ConnectionError(ErrorCode.HEARTBEAT_TIMEOUT, `${this.name}: nothing received for ${now - this.lastRx} ms, expected something within ${timeout} ms`));
+        return;
+      }
+      if (now - this.lastTx >= hb.interval && this._state === 'open') {
+        const m = typeof hb.message === 'function' ? (hb.message as () => Out)() : hb.message;
+        this.enqueue(m, true);
+        this.lastTx = now;
+      }
+    }, period);
+    this.beatTimer.unref?.();
+  }
+
+  private armIdle(ms: number): void {
+    const check = (): void => {
+      if (this._state === 'closed') return;
+      const quiet = Date.now() - this.lastRx;
+      if (quiet >= ms) {
+        this.fail(new ConnectionError(ErrorCode.IDLE_TIMEOUT, `${this.name}: nothing received for ${quiet} ms, expected something within ${ms} ms`));
+        return;
+      }
+      this.idleTimer = setTimeout(check, ms - quiet);
+      this.idleTimer.unref?.();
+    };
+    this.idleTimer = setTimeout(check, ms);
+    this.idleTimer.unref?.();
+  }
+}
+
+function positive(name: string, v: number): number {
+  if (!(v > 0)) throw new ConnectionError(ErrorCode.INVALID_OPTION, `${name} must be a positive number, got ${v}`);
+  return v;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function asError(err: unknown, code: ErrorCode, name: string): SwitchboardError {
+  if (isSwitchboardError(err)) return err;
+  return new ConnectionError(code, `${name}: ${errorText(err)}`, { cause: err });
+}

@@ -1,0 +1,17 @@
+export { Connection, type CloseInfo, type ConnectionOptions, type ConnectionState, type ConnectionStats } from './connection.js';
+export { connect, type ConnectOptions } from './client.js';
+export { listen, Server, type ListenOptions, type BroadcastResult, type ServerCloseOptions } from './server.js';
+export { chainCallbacks, type Callbacks, type Endpoint } from './callbacks.js';
+export {
+  loggerCallback,
+  counterCallback,
+  storeCallback,
+  formatMessage,
+  describeClose,
+  type Logger,
+  type LogLevel,
+  type LoggerCallbackOptions,
+  type Counts,
+  type StoreCallback,
+  type StoredMessage,
+} from './observers.js';

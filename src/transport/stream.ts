@@ -1,0 +1,313 @@
+/**
+ * Byte-stream transports: TCP (IPv4/IPv6), TLS and Unix stream sockets, as thin adapters over
+ * `node:net` and `node:tls`. Opening, reading chunks, writing batches, closing and reporting
+ * errors: everything else (framing, backpressure policy, close handshake) lives above.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import { existsSync, unlinkSync } from 'node:fs';
+import { ConfigError, ConnectError, ErrorCode, ServerError, formatAddress, hostPort, type Address } from '../core/index.js';
+
+/** TLS material and checks, passed to `node:tls`. */
+export interface TlsOptions {
+  /** PEM certificate chain of this side (a server's, or a client's for client certificates). */
+  cert?: string | Uint8Array;
+  /** PEM private key for `cert`. */
+  key?: string | Uint8Array;
+  /** PEM certificates of the authorities to trust instead of the system's. */
+  ca?: string | Uint8Array | Array<string | Uint8Array>;
+  /** Server: ask clients for a certificate. @default false */
+  requestCert?: boolean;
+  /** Reject peers whose certificate does not verify. @default true */
+  rejectUnauthorized?: boolean;
+  /** Client: the name to check the server certificate against (SNI). @default the host */
+  servername?: string;
+  /** ALPN protocol names to offer/accept. */
+  alpnProtocols?: string[];
+}
+
+export interface SocketOptions {
+  /** Disable Nagle's algorithm so small messages leave at once. @default true */
+  noDelay?: boolean;
+  /** TCP keep-alive probe delay in ms; 0 turns keep-alive off. @default 0 */
+  keepAlive?: number;
+  /** TLS settings, for `tls://` addresses. */
+  tls?: TlsOptions;
+}
+
+/** Events from a socket, set once per socket (no EventEmitter fan-out on the hot path). */
+export interface StreamHandlers {
+  data(chunk: Uint8Array): void;
+  /** The peer finished sending (FIN). */
+  end(): void;
+  /** The socket took all queued bytes after a write that exceeded its buffer. */
+  drain(): void;
+  error(err: Error): void;
+  /** The socket is gone; no more events. */
+  close(): void;
+}
+
+/** One connected stream socket. */
+export class StreamSocket {
+  /** `127.0.0.1:50312`, `[::1]:8080` or `unix:/tmp/app.sock`. */
+  readonly local: string;
+  readonly remote: string;
+  private attached = false;
+
+  constructor(
+    readonly socket: net.Socket,
+    unixPath?: string,
+  ) {
+    if (unixPath !== undefined) {
+      this.local = `unix:${unixPath}`;
+      this.remote = `unix:${unixPath}`;
+    } else {
+      this.local = hostPort(socket.localAddress ?? '?', socket.localPort);
+      this.remote = hostPort(socket.remoteAddress ?? '?', socket.remotePort);
+    }
+  }
+
+  attach(h: StreamHandlers): void {
+    if (this.attached) throw new Error('StreamSocket.attach called twice');
+    this.attached = true;
+    const s = this.socket;
+    s.removeAllListeners('error');
+    s.on('data', h.data);
+    s.on('end', h.end);
+    s.on('drain', h.drain);
+    s.on('error', h.error);
+    s.on('close', h.close);
+  }
+
+  /** Writes a batch of chunks as one corked write. */
+  write(chunks: readonly Uint8Array[]): void {
+    const s = this.socket;
+    if (chunks.length === 1) {
+      s.write(chunks[0]!);
+      return;
+    }
+    s.cork();
+    for (const c of chunks) s.write(c);
+    s.uncork();
+  }
+
+  /** Bytes the socket holds that the kernel has not taken yet. */
+  get writableLength(): number {
+    return this.socket.writableLength;
+  }
+
+  get needDrain(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  get destroyed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  /** The verified peer certificate's subject CN for TLS, else undefined. */
+  get peerCertificate(): tls.PeerCertificate | undefined {
+    const s = this.socket;
+    if (s instanceof tls.TLSSocket) {
+      const c = s.getPeerCertificate();
+      return c && Object.keys(c).length > 0 ? c : undefined;
+    }
+    return undefined;
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /** Sends FIN once everything queued is written. */
+  end(): void {
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
+
+function applySocketOptions(s: net.Socket, o: SocketOptions): void {
+  if (o.noDelay ?? true) s.setNoDelay(true);
+  if (o.keepAlive && o.keepAlive > 0) s.setKeepAlive(true, o.keepAlive);
+}
+
+/**
+ * One connection attempt. Resolves when the socket is connected (TLS: after the handshake).
+ * Rejects with `CONNECT_FAILED` (cause: the system error) or when `signal` aborts.
+ */
+export function dial(address: Address, options: SocketOptions, signal?: AbortSignal): Promise<StreamSocket> {
+  return new Promise<StreamSocket>((resolve, reject) => {
+    let socket: net.Socket;
+    const common = { allowHalfOpen: true } as const;
+    if (address.scheme === 'unix') {
+      socket = net.connect({ path: address.path, ...common });
+    } else if (address.scheme === 'tls') {
+      const t = options.tls ?? {};
+      socket = tls.connect({
+        host: address.host,
+        port: address.port,
+        ...common,
+        ...(t.ca !== undefined && { ca: t.ca as never }),
+        ...(t.cert !== undefined && { cert: t.cert as never }),
+        ...(t.key !== undefined && { key: t.key as never }),
+        rejectUnauthorized: t.rejectUnauthorized ?? true,
+        ...(t.alpnProtocols !== undefined && { ALPNProtocols: t.alpnProtocols }),
+        ...(net.isIP(address.host) === 0 || t.servername !== undefined ? { servername: t.servername ?? address.host } : {}),
+      });
+    } else {
+      socket = net.connect({ host: address.host, port: address.port, ...common });
+    }
+    const readyEvent = address.scheme === 'tls' ? 'secureConnect' : 'connect';
+    const cleanup = (): void => {
+      socket.removeListener(readyEvent, onReady);
+      socket.removeListener('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onReady = (): void => {
+      cleanup();
+      socket.on('error', () => {}); // until the connection attaches its handlers
+      applySocketOptions(socket, options);
+      resolve(new StreamSocket(socket, address.scheme === 'unix' ? address.path : undefined));
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      socket.destroy();
+      reject(new ConnectError(ErrorCode.CONNECT_FAILED, `connect to ${formatAddress(address)} failed: ${err.message}`, { cause: err }));
+    };
+    const onAbort = (): void => {
+      cleanup();
+      socket.destroy();
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    if (signal?.aborted) {
+      onAbort();
+      return;
+    }
+    socket.once(readyEvent, onReady);
+    socket.once('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export interface ListenOptions extends SocketOptions {
+  /** Unix sockets: remove a stale socket file nobody listens on. @default true */
+  unlinkStale?: boolean;
+  /** Listen backlog. @default 511 */
+  backlog?: number;
+  /** Only IPv6 for `::` (no dual stack). @default false */
+  ipv6Only?: boolean;
+}
+
+/** Reports a socket the listener could not turn into a connection (a failed TLS handshake, say). */
+export type ListenerErrorHandler = (err: Error, remote: string | undefined) => void;
+
+/** A listening socket. */
+export class StreamListener {
+  private constructor(
+    private readonly server: net.Server,
+    /** The address actually bound (port 0 resolved). */
+    readonly address: Address,
+  ) {}
+
+  static async open(
+    address: Address,
+    options: ListenOptions,
+    onSocket: (s: StreamSocket) => void,
+    onError: ListenerErrorHandler,
+  ): Promise<StreamListener> {
+    const isTls = address.scheme === 'tls';
+    let server: net.Server;
+    const connectionEvent = isTls ? 'secureConnection' : 'connection';
+    if (isTls) {
+      const t = options.tls ?? {};
+      if (t.cert === undefined || t.key === undefined) {
+        throw new ConfigError(ErrorCode.INVALID_OPTION, 'a tls:// server needs tls.cert and tls.key');
+      }
+      server = tls.createServer({
+        allowHalfOpen: true,
+        cert: t.cert as never,
+        key: t.key as never,
+        ...(t.ca !== undefined && { ca: t.ca as never }),
+        requestCert: t.requestCert ?? false,
+        rejectUnauthorized: t.rejectUnauthorized ?? true,
+        ...(t.alpnProtocols !== undefined && { ALPNProtocols: t.alpnProtocols }),
+      });
+      server.on('tlsClientError', (err: Error, s: tls.TLSSocket) => {
+        onError(err, s.remoteAddress === undefined ? undefined : hostPort(s.remoteAddress, s.remotePort));
+        s.destroy();
+      });
+    } else {
+      server = net.createServer({ allowHalfOpen: true });
+    }
+    const unixPath = address.scheme === 'unix' ? address.path : undefined;
+    server.on(connectionEvent, (socket: net.Socket) => {
+      socket.on('error', () => {}); // until the connection attaches its handlers
+      applySocketOptions(socket, options);
+      onSocket(new StreamSocket(socket, unixPath));
+    });
+    if (unixPath !== undefined && (options.unlinkStale ?? true)) await removeStaleSocket(unixPath);
+    await new Promise<void>((resolve, reject) => {
+      const onErr = (err: Error): void => {
+        reject(new ServerError(ErrorCode.LISTEN_FAILED, `cannot listen on ${formatAddress(address)}: ${err.message}`, { cause: err }));
+      };
+      server.once('error', onErr);
+      const done = (): void => {
+        server.removeListener('error', onErr);
+        resolve();
+      };
+      if (address.scheme === 'unix') server.listen({ path: address.path, backlog: options.backlog ?? 511 }, done);
+      else
+        server.listen(
+          { host: address.host, port: address.port, backlog: options.backlog ?? 511, ipv6Only: options.ipv6Only ?? false },
+          done,
+        );
+    });
+    server.on('error', (err) => onError(err, undefined));
+    let bound: Address = address;
+    if (address.scheme !== 'unix') {
+      const a = server.address() as net.AddressInfo;
+      bound = { scheme: address.scheme, host: address.host, port: a.port };
+    }
+    return new StreamListener(server, bound);
+  }
+
+  /** Stops accepting. Existing sockets are not touched. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (!this.server.listening) return resolve();
+      this.server.close(() => resolve());
+    });
+  }
+}
+
+/** A Unix socket file left by a process that died blocks `listen`; remove it if nobody answers. */
+async function removeStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = net.connect({ path });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+  if (!alive) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // listen() will report the real problem
+    }
+  }
+}
+
+
+/** Node's pooled allocator: slabs for the write buffer without zero-filling. */
+export const allocUnsafe = (n: number): Uint8Array => Buffer.allocUnsafe(n);
+
+export type { PeerCertificate } from 'node:tls';

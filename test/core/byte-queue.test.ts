@@ -1,0 +1,438 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ByteQueue, WriteBuffer, concatBytes, previewBytes } from '../../src/core/index.js';
+
+const u8 = (...b: number[]) => Uint8Array.from(b);
+const utf8 = (s: string) => new TextEncoder().encode(s);
+const str = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** A queue holding `parts` as separate chunks. */
+function queueOf(...parts: string[]): ByteQueue {
+  const q = new ByteQueue();
+  for (const p of parts) q.push(utf8(p));
+  return q;
+}
+
+describe('ByteQueue', () => {
+  it('starts empty', () => {
+    const q = new ByteQueue();
+    assert.equal(q.length, 0);
+    assert.equal(q.indexOf(0x61), -1);
+    assert.deepEqual(q.take(0), new Uint8Array(0));
+  });
+
+  it('ignores empty chunks', () => {
+    const q = new ByteQueue();
+    q.push(new Uint8Array(0));
+    assert.equal(q.length, 0);
+    q.push(utf8('ab'));
+    q.push(new Uint8Array(0));
+    q.push(utf8('c'));
+    assert.equal(q.length, 3);
+    assert.equal(str(q.take(3)), 'abc');
+  });
+
+  it('reads bytes by position across chunks', () => {
+    const q = queueOf('ab', 'c', 'def');
+    assert.equal(q.length, 6);
+    assert.deepEqual(
+      Array.from({ length: 6 }, (_, i) => String.fromCharCode(q.byteAt(i))),
+      ['a', 'b', 'c', 'd', 'e', 'f'],
+    );
+  });
+
+  it('counts positions from the first unconsumed byte after a partial take', () => {
+    const q = queueOf('abc', 'def');
+    q.skip(2);
+    assert.equal(q.length, 4);
+    assert.equal(String.fromCharCode(q.byteAt(0)), 'c');
+    assert.equal(String.fromCharCode(q.byteAt(1)), 'd');
+    assert.equal(q.indexOf(0x63), 0); // 'c'
+    assert.equal(q.indexOf(0x61), -1); // 'a' was consumed
+    assert.equal(q.indexOf(0x66), 3); // 'f'
+  });
+
+  it('finds a byte at or after a start position in any chunk', () => {
+    const q = queueOf('xax', 'x', 'axa');
+    assert.equal(q.indexOf(0x61), 1);
+    assert.equal(q.indexOf(0x61, 1), 1);
+    assert.equal(q.indexOf(0x61, 2), 5);
+    assert.equal(q.indexOf(0x61, 6), 6);
+    assert.equal(q.indexOf(0x61, 7), -1);
+    assert.equal(q.indexOf(0x61, 100), -1);
+    assert.equal(q.indexOf(0x7a), -1);
+  });
+
+  it('finds a byte with a start position inside a partly consumed head chunk', () => {
+    const q = queueOf('aaab', 'b');
+    q.skip(1); // "aab" + "b"
+    assert.equal(q.indexOf(0x61, 1), 1);
+    assert.equal(q.indexOf(0x62, 0), 2);
+    assert.equal(q.indexOf(0x62, 3), 3);
+  });
+
+  it('finds a multi-byte sequence that spans chunks', () => {
+    const q = queueOf('xxe', 'n', 'd;yy');
+    assert.equal(q.indexOfSeq(utf8('end;')), 2);
+    assert.equal(q.indexOfSeq(utf8('end;'), 2), 2);
+    assert.equal(q.indexOfSeq(utf8('end;'), 3), -1);
+    assert.equal(q.indexOfSeq(utf8(';')), 5);
+  });
+
+  it('finds a self-overlapping sequence after a false start', () => {
+    const q = queueOf('aa', 'ab');
+    assert.equal(q.indexOfSeq(utf8('aab')), 1);
+    const r = queueOf('\r\n\r', '\r\n\r\n');
+    assert.equal(r.indexOfSeq(utf8('\r\n\r\n')), 3);
+  });
+
+  it('does not report a sequence whose end has not arrived', () => {
+    const q = queueOf('abc\r');
+    assert.equal(q.indexOfSeq(utf8('\r\n')), -1);
+    q.push(utf8('\n'));
+    assert.equal(q.indexOfSeq(utf8('\r\n')), 3);
+  });
+
+  it('returns a view, not a copy, when the bytes sit in one chunk', () => {
+    const chunk = utf8('hello world');
+    const q = new ByteQueue();
+    q.push(chunk);
+    const first = q.take(5);
+    assert.equal(str(first), 'hello');
+    assert.equal(first.buffer, chunk.buffer);
+    assert.equal(first.byteOffset, chunk.byteOffset);
+    const second = q.take(6);
+    assert.equal(str(second), ' world');
+    assert.equal(second.buffer, chunk.buffer);
+    assert.equal(q.length, 0);
+  });
+
+  it('copies into one array when the bytes span chunks', () => {
+    const a = utf8('abc');
+    const b = utf8('def');
+    const q = new ByteQueue();
+    q.push(a);
+    q.push(b);
+    q.skip(1);
+    const out = q.take(4);
+    assert.equal(str(out), 'bcde');
+    assert.notEqual(out.buffer, a.buffer);
+    assert.notEqual(out.buffer, b.buffer);
+    assert.equal(q.length, 1);
+    assert.equal(str(q.take(1)), 'f');
+  });
+
+  it('skips bytes across several chunks', () => {
+    const q = queueOf('ab', 'cd', 'ef', 'gh');
+    q.skip(5);
+    assert.equal(q.length, 3);
+    assert.equal(str(q.take(3)), 'fgh');
+    assert.equal(q.length, 0);
+  });
+
+  it('peeks without consuming and merges chunks only once', () => {
+    const q = queueOf('ab', 'cd', 'ef');
+    const p = q.peek(5);
+    assert.equal(str(p), 'abcde');
+    assert.equal(q.length, 6);
+    // After the merge, a second peek of any length is a view of the same merged array.
+    const again = q.peek(6);
+    assert.equal(str(again), 'abcdef');
+    assert.equal(again.buffer, p.buffer);
+    assert.equal(str(q.take(6)), 'abcdef');
+  });
+
+  it('peeks a view of the head chunk when it holds enough bytes', () => {
+    const chunk = utf8('abcdef');
+    const q = new ByteQueue();
+    q.push(chunk);
+    q.push(utf8('gh'));
+    q.skip(1);
+    const p = q.peek(3);
+    assert.equal(str(p), 'bcd');
+    assert.equal(p.buffer, chunk.buffer);
+  });
+
+  it('peeks zero bytes of an empty queue', () => {
+    const q = new ByteQueue();
+    assert.equal(q.peek(0).length, 0);
+  });
+
+  it('reads unsigned integers in both byte orders across chunks', () => {
+    const q = new ByteQueue();
+    q.push(u8(0x01));
+    q.push(u8(0x02, 0x03));
+    q.push(u8(0x04, 0xff));
+    assert.equal(q.readUint(0, 1, false), 0x01);
+    assert.equal(q.readUint(0, 2, false), 0x0102);
+    assert.equal(q.readUint(0, 2, true), 0x0201);
+    assert.equal(q.readUint(0, 4, false), 0x01020304);
+    assert.equal(q.readUint(0, 4, true), 0x04030201);
+    assert.equal(q.readUint(1, 4, false), 0x020304ff);
+    assert.equal(q.readUint(1, 4, true), 0xff040302); // stays unsigned above 2^31
+    assert.equal(q.length, 5, 'reading consumes nothing');
+  });
+
+  it('clears everything', () => {
+    const q = queueOf('abc', 'def');
+    q.skip(1);
+    q.clear();
+    assert.equal(q.length, 0);
+    assert.equal(q.indexOf(0x64), -1);
+    q.push(utf8('x'));
+    assert.equal(str(q.take(1)), 'x');
+  });
+
+  it('keeps working after consuming many small chunks (compaction)', () => {
+    const q = new ByteQueue();
+    const expected: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      q.push(u8(i & 0xff, (i * 7) & 0xff));
+      expected.push(i & 0xff, (i * 7) & 0xff);
+    }
+    const got: number[] = [];
+    // Consume in odd-sized steps so takes cross chunk boundaries, with searches in between.
+    for (let step = 0; q.length > 0 && step < 1000; step++) {
+      const n = Math.min(q.length, 1 + (step % 5));
+      if (q.length > 3) assert.equal(q.byteAt(3), expected[got.length + 3]);
+      got.push(...q.take(n));
+    }
+    assert.deepEqual(got, expected);
+    assert.equal(q.length, 0);
+  });
+
+  it('takes exactly what was pushed under random interleavings', () => {
+    // A small deterministic PRNG keeps this reproducible without fast-check.
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const q = new ByteQueue();
+    const model: number[] = [];
+    for (let step = 0; step < 2000; step++) {
+      const op = rand(4);
+      if (op === 0) {
+        const chunk = Uint8Array.from({ length: rand(6) }, () => rand(256));
+        q.push(chunk);
+        model.push(...chunk);
+      } else if (op === 1 && model.length > 0) {
+        const n = rand(model.length + 1);
+        assert.deepEqual(Array.from(q.take(n)), model.splice(0, n));
+      } else if (op === 2 && model.length > 0) {
+        const n = rand(model.length + 1);
+        q.skip(n);
+        model.splice(0, n);
+      } else if (model.length > 0) {
+        const b = rand(256);
+        const from = rand(model.length + 1);
+        const idx = model.indexOf(b, from);
+        assert.equal(q.indexOf(b, from), idx);
+        assert.deepEqual(Array.from(q.peek(model.length)), model);
+      }
+      assert.equal(q.length, model.length);
+    }
+  });
+});
+
+describe('WriteBuffer', () => {
+  it('is empty until something is written', () => {
+    const w = new WriteBuffer();
+    assert.equal(w.length, 0);
+    assert.deepEqual(w.take(), []);
+  });
+
+  it('ignores empty writes', () => {
+    const w = new WriteBuffer();
+    w.writeBytes(new Uint8Array(0));
+    assert.equal(w.length, 0);
+    assert.deepEqual(w.take(), []);
+  });
+
+  it('coalesces small writes into one piece', () => {
+    const w = new WriteBuffer();
+    for (let i = 0; i < 100; i++) w.writeBytes(utf8('ab'));
+    assert.equal(w.length, 200);
+    const pieces = w.take();
+    assert.equal(pieces.length, 1);
+    assert.equal(str(pieces[0]!), 'ab'.repeat(100));
+    assert.equal(w.length, 0);
+  });
+
+  it('copies small payloads, so later changes to the caller’s array do not leak in', () => {
+    const w = new WriteBuffer();
+    const b = utf8('abc');
+    w.writeBytes(b);
+    b[0] = 0x7a;
+    assert.equal(str(concatBytes(w.take())), 'abc');
+  });
+
+  it('keeps payloads at or above the copy threshold by reference, in order', () => {
+    const w = new WriteBuffer({ copyThreshold: 8 });
+    const big = utf8('BIGBIGBIG');
+    w.writeBytes(utf8('ab'));
+    w.writeBytes(big);
+    w.writeBytes(utf8('cd'));
+    const pieces = w.take();
+    assert.equal(pieces.length, 3);
+    assert.equal(pieces[1], big, 'the large payload is the very same array');
+    assert.equal(str(concatBytes(pieces)), 'abBIGBIGBIGcd');
+  });
+
+  it('never writes again into slab regions that were handed out', () => {
+    const w = new WriteBuffer({ slabSize: 16, copyThreshold: 1024 });
+    const handed: { piece: Uint8Array; copy: Uint8Array }[] = [];
+    let expected = '';
+    for (let round = 0; round < 40; round++) {
+      const s = String.fromCharCode(0x61 + (round % 26)).repeat(1 + (round % 7));
+      w.writeBytes(utf8(s));
+      expected += s;
+      if (round % 3 === 2) {
+        for (const piece of w.take()) handed.push({ piece, copy: piece.slice() });
+        // Everything handed out so far must still hold what it held when it was taken.
+        for (const h of handed) assert.deepEqual(h.piece, h.copy);
+      }
+    }
+    for (const piece of w.take()) handed.push({ piece, copy: piece.slice() });
+    for (const h of handed) assert.deepEqual(h.piece, h.copy);
+    assert.equal(str(concatBytes(handed.map((h) => h.piece))), expected);
+  });
+
+  it('reuses the rest of a slab after take() without touching the taken part', () => {
+    const slabs: Uint8Array[] = [];
+    const w = new WriteBuffer({ slabSize: 64, alloc: (n) => (slabs.push(new Uint8Array(n)), slabs[slabs.length - 1]!) });
+    w.writeBytes(utf8('first'));
+    const [a] = w.take();
+    w.writeBytes(utf8('second'));
+    const [b] = w.take();
+    assert.equal(slabs.length, 1, 'both writes share one slab');
+    assert.equal(a!.buffer, b!.buffer);
+    assert.equal(str(a!), 'first');
+    assert.equal(str(b!), 'second');
+    assert.ok(b!.byteOffset >= a!.byteOffset + a!.length, 'the second region starts after the first');
+  });
+
+  it('starts a new slab when the current one is full and keeps the old pending bytes', () => {
+    let allocs = 0;
+    const w = new WriteBuffer({ slabSize: 8, alloc: (n) => (allocs++, new Uint8Array(n)) });
+    w.writeBytes(utf8('abcdef'));
+    w.writeBytes(utf8('ghijk')); // does not fit the 2 bytes left
+    assert.equal(allocs, 2);
+    const pieces = w.take();
+    assert.equal(pieces.length, 2);
+    assert.equal(str(concatBytes(pieces)), 'abcdefghijk');
+  });
+
+  it('allocates a slab big enough for a write larger than the slab size', () => {
+    const sizes: number[] = [];
+    const w = new WriteBuffer({ slabSize: 4, copyThreshold: 1000, alloc: (n) => (sizes.push(n), new Uint8Array(n)) });
+    w.writeBytes(utf8('0123456789'));
+    assert.deepEqual(sizes, [10]);
+    assert.equal(str(concatBytes(w.take())), '0123456789');
+  });
+
+  it('writes text as UTF-8 and returns the byte count', () => {
+    const w = new WriteBuffer();
+    assert.equal(w.writeText('héllo €𝄞'), utf8('héllo €𝄞').length);
+    assert.equal(w.writeText(''), 0);
+    assert.equal(w.length, utf8('héllo €𝄞').length);
+    assert.equal(str(concatBytes(w.take())), 'héllo €𝄞');
+  });
+
+  it('writes a lone surrogate as U+FFFD (3 bytes), as TextEncoder does', () => {
+    const w = new WriteBuffer();
+    assert.equal(w.writeText('a\ud800b'), 5);
+    assert.deepEqual(concatBytes(w.take()), utf8('a\ud800b'));
+  });
+
+  it('writes long text by reference above the copy threshold', () => {
+    const w = new WriteBuffer({ copyThreshold: 4 });
+    w.writeText('ab');
+    assert.equal(w.writeText('long text'), 9);
+    w.writeText('cd');
+    const pieces = w.take();
+    assert.equal(pieces.length, 3);
+    assert.equal(str(concatBytes(pieces)), 'ablong textcd');
+  });
+
+  it('lets a reserved header be filled in after the body is written', () => {
+    const w = new WriteBuffer({ slabSize: 16 });
+    const { buf, at } = w.reserve(2);
+    const n = w.writeText('hello, slab boundary'); // larger than what is left in the slab
+    buf[at] = n >> 8;
+    buf[at + 1] = n & 0xff;
+    assert.equal(w.length, 2 + n);
+    const all = concatBytes(w.take());
+    assert.equal((all[0]! << 8) | all[1]!, n);
+    assert.equal(str(all.subarray(2)), 'hello, slab boundary');
+  });
+
+  it('keeps the byte count equal to the bytes taken', () => {
+    const w = new WriteBuffer({ slabSize: 32, copyThreshold: 16 });
+    let written = 0;
+    for (let i = 0; i < 50; i++) {
+      const s = 'x'.repeat(i % 20);
+      written += w.writeText(s);
+      w.writeBytes(new Uint8Array(i % 18));
+      written += i % 18;
+      w.reserve(i % 3);
+      written += i % 3;
+    }
+    assert.equal(w.length, written);
+    const total = w.take().reduce((n, p) => n + p.length, 0);
+    assert.equal(total, written);
+  });
+});
+
+describe('concatBytes', () => {
+  it('joins arrays in order', () => {
+    assert.deepEqual(concatBytes([u8(1, 2), u8(), u8(3), u8(4, 5, 6)]), u8(1, 2, 3, 4, 5, 6));
+  });
+
+  it('returns an empty array for no parts', () => {
+    assert.deepEqual(concatBytes([]), new Uint8Array(0));
+  });
+
+  it('returns a single part as it is, without copying', () => {
+    const a = u8(1, 2, 3);
+    assert.equal(concatBytes([a]), a);
+  });
+
+  it('copies when there are several parts', () => {
+    const a = u8(1);
+    const out = concatBytes([a, u8(2)]);
+    a[0] = 9;
+    assert.deepEqual(out, u8(1, 2));
+  });
+});
+
+describe('previewBytes', () => {
+  it('shows printable ASCII as it is', () => {
+    assert.equal(previewBytes(utf8('GET / HTTP/1.1')), 'GET / HTTP/1.1');
+  });
+
+  it('escapes newlines, carriage returns, backslashes and other bytes', () => {
+    assert.equal(previewBytes(u8(0x61, 0x0a, 0x0d, 0x5c, 0x00, 0x7f, 0xff)), 'a\\n\\r\\\\\\x00\\x7f\\xff');
+  });
+
+  it('shows nothing for no bytes', () => {
+    assert.equal(previewBytes(new Uint8Array(0)), '');
+  });
+
+  it('cuts long input at max characters and marks the cut', () => {
+    assert.equal(previewBytes(utf8('abcdefghij'), 4), 'abcd...');
+    assert.equal(previewBytes(utf8('abcd'), 4), 'abcd');
+  });
+
+  it('marks the cut when escapes fill the limit before the bytes run out', () => {
+    // 20 NUL bytes are 80 characters of escapes: the preview stops at 64 and must say so.
+    const p = previewBytes(new Uint8Array(20));
+    assert.ok(p.endsWith('...'), p);
+    assert.equal(p, '\\x00'.repeat(16) + '...');
+  });
+
+  it('uses 64 characters by default', () => {
+    const p = previewBytes(utf8('y'.repeat(100)));
+    assert.equal(p, 'y'.repeat(64) + '...');
+  });
+});
