@@ -53,10 +53,11 @@ describe('ByteQueue', () => {
   });
 
   it('finds a byte at or after a start position in any chunk', () => {
-    const q = queueOf('xax', 'x', 'axa');
+    const q = queueOf('xax', 'x', 'axa'); // x a x | x | a x a
     assert.equal(q.indexOf(0x61), 1);
     assert.equal(q.indexOf(0x61, 1), 1);
-    assert.equal(q.indexOf(0x61, 2), 5);
+    assert.equal(q.indexOf(0x61, 2), 4); // first byte of the third chunk
+    assert.equal(q.indexOf(0x61, 5), 6);
     assert.equal(q.indexOf(0x61, 6), 6);
     assert.equal(q.indexOf(0x61, 7), -1);
     assert.equal(q.indexOf(0x61, 100), -1);

@@ -1,0 +1,9 @@
+import { cljTcp } from './clj-tcp.js';
+import { leads } from './leads.js';
+import { links } from './links.js';
+import type { Scenario } from './scenario.js';
+
+/** Every demo scenario, in the order `switchboard demo` runs them. */
+export const scenarios: readonly Scenario[] = [links, leads, cljTcp];
+
+export type { Scenario } from './scenario.js';

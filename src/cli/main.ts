@@ -1,0 +1,97 @@
+/**
+ * The `switchboard` command. `main(argv, io)` returns an exit code; it never calls
+ * `process.exit` (bin.ts does).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { isSwitchboardError } from '../core/index.js';
+import { connectCommand, listenCommand, type ConnectFlags, type ListenFlags } from './commands.js';
+import { scenarios } from './demo/index.js';
+import { Exit, type CliIo } from './io.js';
+import { CODEC_HELP, FRAMING_HELP } from './spec.js';
+
+function intArg(name: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${v}"`);
+    return n;
+  };
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--framing <spec>', FRAMING_HELP).default('lines'))
+    .addOption(new Option('--codec <name>', CODEC_HELP).default('text'))
+    .option('--max-frame-size <bytes>', 'largest frame accepted (default 8 MiB)', intArg('--max-frame-size', 1))
+    .option('--name <name>', 'name shown in connection identities')
+    .option('--cert <file>', 'TLS: PEM certificate of this side')
+    .option('--key <file>', 'TLS: PEM private key for --cert')
+    .option('--ca <file>', 'TLS: PEM authority to trust (a server then asks clients for certificates)')
+    .option('--insecure', 'TLS: do not verify the peer certificate');
+}
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = Exit.ok;
+  const program = new Command('switchboard')
+    .description('Message-based clients and servers over TCP, TLS and Unix sockets')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('demo')
+    .description('run the seed scenarios on loopback: all of them, or the one named')
+    .argument('[name]', `one of: ${scenarios.map((s) => s.name).join(', ')}`)
+    .action(async (name: string | undefined) => {
+      const chosen = name === undefined ? scenarios : scenarios.filter((s) => s.name === name);
+      if (chosen.length === 0) {
+        io.stderr.write(`unknown demo "${name}", expected one of: ${scenarios.map((s) => s.name).join(', ')}\n`);
+        code = Exit.usage;
+        return;
+      }
+      for (const s of chosen) {
+        io.stdout.write(`\n=== ${s.name}: ${s.title}\n`);
+        await s.run((line) => io.stdout.write(`  ${line}\n`));
+        io.stdout.write(`=== ${s.name}: ok\n`);
+      }
+    });
+
+  common(
+    program
+      .command('listen')
+      .description('listen on a URL and print every message received, one per line')
+      .argument('<url>', 'tcp://host:port, tls://host:port or unix:///path'),
+  )
+    .option('--echo', 'send every message back as it came')
+    .option('--quiet', 'do not print messages')
+    .option('--max-connections <n>', 'refuse connections beyond this many', intArg('--max-connections', 0))
+    .action(async (url: string, flags: ListenFlags) => {
+      code = await listenCommand(url, flags, io);
+    });
+
+  common(
+    program
+      .command('connect')
+      .description('send each stdin line as a message and print each message received')
+      .argument('<url>', 'tcp://host:port, tls://host:port or unix:///path'),
+  )
+    .option('--timeout <ms>', 'total time to get connected (default 10000)', intArg('--timeout', 1))
+    .option('--retry-after <ms>', 'pause between connection attempts (default: one attempt)', intArg('--retry-after', 1))
+    .action(async (url: string, flags: ConnectFlags) => {
+      code = await connectCommand(url, flags, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? Exit.ok : Exit.usage;
+    }
+    if (isSwitchboardError(err)) {
+      io.stderr.write(`switchboard: ${err.code}: ${err.message}\n`);
+      return err.code === 'INVALID_OPTION' || err.code === 'INVALID_ADDRESS' ? Exit.usage : Exit.failure;
+    }
+    io.stderr.write(`switchboard: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return Exit.failure;
+  }
+}

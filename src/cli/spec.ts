@@ -1,0 +1,92 @@
+/**
+ * Parses the CLI's `--framing` and `--codec` words into core framings and codecs:
+ *
+ *   lines | delimiter:<text> | length[:1|2|4|8|varint][:le] | fixed:<n> | raw
+ *   text | json | bytes
+ */
+import {
+  ConfigError,
+  ErrorCode,
+  bytesCodec,
+  delimiter,
+  fixed,
+  jsonCodec,
+  lengthPrefix,
+  lines,
+  raw,
+  textCodec,
+  type Codec,
+  type Framing,
+  type LengthWidth,
+} from '../core/index.js';
+
+export const FRAMING_HELP = 'lines | delimiter:<text> (\\n \\r \\t \\0 \\\\ escapes) | length[:1|2|4|8|varint][:le] | fixed:<n> | raw';
+export const CODEC_HELP = 'text | json | bytes';
+
+/** `\n`, `\r`, `\t`, `\0`, `\\` in a delimiter given on the command line. */
+export function unescape(s: string): string {
+  return s.replace(/\\([nrt0\\])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t', '0': '\0', '\\': '\\' })[c]!);
+}
+
+export function parseFraming(spec: string, maxFrameSize?: number): Framing {
+  const lim = maxFrameSize === undefined ? {} : { maxFrameSize };
+  const [kind, ...rest] = spec.split(':');
+  const arg = rest.join(':');
+  switch (kind) {
+    case 'lines':
+      return lines(lim);
+    case 'delimiter':
+      if (arg === '') break;
+      return delimiter(unescape(arg), lim);
+    case 'length': {
+      const [w = '4', endian = 'be'] = rest;
+      const width: LengthWidth | undefined = w === 'varint' ? 'varint' : ([1, 2, 4, 8] as const).find((x) => String(x) === w);
+      if (width === undefined || (endian !== 'be' && endian !== 'le')) break;
+      return lengthPrefix({ width, endian: endian === 'le' ? 'little' : 'big', ...lim });
+    }
+    case 'fixed': {
+      const n = Number(arg);
+      if (!Number.isSafeInteger(n) || n < 1) break;
+      return fixed(n);
+    }
+    case 'raw':
+      return raw();
+  }
+  throw new ConfigError(ErrorCode.INVALID_OPTION, `unknown framing "${spec}", expected ${FRAMING_HELP}`);
+}
+
+export type CliCodec = Codec<unknown, unknown>;
+
+export function parseCodec(spec: string): CliCodec {
+  switch (spec) {
+    case 'text':
+      return textCodec() as CliCodec;
+    case 'json':
+      return jsonCodec() as CliCodec;
+    case 'bytes':
+      return bytesCodec() as CliCodec;
+  }
+  throw new ConfigError(ErrorCode.INVALID_OPTION, `unknown codec "${spec}", expected ${CODEC_HELP}`);
+}
+
+const utf8 = new TextDecoder();
+
+/** A received message as one output line. */
+export function showMessage(msg: unknown): string {
+  if (typeof msg === 'string') return msg;
+  if (msg instanceof Uint8Array) return utf8.decode(msg);
+  return JSON.stringify(msg);
+}
+
+/** A stdin line as the message to send with `codec`. */
+export function lineToMessage(line: string, codecName: string): unknown {
+  if (codecName === 'json') {
+    try {
+      return JSON.parse(line);
+    } catch (cause) {
+      throw new ConfigError(ErrorCode.INVALID_OPTION, `input line is not JSON: ${JSON.stringify(line.slice(0, 80))}`, { cause });
+    }
+  }
+  if (codecName === 'bytes') return new TextEncoder().encode(line);
+  return line;
+}
