@@ -24,5 +24,5 @@ if (files.length === 0) {
   console.error(`no test files under ${relative(root, dir)} match ${filters.join(' ')}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=120000', ...files], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

@@ -121,6 +121,8 @@ export async function connectCommand(url: string, flags: ConnectFlags, io: CliIo
   const rl = createInterface({ input: io.stdin, crlfDelay: Infinity });
   const onAbort = (): void => rl.close();
   io.signal.addEventListener('abort', onAbort, { once: true });
+  // The server may leave while stdin is still open: stop reading stdin then.
+  void conn.closed.then(() => rl.close());
   try {
     for await (const line of rl) {
       if (conn.state !== 'open') break;

@@ -1,5 +1,16 @@
 /** The sans-I/O core: framers, codecs, protocols, limits and errors. No `node:*`, no timers. */
-export * from './errors.js';
+export {
+  ErrorCode,
+  SwitchboardError,
+  FramingError,
+  CodecError,
+  ConfigError,
+  ConnectError,
+  ConnectionError,
+  ServerError,
+  isSwitchboardError,
+  type SwitchboardErrorOptions,
+} from './errors.js';
 export { Limits, type LimitName } from './limits.js';
 export { ByteQueue, WriteBuffer, concatBytes, previewBytes, type Allocator, type WriteBufferOptions } from './bytes.js';
 export * from './framing/index.js';

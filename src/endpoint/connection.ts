@@ -91,6 +91,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   private readonly wb: WriteBuffer;
   private flushScheduled = false;
   private readonly flushFn = (): void => this.flush();
+  private readonly onWrittenFn = (): void => {
+    if (!this.sock.destroyed) this.onDrain(); // a destroyed socket fails its writes: no room came
+  };
   private readonly inbox = new AsyncQueue<In>();
   private readonly errorQueue = new AsyncQueue<SwitchboardError>();
   private mode: 'none' | 'callback' | 'iterator';
@@ -494,7 +497,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   private flush(): void {
     this.flushScheduled = false;
     if (this.wb.length === 0 || this.sock.destroyed) return;
-    this.sock.write(this.wb.take());
+    // While a sender waits for room, look again once the socket has written this batch: the
+    // socket emits 'drain' only when its own (smaller or larger) high-water mark was crossed,
+    // so a batch it takes at once would otherwise never end the wait.
+    this.sock.write(this.wb.take(), this.backpressured ? this.onWrittenFn : undefined);
     this.lastTx = Date.now();
   }
 

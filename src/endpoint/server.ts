@@ -58,7 +58,8 @@ export function serverLabel(name: string | undefined, sock: StreamSocket): strin
 export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, AsyncDisposable {
   readonly name: string;
   private readonly open = new Set<Connection<In, Out>>();
-  private pending = 0;
+  /** Connections still in the protocol's onConnect handshake. */
+  private readonly pending = new Set<Connection<In, Out>>();
   private closing = false;
   private readonly accepted = new AsyncQueue<Connection<In, Out>>();
   private iterating = false;
@@ -138,7 +139,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
       sock.destroy();
       return;
     }
-    if (this.open.size + this.pending >= max) {
+    if (this.open.size + this.pending.size >= max) {
       this.refuse(sock, max);
       return;
     }
@@ -146,10 +147,10 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
       role: 'server',
       label: serverLabel(this.options.name, sock),
     });
-    this.pending++;
+    this.pending.add(conn);
     conn.open().then(
       () => {
-        this.pending--;
+        this.pending.delete(conn);
         if (conn.state !== 'open') return;
         if (this.closing) {
           void conn.close();
@@ -160,7 +161,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
         if (this.iterating) this.accepted.push(conn);
       },
       () => {
-        this.pending--; // already reported to onFail by the connection
+        this.pending.delete(conn); // already reported to onFail by the connection
       },
     );
   }
@@ -169,7 +170,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
   private refuse(sock: StreamSocket, max: number): void {
     const err = new ServerError(
       ErrorCode.MAX_CONNECTIONS,
-      `${this.name}: refused ${sock.remote}: ${this.open.size + this.pending} connections open, expected no more than ${max}`,
+      `${this.name}: refused ${sock.remote}: ${this.open.size + this.pending.size} connections open, expected no more than ${max}`,
       { details: { remote: sock.remote, max } },
     );
     const timer = setTimeout(() => sock.destroy(), this.options.closeTimeout ?? Limits.closeTimeout);
@@ -233,6 +234,12 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
   private async doClose(options: ServerCloseOptions): Promise<void> {
     this.closing = true;
     const stopped = this.listener.close();
+    // A handshake cannot be drained, and the listener does not finish closing while its socket
+    // is there: end those at once.
+    const handshaking = [...this.pending];
+    for (const c of handshaking) {
+      c.destroy(new ServerError(ErrorCode.SERVER_CLOSED, `${c.name}: the server closed during the handshake`));
+    }
     const conns = [...this.open];
     if (options.drain ?? true) {
       const timeout = options.timeout ?? Limits.drainTimeout;
@@ -246,7 +253,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
       clearTimeout(timer);
     }
     for (const c of conns) if (c.state !== 'closed') c.destroy();
-    await Promise.all(conns.map((c) => c.closed));
+    await Promise.all([...conns, ...handshaking].map((c) => c.closed));
     await stopped;
     this.accepted.end();
   }

@@ -79,15 +79,20 @@ export class StreamSocket {
     s.on('close', h.close);
   }
 
-  /** Writes a batch of chunks as one corked write. */
-  write(chunks: readonly Uint8Array[]): void {
+  /**
+   * Writes a batch of chunks as one corked write. `onWritten` runs once the socket has handed
+   * the whole batch to the kernel (or failed to).
+   */
+  write(chunks: readonly Uint8Array[], onWritten?: () => void): void {
     const s = this.socket;
-    if (chunks.length === 1) {
-      s.write(chunks[0]!);
+    const last = chunks.length - 1;
+    const cb = onWritten && ((): void => onWritten());
+    if (last === 0) {
+      s.write(chunks[0]!, cb);
       return;
     }
     s.cork();
-    for (const c of chunks) s.write(c);
+    for (let i = 0; i <= last; i++) s.write(chunks[i]!, i === last ? cb : undefined);
     s.uncork();
   }
 
@@ -230,7 +235,9 @@ export class StreamListener {
         throw new ConfigError(ErrorCode.INVALID_OPTION, 'a tls:// server needs tls.cert and tls.key');
       }
       server = tls.createServer({
-        allowHalfOpen: true,
+        // Half-open only once the handshake is done (set per socket below): a half-open socket
+        // whose peer leaves during the handshake is never destroyed and keeps close() waiting.
+        allowHalfOpen: false,
         cert: t.cert as never,
         key: t.key as never,
         ...(t.ca !== undefined && { ca: t.ca as never }),
@@ -248,6 +255,7 @@ export class StreamListener {
     const unixPath = address.scheme === 'unix' ? address.path : undefined;
     server.on(connectionEvent, (socket: net.Socket) => {
       socket.on('error', () => {}); // until the connection attaches its handlers
+      if (isTls) socket.allowHalfOpen = true; // the peer's FIN must not end our side: replies may still leave
       applySocketOptions(socket, options);
       onSocket(new StreamSocket(socket, unixPath));
     });

@@ -128,16 +128,21 @@ function wrap(socket: net.Socket, read: boolean): RawPeer {
 export interface RawOptions {
   /** False: never read (the kernel buffers fill, then the writer sees backpressure). @default true */
   read?: boolean;
+  /**
+   * True: the peer's FIN does not end this side (reply after it, then `end()` by hand).
+   * False: answer the peer's FIN with ours at once, like most simple clients. @default false
+   */
+  halfOpen?: boolean;
 }
 
-/** Connects a raw socket to `url` (`tcp://...` or `unix://...`). Half-open is allowed. */
+/** Connects a raw socket to `url` (`tcp://...` or `unix://...`). */
 export function rawConnect(url: string, options: RawOptions = {}): Promise<RawPeer> {
   const a = parseAddress(url);
   return new Promise((resolve, reject) => {
     const socket =
       a.scheme === 'unix'
-        ? net.connect({ path: a.path, allowHalfOpen: true })
-        : net.connect({ host: a.host, port: a.port, allowHalfOpen: true });
+        ? net.connect({ path: a.path, allowHalfOpen: options.halfOpen ?? false })
+        : net.connect({ host: a.host, port: a.port, allowHalfOpen: options.halfOpen ?? false });
     socket.once('error', reject);
     socket.once('connect', () => {
       socket.removeListener('error', reject);
@@ -163,7 +168,7 @@ export async function rawListen(host = '127.0.0.1', options: RawOptions & { port
   let taken = 0;
   const waiting: Array<(p: RawPeer) => void> = [];
   const read = options.read ?? true;
-  const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: !read }, (socket) => {
+  const server = net.createServer({ allowHalfOpen: options.halfOpen ?? false, pauseOnConnect: !read }, (socket) => {
     const p = wrap(socket, read);
     peers.push(p);
     const w = waiting.shift();

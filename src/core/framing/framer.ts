@@ -5,8 +5,9 @@ import type { WriteBuffer } from '../bytes.js';
  *
  * Decoding follows the tokio `Decoder` / Netty `ByteToMessageDecoder` contract: `next()` either
  * takes one whole frame out of the buffered bytes or says "not yet" (`undefined`) and consumes
- * nothing. At end of stream `finish()` throws `FRAME_TRUNCATED` if bytes are left over: a partial
- * frame is never delivered as a message.
+ * nothing, except bytes it throws away on purpose: those counted in `skipped` (`recover`) and
+ * empty frames dropped by the delimiter framer's `skipEmpty`. At end of stream `finish()` throws
+ * `FRAME_TRUNCATED` if bytes are left over: a partial frame is never delivered as a message.
  *
  * A framer instance belongs to one connection; a {@link Framing} creates one per connection.
  */

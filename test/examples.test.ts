@@ -1,0 +1,41 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './helpers/root.js';
+import * as echo from '../examples/echo.js';
+import * as login from '../examples/login-protocol.js';
+import * as broadcast from '../examples/broadcast.js';
+
+async function run(main: (log: (l: string) => void) => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  await main((l) => lines.push(l));
+  return lines;
+}
+
+describe('examples', () => {
+  it('echo: the client gets its message back', async () => {
+    assert.deepEqual(await run(echo.main), ['sent: hello']);
+  });
+
+  it('login-protocol: orders are numbered by beforeSend and a wrong password is refused', async () => {
+    assert.deepEqual(await run(login.main), ['ack 1', 'ack 2', 'refused: HANDSHAKE_REJECTED']);
+  });
+
+  it('broadcast: every client gets the broadcast', async () => {
+    const lines = await run(broadcast.main);
+    assert.equal(lines.filter((l) => l.startsWith('connected: svc(')).length, 3);
+    assert.ok(lines.includes('broadcast: 3 sent, 0 dropped'), lines.join('\n'));
+    assert.equal(lines.filter((l) => l === 'Hello world').length, 3);
+  });
+
+  it('the README shows each example exactly as it is in examples/', () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/<!-- example: (examples\/[\w.-]+\.ts) -->\s*```ts\n([\s\S]*?)```/g)];
+    assert.ok(blocks.length >= 2, 'the README embeds examples');
+    for (const [, file, code] of blocks) {
+      const source = readFileSync(join(repoRoot, file!), 'utf8');
+      assert.equal(code, source, `README block for ${file} differs from the file`);
+    }
+  });
+});

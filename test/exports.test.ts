@@ -1,0 +1,41 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as api from '../src/index.js';
+
+// The public API is what src/index.ts exports. Adding or removing a name is a deliberate change:
+// update this list and CHANGELOG.md together.
+const PINNED = [
+  'ByteQueue', 'CodecError', 'ConfigError', 'ConnectError', 'Connection', 'ConnectionError', 'ErrorCode',
+  'FramingError', 'Limits', 'Scheme', 'SendStatus', 'Server', 'ServerError', 'SwitchboardError', 'WriteBuffer',
+  'bytesCodec', 'chainCallbacks', 'codecs', 'concatBytes', 'connect', 'counterCallback', 'custom', 'datagram',
+  'decodeUtf8', 'defineCodec', 'defineProtocol', 'delimiter', 'describeClose', 'fixed', 'formatAddress',
+  'formatMessage', 'framing', 'hostPort', 'isAccepted', 'isSwitchboardError', 'jsonCodec', 'leads', 'lengthPrefix',
+  'lines', 'linesJson', 'listen', 'loggerCallback', 'parseAddress', 'previewBytes', 'protocolName', 'protocols',
+  'raw', 'storeCallback', 'textCodec',
+];
+
+describe('public API', () => {
+  it('exports exactly the pinned names', () => {
+    assert.deepEqual(Object.keys(api).sort(), [...PINNED].sort());
+  });
+
+  it('has every error code equal to its name', () => {
+    for (const [k, v] of Object.entries(api.ErrorCode)) assert.equal(k, v);
+  });
+
+  it('exposes the package entry points declared in package.json', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { repoRoot } = await import('./helpers/root.js');
+    const pkg = JSON.parse(readFileSync(`${repoRoot}/package.json`, 'utf8')) as {
+      name: string; type: string; bin: Record<string, string>; exports: Record<string, unknown>; engines: { node: string };
+    };
+    assert.equal(pkg.name, 'switchboard');
+    assert.equal(pkg.type, 'module');
+    assert.equal(pkg.bin['switchboard'], './dist/cli/bin.js');
+    assert.ok(pkg.exports['.'], 'an exports map with "."');
+    assert.equal(pkg.engines.node, '>=20');
+    // The package resolves itself by name (what users and the examples import).
+    const self = (await import('switchboard')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(self).sort(), [...PINNED].sort());
+  });
+});

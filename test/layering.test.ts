@@ -1,0 +1,75 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { repoRoot } from './helpers/root.js';
+
+// Import direction: core <- transport <- endpoint <- cli. Only transport touches sockets.
+const LAYERS = ['core', 'transport', 'endpoint', 'cli'] as const;
+type Layer = (typeof LAYERS)[number];
+const SOCKET_MODULES = /^(node:)?(net|tls|dgram|http|https|http2)$/;
+
+function sources(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...sources(p));
+    else if (name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs: string[] = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm)) specs.push(m[1]!);
+  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) specs.push(m[1]!);
+  return specs;
+}
+
+const src = join(repoRoot, 'src');
+const layerOf = (file: string): Layer | 'root' => {
+  const first = relative(src, file).split(sep)[0]!;
+  return (LAYERS as readonly string[]).includes(first) ? (first as Layer) : 'root';
+};
+
+describe('layering', () => {
+  const files = sources(src);
+
+  it('finds the source tree', () => {
+    assert.ok(files.length > 10, `expected many sources under ${src}, found ${files.length}`);
+  });
+
+  it('keeps core sans-I/O: no node: modules, no packages, no timers, no sockets', () => {
+    for (const f of files.filter((f) => layerOf(f) === 'core')) {
+      for (const spec of importsOf(f)) {
+        assert.ok(spec.startsWith('./') || spec.startsWith('../'), `${relative(src, f)} imports "${spec}"`);
+        assert.equal(layerOf(join(f, '..', spec)), 'core', `${relative(src, f)} reaches outside core: "${spec}"`);
+      }
+      const code = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+      assert.doesNotMatch(code, /\b(setTimeout|setInterval|setImmediate|queueMicrotask|process\.|Buffer\b|require\()/, `${relative(src, f)} uses I/O or timers`);
+    }
+  });
+
+  it('imports only downwards: core <- transport <- endpoint <- cli', () => {
+    for (const f of files) {
+      const from = layerOf(f);
+      if (from === 'root') continue;
+      for (const spec of importsOf(f)) {
+        if (!spec.startsWith('.')) continue;
+        const to = layerOf(join(f, '..', spec));
+        if (to === 'root') assert.fail(`${relative(src, f)} imports the package root "${spec}"`);
+        assert.ok(LAYERS.indexOf(to) <= LAYERS.indexOf(from), `${relative(src, f)} (${from}) imports ${to}: "${spec}"`);
+      }
+    }
+  });
+
+  it('lets only transport import socket modules', () => {
+    for (const f of files) {
+      if (layerOf(f) === 'transport') continue;
+      for (const spec of importsOf(f)) {
+        assert.doesNotMatch(spec, SOCKET_MODULES, `${relative(src, f)} imports "${spec}"; sockets belong in transport/`);
+      }
+    }
+  });
+});
