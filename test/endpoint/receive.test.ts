@@ -49,6 +49,30 @@ describe('receiving', () => {
     await closeAll(server, conn, await firstConn(conns));
   });
 
+  it('reports an onReceive callback that throws as HOOK_FAILED and keeps delivering', async () => {
+    const got: Msg[] = [];
+    const fails: SwitchboardError[] = [];
+    const { server, conns } = await serverWith({
+      callbacks: {
+        onReceive: (_c, m) => {
+          if (m.n === 1) throw new Error('handler bug');
+          got.push(m);
+        },
+        onFail: (e) => void fails.push(e),
+      },
+    });
+    const conn = await connect<Msg, Msg>(server.url, { timeout: WAIT_MS });
+    for (let n = 0; n < 3; n++) conn.send({ n });
+    await waitFor(() => got.length === 2, WAIT_MS, 'the other messages');
+    assert.deepEqual(got, [{ n: 0 }, { n: 2 }]);
+    assert.equal(fails.length, 1);
+    assert.equal(fails[0]!.code, 'HOOK_FAILED');
+    assert.match(fails[0]!.message, /handler bug/);
+    const svc = await firstConn(conns);
+    assert.equal(svc.state, 'open');
+    await closeAll(server, conn);
+  });
+
   it('delivers messages to for await, which ends when the peer closes', async () => {
     const { server, conns } = await serverWith();
     const conn = await connect<Msg, Msg>(server.url, { timeout: WAIT_MS });
