@@ -11,9 +11,24 @@ export class ByteQueue {
   private offset = 0; // bytes already consumed from chunks[head]
   /** Bytes buffered and not yet taken. */
   length = 0;
+  private growable: Uint8Array | undefined; // backing store of a merged last chunk, see peek()
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
+    const g = this.growable;
+    if (g !== undefined && this.head < this.chunks.length) {
+      // The last chunk is a merged one with spare room: append in place, so repeated peeks of a
+      // slowly arriving frame cost O(total) instead of O(total^2).
+      const last = this.chunks[this.chunks.length - 1]!;
+      const end = last.byteOffset - g.byteOffset + last.length;
+      if (last.buffer === g.buffer && end + chunk.length <= g.length) {
+        g.set(chunk, end);
+        this.chunks[this.chunks.length - 1] = g.subarray(last.byteOffset - g.byteOffset, end + chunk.length);
+        this.length += chunk.length;
+        return;
+      }
+    }
+    this.growable = undefined;
     this.chunks.push(chunk);
     this.length += chunk.length;
   }
@@ -95,15 +110,17 @@ export class ByteQueue {
     if (n === 0) return EMPTY;
     const c = this.chunks[this.head]!;
     if (c.length - this.offset >= n) return c.subarray(this.offset, this.offset + n);
-    const merged = new Uint8Array(this.length);
-    this.copyTo(merged, 0, this.length);
-    this.chunks = [merged];
+    // Merge into a buffer with room to grow (doubling), which later pushes append to.
+    const backing = new Uint8Array(Math.max(this.length * 2, 4096));
+    this.copyTo(backing, 0, this.length);
+    this.chunks = [backing.subarray(0, this.length)];
+    this.growable = backing;
     this.head = 0;
     this.offset = 0;
-    return merged.subarray(0, n);
+    return backing.subarray(0, n);
   }
 
-  /** Reads an unsigned integer of 1, 2, 4 or 6 bytes at `pos` without consuming. */
+  /** Reads an unsigned integer of 1, 2 or 4 bytes at `pos` without consuming. */
   readUint(pos: number, width: 1 | 2 | 4, littleEndian: boolean): number {
     let v = 0;
     if (littleEndian) {
@@ -115,6 +132,7 @@ export class ByteQueue {
   }
 
   clear(): void {
+    this.growable = undefined;
     this.chunks = [];
     this.head = 0;
     this.offset = 0;
@@ -155,6 +173,7 @@ export class ByteQueue {
     if (this.head === this.chunks.length) {
       this.chunks.length = 0;
       this.head = 0;
+      this.growable = undefined;
     } else if (this.head > 64 && this.head * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);
       this.head = 0;

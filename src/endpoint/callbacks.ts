@@ -53,7 +53,16 @@ export function chainCallbacks<In, Out>(...members: Array<Callbacks<In, Out> | u
     if (fns.length === 1) out[ev] = fns[0];
     else if (fns.length > 1)
       out[ev] = (...args: unknown[]) => {
-        for (const f of fns) f(...args);
+        // Every member hears every event; the first error is rethrown after all have run.
+        let first: { error: unknown } | undefined;
+        for (const f of fns) {
+          try {
+            f(...args);
+          } catch (error) {
+            first ??= { error };
+          }
+        }
+        if (first) throw first.error;
       };
   }
   return out as Callbacks<In, Out>;

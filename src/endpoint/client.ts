@@ -1,15 +1,17 @@
 import {
+  ConfigError,
   ConnectError,
   ErrorCode,
   Limits,
   formatAddress,
   linesJson,
   parseAddress,
+  type Address,
   type Protocol,
 } from '../core/index.js';
 import { dial, type SocketOptions, type StreamSocket } from '../transport/stream.js';
 import type { Callbacks } from './callbacks.js';
-import { Connection, type ConnectionOptions } from './connection.js';
+import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
 
 export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOptions {
   /** Framing + codec + hooks. @default lines + JSON */
@@ -17,7 +19,11 @@ export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOption
   callbacks?: Callbacks<In, Out>;
   /** Shown in the connection's identity: `clt(name@...)`. */
   name?: string;
-  /** Total time allowed to get connected, all attempts together, in ms. @default Limits.connectTimeout (10000) */
+  /**
+   * Total time allowed to get the transport connected, all attempts together, in ms. The
+   * protocol's `onConnect` handshake then has its own `handshakeTimeout`.
+   * @default Limits.connectTimeout (10000)
+   */
   timeout?: number;
   /**
    * Pause between failed attempts, in ms (links' `retry_after`). Unset: one attempt only, so a
@@ -45,32 +51,54 @@ export async function connect<In = unknown, Out = In>(url: string, options: Conn
   const address = parseAddress(url);
   const where = formatAddress(address);
   const protocol = options.protocol ?? (linesJson<In, Out>() as Protocol<In, Out>);
+  checkConnectionOptions(options, protocol as Protocol<unknown, never>, true);
   const timeout = options.timeout ?? Limits.connectTimeout;
+  if (!(timeout > 0)) throw new ConfigError(ErrorCode.INVALID_OPTION, `timeout must be a positive number, got ${timeout}`);
   const { retryAfter, signal } = options;
-  options.callbacks?.onInitialize?.({ name: options.name ? `clt(${options.name}@${where})` : `clt(${where})` });
-  const started = Date.now();
-  const deadline = started + timeout;
+  if (retryAfter !== undefined && !(retryAfter >= 0)) {
+    throw new ConfigError(ErrorCode.INVALID_OPTION, `retryAfter must be 0 or more, got ${retryAfter}`);
+  }
+  signal?.throwIfAborted();
+  try {
+    options.callbacks?.onInitialize?.({ name: options.name ? `clt(${options.name}@${where})` : `clt(${where})` });
+  } catch {
+    // a watcher that throws does not stop the connect
+  }
+  const sock = await dialWithRetry(address, where, options, timeout);
+  // Connected: from here on nothing is retried. A refused or failed handshake is final.
+  const conn = new Connection<In, Out>(sock, protocol, options.callbacks, options, {
+    role: 'client',
+    label: clientLabel(options.name, sock),
+  });
+  const onAbort = (): void => conn.destroy();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await conn.open();
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    throw err;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+  return conn;
+}
+
+/** Transport attempts until one connects, `timeout` runs out or an error is not worth retrying. */
+async function dialWithRetry(address: Address, where: string, options: SocketOptions & { retryAfter?: number; signal?: AbortSignal }, timeout: number): Promise<StreamSocket> {
+  const { retryAfter, signal } = options;
+  const deadline = Date.now() + timeout;
   let attempts = 0;
-  let last: unknown;
   for (;;) {
     attempts++;
-    const remaining = deadline - Date.now();
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new Error('attempt timed out')), Math.max(0, remaining));
+    const timer = setTimeout(() => ac.abort(new Error(`attempt timed out`)), Math.max(0, deadline - Date.now()));
     const onUserAbort = (): void => ac.abort(signal?.reason);
     signal?.addEventListener('abort', onUserAbort, { once: true });
+    let last: unknown;
     try {
-      const sock = await dial(address, options, ac.signal);
-      const conn = new Connection<In, Out>(sock, protocol, options.callbacks, options, {
-        role: 'client',
-        label: clientLabel(options.name, sock),
-      });
-      await conn.open();
-      return conn;
+      return await dial(address, options, ac.signal);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      const code = (err as { code?: string }).code;
-      if (code === ErrorCode.HANDSHAKE_REJECTED || code === ErrorCode.HANDSHAKE_TIMEOUT) throw err;
       last = err;
     } finally {
       clearTimeout(timer);
@@ -78,13 +106,16 @@ export async function connect<In = unknown, Out = In>(url: string, options: Conn
     }
     const lastText = last instanceof Error ? (last.cause instanceof Error ? last.cause.message : last.message) : String(last);
     const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
-    if (retryAfter === undefined && Date.now() < deadline) {
+    const timedOut = ac.signal.aborted;
+    // A certificate that does not verify will not verify on the next attempt either.
+    const final = (last as { details?: { retryable?: boolean } }).details?.retryable === false;
+    if (!timedOut && (retryAfter === undefined || final)) {
       throw new ConnectError(ErrorCode.CONNECT_FAILED, `could not connect to ${where} after ${tries}: ${lastText}`, {
         cause: last,
         details: { address: where, attempts },
       });
     }
-    if (retryAfter === undefined || Date.now() + retryAfter >= deadline) {
+    if (timedOut || retryAfter === undefined || Date.now() + retryAfter >= deadline) {
       throw new ConnectError(
         ErrorCode.CONNECT_TIMEOUT,
         `could not connect to ${where} within ${timeout} ms after ${tries}; last error: ${lastText}`,

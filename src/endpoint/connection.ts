@@ -12,6 +12,7 @@
  *        \______________________(hook failed, socket gone)_____________________________/
  */
 import {
+  ConfigError,
   ConnectError,
   ConnectionError,
   ErrorCode,
@@ -46,6 +47,8 @@ export interface ConnectionStats {
   messagesOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** Bytes the framer threw away while recovering from bad input (`delimiter(..., { recover: true })`). */
+  bytesSkipped: number;
 }
 
 /** Per-connection options shared by clients and servers. */
@@ -66,6 +69,49 @@ export interface ConnectionOptions {
   idleTimeout?: number;
   /** A frame the codec cannot decode: `close` the connection, or `skip` it (reported to `onFail`). @default 'close' */
   decodeErrors?: 'close' | 'skip';
+  /**
+   * After the peer's FIN, keep our side open so replies computed after an `await` still leave;
+   * the connection then ends when you call `close()`. Off: our side ends as soon as every
+   * accepted message is flushed. @default false
+   */
+  allowHalfOpen?: boolean;
+}
+
+/**
+ * Checks options before any socket is opened, so a bad value fails `connect()` / `listen()` at
+ * once with `INVALID_OPTION` instead of failing each connection later.
+ */
+export function checkConnectionOptions(options: ConnectionOptions, protocol: Protocol<unknown, never>, stream: boolean): void {
+  const positive = ['receiveQueue', 'highWaterMark', 'maxQueuedBytes', 'handshakeTimeout', 'closeTimeout'] as const;
+  for (const k of positive) {
+    const v = options[k];
+    if (v !== undefined && !(typeof v === 'number' && v > 0)) throw badOption(k, v, 'a positive number');
+  }
+  const idle = options.idleTimeout;
+  if (idle !== undefined && !(typeof idle === 'number' && idle >= 0)) throw badOption('idleTimeout', idle, '0 (off) or a positive number');
+  if (options.overflow !== undefined && options.overflow !== 'drop' && options.overflow !== 'close') {
+    throw badOption('overflow', options.overflow, "'drop' or 'close'");
+  }
+  if (options.decodeErrors !== undefined && options.decodeErrors !== 'close' && options.decodeErrors !== 'skip') {
+    throw badOption('decodeErrors', options.decodeErrors, "'close' or 'skip'");
+  }
+  const hb = protocol.heartbeat;
+  if (hb) {
+    if (!(typeof hb.interval === 'number' && hb.interval > 0)) throw badOption('heartbeat.interval', hb.interval, 'a positive number');
+    if (hb.timeout !== undefined && !(typeof hb.timeout === 'number' && hb.timeout >= 0)) {
+      throw badOption('heartbeat.timeout', hb.timeout, '0 (off) or a positive number');
+    }
+  }
+  if (stream && protocol.framing.messageOriented) {
+    throw new ConfigError(
+      ErrorCode.INVALID_OPTION,
+      `framing "${protocol.framing.name}" needs a message transport (UDP, WebSocket); a byte stream has no message boundaries`,
+    );
+  }
+}
+
+function badOption(name: string, value: unknown, expected: string): ConfigError {
+  return new ConfigError(ErrorCode.INVALID_OPTION, `${name} must be ${expected}, got ${String(value)}`);
 }
 
 /** Facts about the link, decided by whoever created the connection. */
@@ -75,6 +121,9 @@ export interface LinkInfo {
   label: string;
 }
 
+/** Unread errors `errors()` keeps; older ones are dropped (they still went to `onFail`). */
+const ERROR_BACKLOG = 64;
+
 type Waiter = { resolve: (ok: boolean) => void; timer: ReturnType<typeof setTimeout> | undefined };
 
 export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
@@ -82,7 +131,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   readonly name: string;
   readonly role: 'client' | 'server';
   /** Message and byte counters. */
-  readonly stats: ConnectionStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0 };
+  readonly stats: ConnectionStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, bytesSkipped: 0 };
   /** Resolves once the connection is closed, with the reason. Never rejects. */
   readonly closed: Promise<CloseInfo>;
 
@@ -133,9 +182,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     this.wb = new WriteBuffer({ alloc: allocUnsafe, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold });
     this.consumes = callbacks?.onReceive !== undefined && callbacks.observeOnly !== true;
     this.mode = this.consumes ? 'callback' : 'none';
-    this.receiveLimit = positive('receiveQueue', options.receiveQueue ?? Limits.receiveQueueMessages);
-    this.hwm = positive('highWaterMark', options.highWaterMark ?? Limits.sendHighWaterMark);
-    this.maxQueued = Math.max(this.hwm, positive('maxQueuedBytes', options.maxQueuedBytes ?? Limits.sendMaxQueuedBytes));
+    // Options were checked by connect()/listen() (checkConnectionOptions) before the socket existed.
+    this.receiveLimit = options.receiveQueue ?? Limits.receiveQueueMessages;
+    this.hwm = options.highWaterMark ?? Limits.sendHighWaterMark;
+    this.maxQueued = Math.max(this.hwm, options.maxQueuedBytes ?? Limits.sendMaxQueuedBytes);
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
     const self = this;
     this.ctx = {
@@ -240,7 +290,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     this._state = 'open';
     this.startHeartbeat();
     this.guard(() => this.callbacks?.onConnect?.(this));
-    // Messages that arrived during the handshake and were not taken by it go the normal way.
+    // Messages that arrived during the handshake and were not taken by it go to the consumer.
     if (this.mode === 'callback') this.drainInboxToCallback();
     if (!this.blocked) this.pump();
     if (this.peerEnded) this.finishAfterPeerEnd();
@@ -268,7 +318,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
         this.inputError(err);
         return;
       }
-      if (frame === undefined) return;
+      if (frame === undefined) {
+        this.stats.bytesSkipped = framer.skipped;
+        return;
+      }
       let msg: In;
       try {
         msg = codec.decode(frame);
@@ -286,17 +339,22 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   }
 
   private deliver(msg: In): void {
-    const hooks = this.protocol.hooks;
-    if (hooks?.onReceive && hooks.onReceive(msg, this.ctx) === false) return;
-    const hb = this.protocol.heartbeat;
-    if (hb?.isHeartbeat && hb.isHeartbeat(msg)) return;
-    const reply = this.protocol.autoReply?.(msg);
-    if (reply !== undefined) this.enqueue(reply, true);
+    const p = this.protocol;
+    // Protocol code runs on the read path: what it throws is reported, never thrown at the socket.
+    if (p.hooks?.onReceive && this.attempt('onReceive hook', () => p.hooks!.onReceive!(msg, this.ctx)) === false) return;
+    const hb = p.heartbeat;
+    if (hb?.isHeartbeat && this.attempt('heartbeat.isHeartbeat', () => hb.isHeartbeat!(msg)) === true) return;
+    if (p.autoReply) {
+      const reply = this.attempt('autoReply', () => p.autoReply!(msg));
+      if (reply !== undefined) this.attempt('autoReply send', () => this.enqueue(reply, true));
+    }
+    const cb = this.callbacks?.onReceive;
     if (this.handshaking || this._state === 'opening') {
+      // Watchers (a logger) see handshake messages too; consumers get what the hook leaves.
+      if (cb !== undefined && !this.consumes) this.guard(() => cb.call(this.callbacks, this, msg));
       this.queueMessage(msg);
       return;
     }
-    const cb = this.callbacks?.onReceive;
     if (cb !== undefined) this.guard(() => cb.call(this.callbacks, this, msg));
     if (!this.consumes) this.queueMessage(msg);
   }
@@ -374,7 +432,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
 
   /**
    * Errors as they happen (the clj-tcp error channel): bad input, timeouts, resets. Ends when
-   * the connection closes. Holds at most the last 64 unread errors.
+   * the connection closes. Holds the newest 64 unread errors.
    */
   errors(): AsyncIterable<SwitchboardError> {
     const q = this.errorQueue;
@@ -462,6 +520,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     this.stats.bytesOut += framed.length;
     this.stats.messagesOut++;
     this.scheduleFlush();
+    const hook = this.protocol.hooks?.onSent;
+    if (hook) this.attempt('onSent hook', () => hook(msg, this.ctx));
     const onSent = this.callbacks?.onSent;
     if (onSent !== undefined) this.guard(() => onSent.call(this.callbacks, this, msg));
     return this.statusAfter(queued + framed.length);
@@ -548,7 +608,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   /** Closes at once: queued bytes are dropped. */
   destroy(error?: SwitchboardError): void {
     if (this._state === 'closed') return;
-    if (error) this.recordError(error);
+    if (error) {
+      this.recordError(error);
+      this.report(error);
+    }
     this.initiator ??= error ? 'error' : 'local';
     this._state = 'closing';
     this.ended = true;
@@ -572,7 +635,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     const ms = this.options.closeTimeout ?? Limits.closeTimeout;
     this.closeTimer = setTimeout(() => {
       if (this._state === 'closed') return;
-      this.recordError(new ConnectionError(ErrorCode.CLOSE_TIMEOUT, `${this.name}: the peer did not finish closing within ${ms} ms`));
+      const e = new ConnectionError(ErrorCode.CLOSE_TIMEOUT, `${this.name}: the peer did not finish closing within ${ms} ms`);
+      this.recordError(e);
+      this.report(e);
       this.sock.destroy();
     }, ms);
     this.closeTimer.unref?.();
@@ -601,7 +666,12 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     this.endInbox();
   }
 
+  /**
+   * The peer finished sending: flush what was accepted and end our side too (queued messages
+   * stay readable). With `allowHalfOpen`, our side stays open for replies until `close()`.
+   */
   private finishAfterPeerEnd(): void {
+    if (this.options.allowHalfOpen && this._state === 'open') return;
     if (this._state === 'open') this._state = 'closing';
     this.armCloseTimer();
     this.endWrites();
@@ -665,6 +735,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   /** A fatal error: report it and close gracefully (accepted messages still leave). */
   private fail(err: SwitchboardError): void {
     if (this._state === 'closed') return;
+    clearInterval(this.beatTimer);
+    clearTimeout(this.idleTimer);
     this.recordError(err);
     this.initiator ??= 'error';
     this.report(err);
@@ -687,13 +759,24 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
 
   /** Tells `onFail` and the error stream. */
   private report(err: SwitchboardError): void {
-    if (this.errorQueue.length < 64) this.errorQueue.push(err);
+    this.errorQueue.push(err);
+    if (this.errorQueue.length > ERROR_BACKLOG) this.errorQueue.tryShift(); // keep the newest
     const cb = this.callbacks?.onFail;
     if (cb === undefined) return;
     try {
       cb.call(this.callbacks, err, this);
     } catch {
       // an onFail that throws has nowhere left to report to
+    }
+  }
+
+  /** Runs protocol code; what it throws is reported as `HOOK_FAILED` and `undefined` returned. */
+  private attempt<T>(what: string, fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (cause) {
+      this.report(new ConnectionError(ErrorCode.HOOK_FAILED, `${this.name}: ${what} threw: ${errorText(cause)}`, { cause }));
+      return undefined;
     }
   }
 
@@ -721,8 +804,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
         return;
       }
       if (now - this.lastTx >= hb.interval && this._state === 'open') {
-        const m = typeof hb.message === 'function' ? (hb.message as () => Out)() : hb.message;
-        this.enqueue(m, true);
+        this.attempt('heartbeat', () => {
+          const m = typeof hb.message === 'function' ? (hb.message as () => Out)() : hb.message;
+          this.enqueue(m, true);
+        });
         this.lastTx = now;
       }
     }, period);
@@ -743,11 +828,6 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     this.idleTimer = setTimeout(check, ms);
     this.idleTimer.unref?.();
   }
-}
-
-function positive(name: string, v: number): number {
-  if (!(v > 0)) throw new ConnectionError(ErrorCode.INVALID_OPTION, `${name} must be a positive number, got ${v}`);
-  return v;
 }
 
 function errorText(e: unknown): string {

@@ -56,7 +56,7 @@ export function loggerCallback<In = unknown, Out = unknown>(options: LoggerCallb
   };
 }
 
-/** `peer closed`, `local close`, `error FRAME_TOO_LARGE: ...` */
+/** `closed here`, `closed by the peer`, or `<initiator>, <CODE>` when an error closed it (`error, FRAME_TOO_LARGE`). */
 export function describeClose(info: CloseInfo): string {
   if (info.error) return `${info.initiator}, ${info.error.code}`;
   return info.initiator === 'local' ? 'closed here' : 'closed by the peer';

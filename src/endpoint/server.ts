@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   ErrorCode,
   Limits,
   SendStatus,
@@ -15,7 +16,7 @@ import {
 import { StreamListener, type ListenOptions as SocketListenOptions, type StreamSocket } from '../transport/stream.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
-import { Connection, type ConnectionOptions } from './connection.js';
+import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
 
 export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenOptions {
   /** Framing + codec + hooks. @default lines + JSON */
@@ -45,10 +46,13 @@ export interface ServerCloseOptions {
   timeout?: number;
 }
 
-/** `svc(name@127.0.0.1:8080<-127.0.0.1:50312)`, or `svc(name@unix:/path)`. */
-export function serverLabel(name: string | undefined, sock: StreamSocket): string {
+/**
+ * `svc(name@127.0.0.1:8080<-127.0.0.1:50312)`, or `svc(name@unix:/path#3)` for the third
+ * connection of a Unix socket server (Unix peers have no address of their own).
+ */
+export function serverLabel(name: string | undefined, sock: StreamSocket, serial: number): string {
   const who = name ? `${name}@` : '';
-  return sock.local.startsWith('unix:') ? `svc(${who}${sock.local})` : `svc(${who}${sock.local}<-${sock.remote})`;
+  return sock.local.startsWith('unix:') ? `svc(${who}${sock.local}#${serial})` : `svc(${who}${sock.local}<-${sock.remote})`;
 }
 
 /**
@@ -60,6 +64,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
   private readonly open = new Set<Connection<In, Out>>();
   /** Connections still in the protocol's onConnect handshake. */
   private readonly pending = new Set<Connection<In, Out>>();
+  private accepts = 0; // connections accepted so far, for Unix socket identities
   private closing = false;
   private readonly accepted = new AsyncQueue<Connection<In, Out>>();
   private iterating = false;
@@ -80,7 +85,8 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     const address = parseAddress(url);
     const protocol = options.protocol ?? (linesJson<In, Out>() as Protocol<In, Out>);
     const max = options.maxConnections ?? Infinity;
-    if (!(max >= 0)) throw new ServerError(ErrorCode.INVALID_OPTION, `maxConnections must be 0 or more, got ${max}`);
+    if (!(max >= 0)) throw new ConfigError(ErrorCode.INVALID_OPTION, `maxConnections must be 0 or more, got ${max}`);
+    checkConnectionOptions(options, protocol as Protocol<unknown, never>, true);
     const server = new Server<In, Out>(address, protocol, options);
     server.listener = await StreamListener.open(
       address,
@@ -98,7 +104,16 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     (server as { name: string }).name = options.name
       ? `svc(${options.name}@${formatAddress(server.listener.address)})`
       : `svc(${formatAddress(server.listener.address)})`;
-    options.callbacks?.onInitialize?.(server);
+    try {
+      options.callbacks?.onInitialize?.(server);
+    } catch (cause) {
+      const e = new ServerError(ErrorCode.HOOK_FAILED, `${server.name}: onInitialize threw: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+      try {
+        options.callbacks?.onFail?.(e, undefined);
+      } catch {
+        // nowhere left to report
+      }
+    }
     return server;
   }
 
@@ -145,7 +160,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     }
     const conn = new Connection<In, Out>(sock, this.protocol, this.options.callbacks, this.options, {
       role: 'server',
-      label: serverLabel(this.options.name, sock),
+      label: serverLabel(this.options.name, sock, ++this.accepts),
     });
     this.pending.add(conn);
     conn.open().then(

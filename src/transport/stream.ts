@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { existsSync, unlinkSync } from 'node:fs';
+import { lstatSync, unlinkSync } from 'node:fs';
 import { ConfigError, ConnectError, ErrorCode, ServerError, formatAddress, hostPort, type Address } from '../core/index.js';
 
 /** TLS material and checks, passed to `node:tls`. */
@@ -109,7 +109,7 @@ export class StreamSocket {
     return this.socket.destroyed;
   }
 
-  /** The verified peer certificate's subject CN for TLS, else undefined. */
+  /** The peer's TLS certificate when it sent one (verified unless `rejectUnauthorized` is false), else undefined. */
   get peerCertificate(): tls.PeerCertificate | undefined {
     const s = this.socket;
     if (s instanceof tls.TLSSocket) {
@@ -169,8 +169,13 @@ export function dial(address: Address, options: SocketOptions, signal?: AbortSig
       socket = net.connect({ host: address.host, port: address.port, ...common });
     }
     const readyEvent = address.scheme === 'tls' ? 'secureConnect' : 'connect';
+    let tcpUp = false; // TLS: the TCP connection is up, so a failure now is the TLS handshake's
+    const onTcp = (): void => {
+      tcpUp = true;
+    };
     const cleanup = (): void => {
       socket.removeListener(readyEvent, onReady);
+      socket.removeListener('connect', onTcp);
       socket.removeListener('error', onError);
       signal?.removeEventListener('abort', onAbort);
     };
@@ -183,13 +188,21 @@ export function dial(address: Address, options: SocketOptions, signal?: AbortSig
     const onError = (err: Error): void => {
       cleanup();
       socket.destroy();
-      reject(new ConnectError(ErrorCode.CONNECT_FAILED, `connect to ${formatAddress(address)} failed: ${err.message}`, { cause: err }));
+      const tlsFailure = address.scheme === 'tls' && tcpUp;
+      reject(
+        new ConnectError(ErrorCode.CONNECT_FAILED, `connect to ${formatAddress(address)} failed: ${err.message}`, {
+          cause: err,
+          // A certificate that did not verify will not verify on a retry.
+          details: { retryable: !tlsFailure },
+        }),
+      );
     };
     const onAbort = (): void => {
       cleanup();
       socket.destroy();
       reject(signal?.reason ?? new Error('aborted'));
     };
+    if (address.scheme === 'tls') socket.once('connect', onTcp);
     if (signal?.aborted) {
       onAbort();
       return;
@@ -259,23 +272,36 @@ export class StreamListener {
       applySocketOptions(socket, options);
       onSocket(new StreamSocket(socket, unixPath));
     });
-    if (unixPath !== undefined && (options.unlinkStale ?? true)) await removeStaleSocket(unixPath);
-    await new Promise<void>((resolve, reject) => {
-      const onErr = (err: Error): void => {
-        reject(new ServerError(ErrorCode.LISTEN_FAILED, `cannot listen on ${formatAddress(address)}: ${err.message}`, { cause: err }));
-      };
-      server.once('error', onErr);
-      const done = (): void => {
-        server.removeListener('error', onErr);
-        resolve();
-      };
-      if (address.scheme === 'unix') server.listen({ path: address.path, backlog: options.backlog ?? 511 }, done);
-      else
-        server.listen(
-          { host: address.host, port: address.port, backlog: options.backlog ?? 511, ipv6Only: options.ipv6Only ?? false },
-          done,
-        );
-    });
+    const bind = (): Promise<void> =>
+      new Promise<void>((resolve, reject) => {
+        const onErr = (err: Error): void => reject(err);
+        server.once('error', onErr);
+        const done = (): void => {
+          server.removeListener('error', onErr);
+          resolve();
+        };
+        if (address.scheme === 'unix') server.listen({ path: address.path, backlog: options.backlog ?? 511 }, done);
+        else
+          server.listen(
+            { host: address.host, port: address.port, backlog: options.backlog ?? 511, ipv6Only: options.ipv6Only ?? false },
+            done,
+          );
+      });
+    try {
+      try {
+        await bind();
+      } catch (err) {
+        // A Unix socket file left by a process that died blocks listen(): replace it if it is a
+        // socket and nobody answers on it. Anything else at that path is left alone.
+        const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+        if (!(unixPath !== undefined && inUse && (options.unlinkStale ?? true) && (await removeStaleSocket(unixPath)))) throw err;
+        await bind();
+      }
+    } catch (err) {
+      throw new ServerError(ErrorCode.LISTEN_FAILED, `cannot listen on ${formatAddress(address)}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
     server.on('error', (err) => onError(err, undefined));
     let bound: Address = address;
     if (address.scheme !== 'unix') {
@@ -295,8 +321,15 @@ export class StreamListener {
 }
 
 /** A Unix socket file left by a process that died blocks `listen`; remove it if nobody answers. */
-async function removeStaleSocket(path: string): Promise<void> {
-  if (!existsSync(path)) return;
+/** Removes `path` if it is a Unix socket nobody answers on; true when it was removed. */
+async function removeStaleSocket(path: string): Promise<boolean> {
+  let isSocket = false;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return false;
+  }
+  if (!isSocket) return false;
   const alive = await new Promise<boolean>((resolve) => {
     const s = net.connect({ path });
     s.once('connect', () => {
@@ -305,15 +338,14 @@ async function removeStaleSocket(path: string): Promise<void> {
     });
     s.once('error', () => resolve(false));
   });
-  if (!alive) {
-    try {
-      unlinkSync(path);
-    } catch {
-      // listen() will report the real problem
-    }
+  if (alive) return false;
+  try {
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false;
   }
 }
-
 
 /** Node's pooled allocator: slabs for the write buffer without zero-filling. */
 export const allocUnsafe = (n: number): Uint8Array => Buffer.allocUnsafe(n);

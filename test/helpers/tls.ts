@@ -1,23 +1,7 @@
-/**
- * The committed test certificates in test/fixtures/tls (see the README there for how they were
- * made). Tests run from build/test/..., so the repository root is found by walking up from this
- * file to the directory that holds package.json.
- */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The directory containing package.json, found by walking up from `from` (a file URL or path). */
-export function repoRoot(from: string = import.meta.url): string {
-  let dir = dirname(from.startsWith('file:') ? fileURLToPath(from) : from);
-  for (let i = 0; i < 32; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  throw new Error(`no package.json above ${from}`);
-}
+/** The committed test certificates in test/fixtures/tls (see the README there for how they were made). */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './root.js';
 
 export interface TestPki {
   /** PEM of the test CA, to trust. */
@@ -35,7 +19,7 @@ let cached: TestPki | undefined;
 /** Reads the PEM files once. */
 export function testPki(): TestPki {
   if (cached) return cached;
-  const dir = join(repoRoot(), 'test', 'fixtures', 'tls');
+  const dir = join(repoRoot, 'test', 'fixtures', 'tls');
   const read = (name: string): string => readFileSync(join(dir, name), 'utf8');
   cached = {
     ca: read('ca.crt'),

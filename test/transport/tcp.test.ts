@@ -73,8 +73,8 @@ describe('tcp connection counters and close info', () => {
       for (const m of msgs) conn.send(m);
       for (const m of msgs) assert.deepEqual(await conn.receive({ timeout: WAIT_MS }), m);
       const svc = conns[0]!;
-      assert.deepEqual(conn.stats, { messagesOut: 3, messagesIn: 3, bytesOut: wire, bytesIn: wire });
-      assert.deepEqual(svc.stats, { messagesOut: 3, messagesIn: 3, bytesOut: wire, bytesIn: wire });
+      assert.deepEqual(conn.stats, { messagesOut: 3, messagesIn: 3, bytesOut: wire, bytesIn: wire, bytesSkipped: 0 });
+      assert.deepEqual(svc.stats, { messagesOut: 3, messagesIn: 3, bytesOut: wire, bytesIn: wire, bytesSkipped: 0 });
       await conn.close();
     } finally {
       await server.close();

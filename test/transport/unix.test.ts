@@ -59,16 +59,17 @@ describe('unix stream sockets', () => {
     }
   });
 
-  it('names both sides by the socket path: clt(name@unix:/path) and svc(name@unix:/path)', async () => {
+  it('names both sides by the socket path, numbering server-side connections: svc(name@unix:/path#n)', async () => {
     const path = tempSocketPath();
     const { server, conns } = await echoServer(path, 'hub');
     try {
       const conn = await connect<Msg, Msg>(server.url, { name: 'app', timeout: WAIT_MS });
-      await waitFor(() => conns.length === 1);
+      const second = await connect<Msg, Msg>(server.url, { name: 'app', timeout: WAIT_MS });
+      await waitFor(() => conns.length === 2);
       assert.equal(conn.name, `clt(app@unix:${path})`);
-      assert.equal(conns[0]!.name, `svc(hub@unix:${path})`);
+      assert.deepEqual(conns.map((c) => c.name).sort(), [`svc(hub@unix:${path}#1)`, `svc(hub@unix:${path}#2)`]);
       assert.equal(server.name, `svc(hub@unix://${path})`);
-      await conn.close();
+      await Promise.all([conn.close(), second.close()]);
     } finally {
       await server.close();
     }
