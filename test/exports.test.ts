@@ -10,7 +10,7 @@ const PINNED = [
   'bytesCodec', 'chainCallbacks', 'codecs', 'concatBytes', 'connect', 'counterCallback', 'custom', 'datagram',
   'decodeUtf8', 'defineCodec', 'defineProtocol', 'delimiter', 'describeClose', 'fixed', 'formatAddress',
   'formatMessage', 'framing', 'hostPort', 'isAccepted', 'isSwitchboardError', 'jsonCodec', 'leads', 'lengthPrefix',
-  'lines', 'linesJson', 'listen', 'loggerCallback', 'parseAddress', 'previewBytes', 'protocolName', 'protocols',
+  'lines', 'linesJson', 'listen', 'loggerCallback', 'messageCodec', 'parseAddress', 'previewBytes', 'protocolName', 'protocols',
   'raw', 'storeCallback', 'textCodec',
 ];
 

@@ -14,7 +14,11 @@ export interface Codec<In, Out = In> {
   /** Whether payloads are binary (WebSocket binary frames) or UTF-8 text (text frames). */
   readonly binary: boolean;
   encode(msg: Out): Uint8Array | string;
-  decode(frame: Uint8Array): In;
+  /**
+   * `binary` is the frame's kind where the transport knows it (WebSocket: `false` for a text
+   * frame, already checked to be UTF-8); `undefined` on byte streams.
+   */
+  decode(frame: Uint8Array, binary?: boolean): In;
 }
 
 /** Payloads as bytes. Received frames are copied so the message owns its memory. */
@@ -132,8 +136,28 @@ export function defineCodec<In, Out = In>(spec: {
   };
 }
 
+/**
+ * Text or bytes, as they came: WebSocket text frames decode to `string` and binary frames to
+ * `Uint8Array`; a `string` is sent as a text frame and a `Uint8Array` as a binary one. On byte
+ * streams, where frames have no kind, every frame is a `Uint8Array`.
+ */
+export function messageCodec(): Codec<string | Uint8Array> {
+  return {
+    name: 'message',
+    binary: true,
+    encode: (msg) => {
+      if (typeof msg !== 'string' && !(msg instanceof Uint8Array)) {
+        throw new CodecError(ErrorCode.ENCODE_FAILED, `message codec expected a string or a Uint8Array, got ${typeof msg}`);
+      }
+      return msg;
+    },
+    decode: (frame, binary) => (binary === false ? decodeUtf8(frame) : frame.slice()),
+  };
+}
+
 export const codecs = {
   bytes: bytesCodec,
+  message: messageCodec,
   text: textCodec,
   json: jsonCodec,
   define: defineCodec,

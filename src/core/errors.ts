@@ -33,14 +33,33 @@ export const ErrorCode = {
   IDLE_TIMEOUT: 'IDLE_TIMEOUT',
   CLOSE_TIMEOUT: 'CLOSE_TIMEOUT',
   SEND_OVERFLOW: 'SEND_OVERFLOW',
-  SEND_TIMEOUT: 'SEND_TIMEOUT',
   RECEIVE_MODE_CONFLICT: 'RECEIVE_MODE_CONFLICT',
   RECEIVE_TIMEOUT: 'RECEIVE_TIMEOUT',
+  PING_TIMEOUT: 'PING_TIMEOUT',
   HOOK_FAILED: 'HOOK_FAILED',
   // servers
   MAX_CONNECTIONS: 'MAX_CONNECTIONS',
   SERVER_CLOSED: 'SERVER_CLOSED',
   LISTEN_FAILED: 'LISTEN_FAILED',
+  // named messages (core)
+  MESSAGE_INVALID_NAME: 'MESSAGE_INVALID_NAME',
+  MESSAGE_INVALID_VALUE: 'MESSAGE_INVALID_VALUE',
+  MESSAGE_SYNTAX: 'MESSAGE_SYNTAX',
+  MESSAGE_LINE_TOO_LONG: 'MESSAGE_LINE_TOO_LONG',
+  MESSAGE_PARAMETER_MISSING: 'MESSAGE_PARAMETER_MISSING',
+  MESSAGE_PARAMETER_INVALID: 'MESSAGE_PARAMETER_INVALID',
+  // websocket (core)
+  WS_INVALID_FRAME: 'WS_INVALID_FRAME',
+  WS_INVALID_CLOSE: 'WS_INVALID_CLOSE',
+  WS_INVALID_UTF8: 'WS_INVALID_UTF8',
+  WS_INFLATE_FAILED: 'WS_INFLATE_FAILED',
+  WS_MESSAGE_TOO_LARGE: 'WS_MESSAGE_TOO_LARGE',
+  WS_BAD_REQUEST: 'WS_BAD_REQUEST',
+  WS_HEAD_TOO_LARGE: 'WS_HEAD_TOO_LARGE',
+  WS_UNSUPPORTED_VERSION: 'WS_UNSUPPORTED_VERSION',
+  WS_HANDSHAKE_REFUSED: 'WS_HANDSHAKE_REFUSED',
+  WS_HANDSHAKE_FAILED: 'WS_HANDSHAKE_FAILED',
+  WS_INVALID_ARGUMENT: 'WS_INVALID_ARGUMENT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -49,6 +68,8 @@ export interface SwitchboardErrorOptions {
   cause?: unknown;
   /** Extra facts for the local log (address, attempts, sizes...). Never sent to the peer. */
   details?: Record<string, unknown>;
+  /** The WebSocket close code this error closes a connection with (RFC 6455 7.4), where one applies. */
+  closeCode?: number;
 }
 
 /** Base class of every error Switchboard raises. Match on `code`, not on the message text. */
@@ -56,11 +77,14 @@ export class SwitchboardError extends Error {
   override name = 'SwitchboardError';
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
+  /** The WebSocket close code sent to the peer when this error closes a WebSocket connection. */
+  readonly closeCode: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: SwitchboardErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details;
+    this.closeCode = options.closeCode;
   }
 }
 

@@ -25,12 +25,44 @@ export const Limits = {
   handshakeTimeout: 10_000,
   /** Time a graceful close may take before the socket is destroyed, in ms. @default 5000 */
   closeTimeout: 5_000,
+  /** Time `conn.ping()` waits for the pong, in ms. @default 10000 */
+  pingTimeout: 10_000,
   /** Time a server's graceful close waits for its connections to drain, in ms. @default 5000 */
   drainTimeout: 5_000,
   /** Small writes are copied into slabs of this size and leave as one write. @default 64 KiB */
   writeSlabSize: 64 * KiB,
   /** Payloads at least this large are passed to the socket by reference instead of copied. @default 16 KiB */
   writeCopyThreshold: 16 * KiB,
+  /** Largest named message (eventdispatcher format) on a stream, in UTF-8 bytes without the `\n`. @default 64 KiB */
+  namedMessageMaxLine: 64 * KiB,
+  /** Largest named message in one datagram, in bytes (eventdispatcher's `DATAGRAM_MAX_SIZE`). @default 1024 */
+  namedMessageMaxDatagram: 1024,
+
+  // WebSocket (RFC 6455, RFC 7692) and its HTTP handshake
+  /**
+   * Largest WebSocket message delivered, in bytes: the sum of its fragments' payloads and, with
+   * permessage-deflate, its size after inflating (a zip bomb stops here with close code 1009).
+   * The same 8 MiB as `maxFrameSize`, so a message that fits a TCP framer fits a WebSocket.
+   * @default 8 MiB
+   */
+  wsMaxMessageSize: 8 * MiB,
+  /** Largest payload of one WebSocket frame, in bytes, checked from the header before the payload is buffered. @default 8 MiB */
+  wsMaxFrameSize: 8 * MiB,
+  /**
+   * Most frames (fragments) one WebSocket message may be split into. Memory is bounded by bytes
+   * (`wsMaxMessageSize`), not by this count: small fragments are coalesced as they arrive. This
+   * only stops a message that never ends. 2^20, so 4 MiB in 64-byte fragments (65536) passes.
+   * @default 1048576
+   */
+  wsMaxFragments: 1_048_576,
+  /** Outgoing WebSocket messages smaller than this many bytes are sent uncompressed even when permessage-deflate is on. @default 1024 */
+  wsCompressionThreshold: 1024,
+  /** Longest line of an HTTP head (request line, status line or one header field), in bytes, without its CRLF. @default 8 KiB */
+  httpMaxLineLength: 8 * KiB,
+  /** Most header fields in one HTTP head. @default 100 */
+  httpMaxHeaders: 100,
+  /** Largest HTTP head, from the start line to the empty line included, in bytes. @default 16 KiB */
+  httpMaxHeadSize: 16 * KiB,
 } as const;
 
 export type LimitName = keyof typeof Limits;

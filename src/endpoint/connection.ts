@@ -22,6 +22,7 @@ import {
   WriteBuffer,
   isSwitchboardError,
   type Framer,
+  type Session,
   type HandshakeContext,
   type HookContext,
   type Protocol,
@@ -40,6 +41,18 @@ export interface CloseInfo {
   readonly error: SwitchboardError | undefined;
   /** Both sides ended in order and no error happened. */
   readonly clean: boolean;
+  /** WebSocket: the close code the peer sent, or the one we sent if the peer sent none. */
+  readonly code?: number;
+  /** WebSocket: the close reason that goes with `code`. */
+  readonly reason?: string;
+}
+
+/** Options of a graceful close. */
+export interface CloseOptions {
+  /** WebSocket close code (RFC 6455 7.4). @default 1000 */
+  code?: number;
+  /** WebSocket close reason, at most 123 bytes of UTF-8. @default '' */
+  reason?: string;
 }
 
 export interface ConnectionStats {
@@ -119,6 +132,10 @@ export interface LinkInfo {
   role: 'client' | 'server';
   /** Identity shown in logs, e.g. `clt(app@127.0.0.1:50312->127.0.0.1:8080)`. */
   label: string;
+  /** Bytes that arrived with the transport handshake (frames right after a WebSocket upgrade). */
+  initialData?: Uint8Array;
+  /** Extra facts about the link (WebSocket: the negotiated subprotocol and extensions, the request path). */
+  meta?: Readonly<Record<string, unknown>>;
 }
 
 /** Unread errors `errors()` keeps; older ones are dropped (they still went to `onFail`). */
@@ -134,6 +151,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   readonly stats: ConnectionStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, bytesSkipped: 0 };
   /** Resolves once the connection is closed, with the reason. Never rejects. */
   readonly closed: Promise<CloseInfo>;
+  /** Facts about the link from its transport (WebSocket: `path`, `subprotocol`, `extensions`, `headers`). */
+  readonly meta: Readonly<Record<string, unknown>>;
 
   private _state: ConnectionState = 'opening';
   private readonly framer: Framer;
@@ -152,6 +171,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   private discarding = false; // after a fatal input error: incoming bytes are dropped
   private ended = false; // we sent FIN (or destroyed)
   private peerEnded = false;
+  private sessionInputEnded = false; // a session framer saw the peer's close message
+  private localClose: CloseOptions = {};
+  private pings = new Map<string, (data: Uint8Array) => void>();
+  private pingSeq = 0;
   private handshaking = false;
   private hookSending = false; // an onDisconnect hook is running and may send
   private backpressured = false;
@@ -178,8 +201,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   ) {
     this.name = link.label;
     this.role = link.role;
-    this.framer = protocol.framing.create();
     this.wb = new WriteBuffer({ alloc: allocUnsafe, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold });
+    this.framer = protocol.framing.create(this.wb);
+    this.meta = link.meta ?? {};
     this.consumes = callbacks?.onReceive !== undefined && callbacks.observeOnly !== true;
     this.mode = this.consumes ? 'callback' : 'none';
     // Options were checked by connect()/listen() (checkConnectionOptions) before the socket existed.
@@ -202,6 +226,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
       error: (err) => this.onSocketError(err),
       close: () => this.onSocketClose(),
     });
+    const session = this.framer.session;
+    if (session) session.onPong = (data) => this.onPong(data);
+    if (link.initialData && link.initialData.length > 0) this.onData(link.initialData);
     if (options.idleTimeout) this.armIdle(options.idleTimeout);
   }
 
@@ -320,11 +347,12 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
       }
       if (frame === undefined) {
         this.stats.bytesSkipped = framer.skipped;
+        if (framer.session !== undefined) this.afterSessionInput(framer.session);
         return;
       }
       let msg: In;
       try {
-        msg = codec.decode(frame);
+        msg = codec.decode(frame, framer.lastFrameBinary);
       } catch (err) {
         if ((this.options.decodeErrors ?? 'close') === 'skip') {
           this.report(asError(err, ErrorCode.DECODE_FAILED, this.name));
@@ -577,6 +605,48 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     if (cb !== undefined) this.guard(() => cb.call(this.callbacks, this));
   }
 
+  // ---------------------------------------------------------------- ping
+
+  /**
+   * Sends a ping and resolves with the round-trip time in ms when the pong comes back
+   * (WebSocket). Rejects with `PING_TIMEOUT` after `timeout` ms, with `CONNECTION_CLOSED` when
+   * the connection closes first, and with `INVALID_OPTION` on transports without ping.
+   */
+  ping(options: { timeout?: number } = {}): Promise<number> {
+    const session = this.framer.session;
+    if (session === undefined) {
+      return Promise.reject(new ConfigError(ErrorCode.INVALID_OPTION, `${this.name}: this transport has no ping (WebSocket has)`));
+    }
+    if (this._state !== 'open') {
+      return Promise.reject(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${this.name}: not open, cannot ping`));
+    }
+    const id = String(++this.pingSeq);
+    const data = new TextEncoder().encode(id);
+    const t0 = performance.now();
+    const timeout = options.timeout ?? Limits.pingTimeout;
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pings.delete(id);
+        reject(new ConnectionError(ErrorCode.PING_TIMEOUT, `${this.name}: no pong within ${timeout} ms`));
+      }, timeout);
+      this.pings.set(id, (got) => {
+        clearTimeout(timer);
+        if (got.length === 0) reject(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${this.name}: closed before the pong`));
+        else resolve(performance.now() - t0);
+      });
+      session.ping(data);
+      this.scheduleFlush();
+    });
+  }
+
+  private onPong(data: Uint8Array): void {
+    const id = new TextDecoder().decode(data);
+    const resolve = this.pings.get(id);
+    if (resolve === undefined) return; // an unsolicited pong (a heartbeat): RFC 6455 5.5.3 allows it
+    this.pings.delete(id);
+    resolve(data);
+  }
+
   // ---------------------------------------------------------------- closing
 
   /**
@@ -584,8 +654,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
    * message, sends FIN and waits for the peer's, up to `closeTimeout` ms; then destroys.
    * Resolves with the close reason.
    */
-  async close(): Promise<CloseInfo> {
+  async close(options: CloseOptions = {}): Promise<CloseInfo> {
     if (this._state === 'closing' || this._state === 'closed') return this.closed;
+    this.localClose = options;
     this.initiator ??= 'local';
     const wasOpen = this._state === 'open';
     this._state = 'closing';
@@ -625,7 +696,16 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
 
   private endWrites(): void {
     if (this.ended) return;
+    const session = this.framer.session;
+    if (session !== undefined && !session.closeSent && !this.sock.destroyed) {
+      const err = this.closeError;
+      const code = err ? closeCodeFor(err) : (this.localClose.code ?? 1000);
+      // Never send internal details to the peer: an error closes with its code and no reason.
+      this.attempt('session close', () => session.close(code, err ? '' : (this.localClose.reason ?? '')));
+    }
     this.flush();
+    // RFC 6455 7.1.1: a client waits for the server's close (and its TCP close) before ending.
+    if (session?.waitForPeerClose && session.peerClose === undefined && !this.peerEnded) return;
     this.ended = true;
     this.sock.end();
   }
@@ -715,17 +795,35 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
       w.resolve(false);
     }
     const error = this.closeError;
+    const session = this.framer.session;
+    const code = session?.peerClose?.code ?? (session?.closeSent ? (error ? closeCodeFor(error) : (this.localClose.code ?? 1000)) : undefined);
     const info: CloseInfo = {
       initiator: this.initiator ?? 'peer',
       error,
-      clean: error === undefined && this.peerEnded,
+      clean: error === undefined && (this.peerEnded || this.sessionInputEnded),
+      ...(code !== undefined && { code, reason: session?.peerClose?.reason ?? (error ? '' : (this.localClose.reason ?? '')) }),
     };
+    for (const resolve of this.pings.values()) resolve(EMPTY);
+    this.pings.clear();
     this.resolveClosed(info);
     const cb = this.callbacks?.onDisconnect;
     if (cb !== undefined) this.guard(() => cb.call(this.callbacks, this, info));
   }
 
   // ---------------------------------------------------------------- failures
+
+  /** The session framer may have answered (a pong) or seen the peer's close. */
+  private afterSessionInput(session: Session): void {
+    if (this.wb.length > 0) this.scheduleFlush();
+    if (session.peerClose === undefined || this.sessionInputEnded) return;
+    // RFC 6455 7.1: the peer's close frame ends its messages; our reply is already queued.
+    this.sessionInputEnded = true;
+    this.initiator ??= 'peer';
+    this.endInbox();
+    if (this._state === 'open' || this._state === 'opening') this._state = 'closing';
+    this.armCloseTimer();
+    this.endWrites();
+  }
 
   /** Bad bytes from the peer: report, stop decoding, flush what was accepted, close. */
   private inputError(err: unknown): void {
@@ -827,6 +925,31 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     };
     this.idleTimer = setTimeout(check, ms);
     this.idleTimer.unref?.();
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The WebSocket close code an error closes a connection with (RFC 6455 7.4.1). */
+export function closeCodeFor(err: SwitchboardError): number {
+  if (err.closeCode !== undefined) return err.closeCode;
+  switch (err.code) {
+    case ErrorCode.INVALID_UTF8:
+      return 1007; // invalid payload data
+    case ErrorCode.FRAME_TOO_LARGE:
+    case ErrorCode.MESSAGE_TOO_LARGE:
+      return 1009; // message too big
+    case ErrorCode.INVALID_JSON:
+    case ErrorCode.DECODE_FAILED:
+      return 1003; // unsupported data
+    case ErrorCode.SEND_OVERFLOW:
+    case ErrorCode.IDLE_TIMEOUT:
+    case ErrorCode.HEARTBEAT_TIMEOUT:
+      return 1008; // policy violation
+    case ErrorCode.SERVER_CLOSED:
+      return 1001; // going away
+    default:
+      return 1011; // internal error
   }
 }
 

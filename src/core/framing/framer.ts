@@ -29,6 +29,36 @@ export interface Framer {
    * Framers without a faster path encode the string first.
    */
   encodeText(payload: string, out: WriteBuffer): void;
+  /**
+   * Message framers that know a frame's kind (WebSocket): whether the frame `next()` returned
+   * last was binary (`false`: UTF-8 text). Stream framers leave it undefined.
+   */
+  readonly lastFrameBinary?: boolean;
+  /** Framers that run a session protocol with its own control messages (WebSocket). */
+  readonly session?: Session;
+}
+
+/**
+ * The session side of a framer that speaks a protocol of its own on top of frames (WebSocket:
+ * ping/pong, the close handshake). Control replies (a pong, a close reply) are written by the
+ * framer into the write buffer it was created with; the connection flushes them.
+ */
+export interface Session {
+  /** Set once the peer's closing message arrived: its code and reason. */
+  readonly peerClose: { readonly code: number; readonly reason: string } | undefined;
+  /** Set once we sent our closing message. */
+  readonly closeSent: boolean;
+  /** Writes our closing message (code, reason) into the write buffer. Does nothing when already sent. */
+  close(code: number, reason: string): void;
+  /**
+   * Whether this side must wait for the peer's closing message before ending the transport
+   * (RFC 6455 7.1.1: the client waits for the server to close TCP).
+   */
+  readonly waitForPeerClose: boolean;
+  /** Writes a ping carrying `data` into the write buffer. */
+  ping(data: Uint8Array): void;
+  /** Called with each pong's data as frames are read. */
+  onPong: ((data: Uint8Array) => void) | undefined;
 }
 
 /** A framing scheme: a description plus a factory for per-connection framers. */
@@ -39,5 +69,9 @@ export interface Framing {
   readonly maxFrameSize: number;
   /** True when one transport message is one frame (datagrams, WebSocket): no byte-stream reassembly. */
   readonly messageOriented: boolean;
-  create(): Framer;
+  /**
+   * A framer for one connection. `out` is the connection's write buffer, for framers that write
+   * control messages of their own (a WebSocket pong); stream framers ignore it.
+   */
+  create(out?: WriteBuffer): Framer;
 }

@@ -1,0 +1,266 @@
+/**
+ * WebSocket frames (RFC 6455 5.2): header parsing and writing, and masking.
+ *
+ *      0                   1                   2                   3
+ *      0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *     +-+-+-+-+-------+-+-------------+-------------------------------+
+ *     |F|R|R|R| opcode|M| Payload len |    Extended payload length    |
+ *     |I|S|S|S|  (4)  |A|     (7)     |             (16/64)           |
+ *     |N|V|V|V|       |S|             |   (if payload len==126/127)   |
+ *     | |1|2|3|       |K|             |                               |
+ *     +-+-+-+-+-------+-+-------------+ - - - - - - - - - - - - - - - +
+ *     |     Extended payload length continued, if payload len == 127  |
+ *     + - - - - - - - - - - - - - - - +-------------------------------+
+ *     |                               |Masking-key, if MASK set to 1  |
+ *     +-------------------------------+-------------------------------+
+ *     | Masking-key (continued)       |          Payload Data         |
+ *     +-------------------------------- - - - - - - - - - - - - - - - +
+ *     :                     Payload Data continued ...                :
+ *     + - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - +
+ *
+ * The header is 2 to 14 bytes: 2, plus 2 or 8 for an extended length, plus 4 for a mask.
+ *
+ * Received payloads are unmasked in place: they are views of chunks handed to the protocol's
+ * `receive()`, which takes ownership of them. Outgoing payloads given by the caller are never
+ * modified: masking copies them once, XOR-ing on the way into the write buffer.
+ */
+import type { ByteQueue, WriteBuffer } from '../bytes.js';
+import { ErrorCode, bytes } from '../errors.js';
+import { CloseCode } from './close.js';
+import { WebSocketError } from './errors.js';
+
+/** Frame opcodes (RFC 6455 5.2, 11.8). 0x3-0x7 and 0xB-0xF are reserved. */
+export const Opcode = {
+  CONTINUATION: 0x0,
+  TEXT: 0x1,
+  BINARY: 0x2,
+  CLOSE: 0x8,
+  PING: 0x9,
+  PONG: 0xa,
+} as const;
+export type Opcode = (typeof Opcode)[keyof typeof Opcode];
+
+/** Which end of the connection we are. Clients mask what they send; servers do not. */
+export type Role = 'client' | 'server';
+
+/** RFC 6455 5.5: "All control frames MUST have a payload length of 125 bytes or less". */
+export const MAX_CONTROL_PAYLOAD = 125;
+
+export interface FrameHeader {
+  fin: boolean;
+  /** RSV1: with permessage-deflate, "this message is compressed" (RFC 7692 6). */
+  rsv1: boolean;
+  opcode: Opcode;
+  /** The masking key, or `undefined` for an unmasked frame. */
+  mask: Uint8Array | undefined;
+  /** Payload length in bytes. */
+  length: number;
+  /** Header length in bytes (2..14). */
+  headerLength: number;
+}
+
+export interface FrameParseOptions {
+  /** Our role: a server requires masked frames, a client requires unmasked ones. */
+  role: Role;
+  /** Whether RSV1 may be set (permessage-deflate was negotiated). */
+  compression: boolean;
+  /** Largest payload accepted; a larger one is close code 1009 before it is buffered. */
+  maxFrameSize: number;
+}
+
+const isControl = (opcode: number): boolean => (opcode & 0x8) !== 0;
+
+const protocolError = (message: string): WebSocketError =>
+  new WebSocketError(ErrorCode.WS_INVALID_FRAME, message, CloseCode.PROTOCOL_ERROR);
+
+/**
+ * Reads one frame header from the front of `q`. Returns `undefined` ("not yet") without
+ * consuming anything while the header is incomplete; otherwise consumes the header (the payload
+ * stays in `q`) and returns it. Each rule is checked as soon as its bytes have arrived, so a bad
+ * frame is refused at its first byte, however the input is split. Throws a {@link WebSocketError}:
+ * `WS_INVALID_FRAME` (1002) or `WS_MESSAGE_TOO_LARGE` (1009).
+ */
+export function parseFrameHeader(q: ByteQueue, options: FrameParseOptions): FrameHeader | undefined {
+  const avail = q.length;
+  if (avail < 1) return undefined;
+  const b0 = q.byteAt(0);
+  const fin = (b0 & 0x80) !== 0;
+  const rsv1 = (b0 & 0x40) !== 0;
+  const opcode = b0 & 0x0f;
+
+  // RFC 6455 5.2: "RSV1, RSV2, RSV3: MUST be 0 unless an extension is negotiated that defines
+  // meanings for non-zero values." permessage-deflate defines RSV1 only.
+  if ((b0 & 0x30) !== 0) throw protocolError(`frame with RSV2/RSV3 set (first byte 0x${hex(b0)}), no extension defines them`);
+  if (rsv1 && !options.compression) throw protocolError('frame with RSV1 set, but permessage-deflate was not negotiated');
+  // RFC 6455 5.2: "If an unknown opcode is received, the receiving endpoint MUST _Fail the
+  // WebSocket Connection_."
+  if ((opcode >= 0x3 && opcode <= 0x7) || opcode >= 0xb) throw protocolError(`frame with reserved opcode 0x${opcode.toString(16)}`);
+  if (isControl(opcode)) {
+    // RFC 6455 5.5: "Control frames ... MUST NOT be fragmented."
+    if (!fin) throw protocolError(`control frame (opcode 0x${opcode.toString(16)}) without FIN, control frames cannot be fragmented`);
+    // RFC 7692 6.1: RSV1 ("Per-Message Compressed") is never set on control frames.
+    if (rsv1) throw protocolError(`control frame (opcode 0x${opcode.toString(16)}) with RSV1 set, control frames are never compressed`);
+  } else if (opcode === Opcode.CONTINUATION && rsv1) {
+    // RFC 7692 6.1: RSV1 is set on the first frame of a message only.
+    throw protocolError('continuation frame with RSV1 set, expected it on the first frame of a message only');
+  }
+
+  if (avail < 2) return undefined;
+  const b1 = q.byteAt(1);
+  const masked = (b1 & 0x80) !== 0;
+  // RFC 6455 5.1: "a client MUST mask all frames that it sends to the server ... A server MUST
+  // close the connection upon receiving a frame that is not masked" and "A server MUST NOT mask
+  // any frames ... A client MUST close a connection if it detects a masked frame."
+  if (options.role === 'server' && !masked) throw protocolError('unmasked frame from a client, clients must mask every frame');
+  if (options.role === 'client' && masked) throw protocolError('masked frame from a server, servers must not mask frames');
+  const len7 = b1 & 0x7f;
+  if (isControl(opcode) && len7 > MAX_CONTROL_PAYLOAD) {
+    throw protocolError(`control frame (opcode 0x${opcode.toString(16)}) announces a payload over ${MAX_CONTROL_PAYLOAD} bytes`);
+  }
+
+  let length: number;
+  let pos = 2;
+  if (len7 < 126) {
+    length = len7;
+  } else if (len7 === 126) {
+    if (avail < 4) return undefined;
+    length = (q.byteAt(2) << 8) | q.byteAt(3);
+    // RFC 6455 5.2: "the minimal number of bytes MUST be used to encode the length".
+    if (length < 126) throw protocolError(`frame length ${length} sent in a 16-bit field, expected the 7-bit form`);
+    pos = 4;
+  } else {
+    if (avail < 10) return undefined;
+    const high = q.readUint(2, 4, false);
+    const low = q.readUint(6, 4, false);
+    // RFC 6455 5.2: "the most significant bit MUST be 0".
+    if (high >= 0x80000000) throw protocolError('frame length with the most significant bit of the 64-bit field set');
+    length = high * 0x1_0000_0000 + low; // exact below 2^53; anything larger is refused below anyway
+    if (length < 0x10000) throw protocolError(`frame length ${length} sent in a 64-bit field, expected a shorter form`);
+    pos = 10;
+  }
+  if (length > options.maxFrameSize) {
+    throw new WebSocketError(
+      ErrorCode.WS_MESSAGE_TOO_LARGE,
+      `frame announces ${bytes(length)}, expected no more than ${options.maxFrameSize}`,
+      CloseCode.MESSAGE_TOO_BIG,
+      { details: { announced: length, max: options.maxFrameSize } },
+    );
+  }
+
+  let mask: Uint8Array | undefined;
+  if (masked) {
+    if (avail < pos + 4) return undefined;
+    mask = new Uint8Array(4);
+    for (let k = 0; k < 4; k++) mask[k] = q.byteAt(pos + k);
+    pos += 4;
+  }
+  q.skip(pos);
+  return { fin, rsv1, opcode: opcode as Opcode, mask, length, headerLength: pos };
+}
+
+/** Header size for a payload of `length` bytes (RFC 6455 5.2: the shortest length form). */
+export function frameHeaderLength(length: number, masked: boolean): number {
+  return (length < 126 ? 2 : length < 0x10000 ? 4 : 10) + (masked ? 4 : 0);
+}
+
+/**
+ * Writes a frame header at `buf[at]` and returns its length. `mask`, when given, is written
+ * as the masking key; the caller masks the payload.
+ */
+export function writeFrameHeader(
+  buf: Uint8Array,
+  at: number,
+  opcode: Opcode,
+  fin: boolean,
+  rsv1: boolean,
+  length: number,
+  mask: Uint8Array | undefined,
+): number {
+  buf[at] = (fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | opcode;
+  const m = mask !== undefined ? 0x80 : 0;
+  let pos = at + 2;
+  if (length < 126) {
+    buf[at + 1] = m | length;
+  } else if (length < 0x10000) {
+    buf[at + 1] = m | 126;
+    buf[at + 2] = length >>> 8;
+    buf[at + 3] = length & 0xff;
+    pos = at + 4;
+  } else {
+    buf[at + 1] = m | 127;
+    const high = Math.floor(length / 0x1_0000_0000);
+    const low = length >>> 0;
+    buf[at + 2] = high >>> 24;
+    buf[at + 3] = (high >>> 16) & 0xff;
+    buf[at + 4] = (high >>> 8) & 0xff;
+    buf[at + 5] = high & 0xff;
+    buf[at + 6] = low >>> 24;
+    buf[at + 7] = (low >>> 16) & 0xff;
+    buf[at + 8] = (low >>> 8) & 0xff;
+    buf[at + 9] = low & 0xff;
+    pos = at + 10;
+  }
+  if (mask !== undefined) {
+    buf[pos] = mask[0]!;
+    buf[pos + 1] = mask[1]!;
+    buf[pos + 2] = mask[2]!;
+    buf[pos + 3] = mask[3]!;
+    pos += 4;
+  }
+  return pos - at;
+}
+
+/**
+ * XORs `src` with the 4-byte `mask` into `dst[at..]` (RFC 6455 5.3: octet i of the payload is
+ * XOR-ed with octet i MOD 4 of the key). `dst` may be `src` itself (with `at` = 0) to unmask in
+ * place.
+ */
+export function applyMask(src: Uint8Array, mask: Uint8Array, dst: Uint8Array, at: number): void {
+  const n = src.length;
+  const m0 = mask[0]!;
+  const m1 = mask[1]!;
+  const m2 = mask[2]!;
+  const m3 = mask[3]!;
+  let i = 0;
+  for (const end = n - 3; i < end; i += 4) {
+    dst[at + i] = src[i]! ^ m0;
+    dst[at + i + 1] = src[i + 1]! ^ m1;
+    dst[at + i + 2] = src[i + 2]! ^ m2;
+    dst[at + i + 3] = src[i + 3]! ^ m3;
+  }
+  for (; i < n; i++) dst[at + i] = src[i]! ^ mask[i & 3]!;
+}
+
+/**
+ * Appends one frame to `out`. Without `mask` the header goes into a reserved slot and the
+ * payload is written by `out.writeBytes` (copied into the slab when small, kept by reference
+ * when large). With `mask`, header and payload go into one reserved slot and the payload is
+ * XOR-ed into it: copied exactly once, `payload` itself untouched. With `owned: true` the
+ * caller gives up `payload` (a fresh compressor output): it is masked in place instead.
+ */
+export function writeFrame(
+  out: WriteBuffer,
+  opcode: Opcode,
+  fin: boolean,
+  rsv1: boolean,
+  payload: Uint8Array,
+  mask: Uint8Array | undefined,
+  owned = false,
+): void {
+  const n = payload.length;
+  const h = frameHeaderLength(n, mask !== undefined);
+  if (mask === undefined || owned) {
+    const { buf, at } = out.reserve(h);
+    writeFrameHeader(buf, at, opcode, fin, rsv1, n, mask);
+    if (mask !== undefined) applyMask(payload, mask, payload, 0);
+    out.writeBytes(payload);
+    return;
+  }
+  const { buf, at } = out.reserve(h + n);
+  writeFrameHeader(buf, at, opcode, fin, rsv1, n, mask);
+  applyMask(payload, mask, buf, at + h);
+}
+
+function hex(b: number): string {
+  return b.toString(16).padStart(2, '0');
+}

@@ -1,0 +1,643 @@
+/**
+ * The WebSocket protocol after the opening handshake (RFC 6455 5-7, RFC 7692 6-7), sans-I/O in
+ * the style of python-websockets: bytes in (`receive`, `receiveEof`), events out (`nextEvent`),
+ * and everything to send written into the connection's {@link WriteBuffer}.
+ *
+ *                   open()
+ *     CONNECTING ----------> OPEN ----------------------------+
+ *         |                   |                               |
+ *         | close()           | close() / peer's close frame  | receiveEof()
+ *         |                   | / protocol error              | (no close frame:
+ *         |                   v                               |  close code 1006)
+ *         |                CLOSING                            |
+ *         |                   | both close frames exchanged:  |
+ *         |                   |  server closes TCP first,     |
+ *         |                   |  client waits (closeExpected) |
+ *         |                   | receiveEof()                  |
+ *         |                   v                               |
+ *         +-------------->  CLOSED  <-------------------------+
+ *
+ * The I/O layer is a short loop:
+ *
+ *     socket.on('data', (chunk) => { ws.receive(chunk); pump(); });
+ *     socket.on('end', () => { ws.receiveEof(); pump(); });
+ *     function pump() {
+ *       for (let ev; (ev = ws.nextEvent()) !== undefined; ) deliver(ev);
+ *       for (const piece of out.take()) socket.write(piece);       // pongs, close replies
+ *       if (ws.shouldCloseTransport()) socket.end();
+ *       else if (ws.closeExpected()) armCloseTimer();             // Limits.closeTimeout
+ *     }
+ *
+ * Frames are parsed lazily, in `nextEvent()`: received bytes wait compact (and compressed) in
+ * the receive queue until the application takes events, so an I/O layer that stops calling
+ * `nextEvent()` (its receive queue is full) and pauses reading bounds memory by itself.
+ * Automatic replies (pongs, the close reply) are written while parsing.
+ */
+import { ByteQueue, type WriteBuffer } from '../bytes.js';
+import { ConfigError, ErrorCode, bytes } from '../errors.js';
+import { Limits } from '../limits.js';
+import { CloseCode, closePayload, parseClosePayload } from './close.js';
+import type { Compressor } from './deflate.js';
+import { WebSocketError } from './errors.js';
+import { MAX_CONTROL_PAYLOAD, Opcode, applyMask, frameHeaderLength, parseFrameHeader, writeFrame, writeFrameHeader, type FrameHeader, type Role } from './frame.js';
+import type { RandomBytes } from './handshake.js';
+import { Utf8Validator, utf8Length } from './utf8.js';
+
+export const WsState = {
+  CONNECTING: 'CONNECTING',
+  OPEN: 'OPEN',
+  CLOSING: 'CLOSING',
+  CLOSED: 'CLOSED',
+} as const;
+export type WsState = (typeof WsState)[keyof typeof WsState];
+
+/** What `nextEvent()` returns. */
+export type WsEvent =
+  /** A whole message. `data` may be a view of received bytes: it is the caller's from now on. */
+  | { type: 'message'; data: Uint8Array; binary: boolean }
+  /** A ping; the pong has already been written (in state OPEN). */
+  | { type: 'ping'; data: Uint8Array }
+  | { type: 'pong'; data: Uint8Array }
+  /**
+   * The close handshake finished (both close frames), or the transport ended first. `code` and
+   * `reason` are what the peer's close frame said: 1005 when it had no code, 1006 when no close
+   * frame arrived. `initiatedByPeer`: the peer closed first (or just went away). Emitted once.
+   */
+  | { type: 'close'; code: number; reason: string; initiatedByPeer: boolean }
+  /**
+   * The peer broke the protocol. The close frame with `error.closeCode` has been written, the
+   * state is CLOSING, and data frames are ignored from now on.
+   */
+  | { type: 'error'; error: WebSocketError };
+
+/** Security limits of one connection. Defaults from {@link Limits}. */
+export interface WebSocketLimits {
+  /** @default Limits.wsMaxMessageSize (8 MiB) */
+  maxMessageSize?: number;
+  /** @default Limits.wsMaxFrameSize (8 MiB) */
+  maxFrameSize?: number;
+  /** @default Limits.wsMaxFragments (1048576) */
+  maxFragments?: number;
+  /** Messages smaller than this are sent uncompressed. @default Limits.wsCompressionThreshold (1024) */
+  compressionThreshold?: number;
+}
+
+export interface WebSocketProtocolOptions {
+  role: Role;
+  /** The connection's write buffer: every frame to send is written here. */
+  out: WriteBuffer;
+  /** Random bytes for masking keys. Required for clients (RFC 6455 5.3); unused by servers. */
+  random?: RandomBytes;
+  limits?: WebSocketLimits;
+  /** permessage-deflate, when the handshake negotiated it. */
+  compressor?: Compressor;
+  /** `CONNECTING` to create the protocol before the handshake finished; then call `open()`. @default 'OPEN' */
+  state?: 'CONNECTING' | 'OPEN';
+}
+
+export interface SendOptions {
+  /** Split the message into frames of at most this many payload bytes. @default no splitting */
+  fragmentSize?: number;
+}
+
+const NOT_YET = 0;
+const CONTINUE = 1;
+type Step = WsEvent | typeof NOT_YET | typeof CONTINUE;
+
+/** Masking keys are taken from random bytes fetched this many at a time. */
+const MASK_POOL = 1024;
+
+const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+/** Short, fixed close reasons: the code's meaning, never details of what went wrong. */
+const FAIL_REASON: Record<number, string> = {
+  [CloseCode.PROTOCOL_ERROR]: 'protocol error',
+  [CloseCode.INVALID_PAYLOAD]: 'invalid payload data',
+  [CloseCode.POLICY_VIOLATION]: 'policy violation',
+  [CloseCode.MESSAGE_TOO_BIG]: 'message too big',
+};
+
+interface Message {
+  binary: boolean;
+  compressed: boolean;
+  /** Bytes of the message so far (inflated bytes when compressed). */
+  size: number;
+  fragments: number;
+  utf8: Utf8Validator | undefined;
+  parts: Assembler;
+}
+
+/** The WebSocket protocol state machine of one connection. */
+export class WebSocketProtocol {
+  readonly role: Role;
+  private readonly out: WriteBuffer;
+  private readonly random: RandomBytes | undefined;
+  private compressor: Compressor | undefined;
+  private readonly maxMessageSize: number;
+  private readonly maxFrameSize: number;
+  private readonly maxFragments: number;
+  private readonly threshold: number;
+
+  private _state: WsState;
+  private readonly q = new ByteQueue();
+  private header: FrameHeader | undefined; // parsed, payload not yet complete
+  private skipping = 0; // payload bytes still to drop (data frames after a failure)
+  private msg: Message | undefined;
+  private readonly events: WsEvent[] = [];
+
+  private closeSent = false;
+  private closeReceived = false;
+  private closeEmitted = false;
+  private failed = false;
+  private discard = false; // ignore every byte from now on
+  private eof = false;
+  private peerClose: { code: number; reason: string } | undefined;
+
+  private maskPool: Uint8Array = EMPTY;
+  private maskPos = 0;
+
+  constructor(options: WebSocketProtocolOptions) {
+    this.role = options.role;
+    this.out = options.out;
+    this.random = options.random;
+    if (this.role === 'client' && this.random === undefined) {
+      throw new ConfigError(ErrorCode.WS_INVALID_ARGUMENT, 'a client WebSocketProtocol needs `random` for masking keys (RFC 6455 5.3)');
+    }
+    this.compressor = options.compressor;
+    const l = options.limits ?? {};
+    this.maxMessageSize = positive('maxMessageSize', l.maxMessageSize ?? Limits.wsMaxMessageSize);
+    this.maxFrameSize = positive('maxFrameSize', l.maxFrameSize ?? Limits.wsMaxFrameSize);
+    this.maxFragments = positive('maxFragments', l.maxFragments ?? Limits.wsMaxFragments);
+    this.threshold = l.compressionThreshold ?? Limits.wsCompressionThreshold;
+    this._state = options.state ?? WsState.OPEN;
+  }
+
+  get state(): WsState {
+    return this._state;
+  }
+
+  /** Received bytes not yet parsed into events. */
+  get bufferedAmount(): number {
+    return this.q.length;
+  }
+
+  /** Whether messages are compressed (permessage-deflate was negotiated). */
+  get compression(): boolean {
+    return this.compressor !== undefined;
+  }
+
+  /** CONNECTING -> OPEN, once the handshake succeeded; bytes received meanwhile are parsed now. */
+  open(options: { compressor?: Compressor } = {}): void {
+    if (this._state !== WsState.CONNECTING) throw new ConfigError(ErrorCode.WS_INVALID_ARGUMENT, `open() in state ${this._state}, expected CONNECTING`);
+    if (options.compressor) this.compressor = options.compressor;
+    this._state = WsState.OPEN;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Receiving
+
+  /**
+   * Buffers received bytes; `nextEvent()` parses them. The protocol takes ownership of `chunk`:
+   * masked payloads are unmasked in place, and messages may be views of it.
+   */
+  receive(chunk: Uint8Array): void {
+    if (this.discard || this.eof || this._state === WsState.CLOSED) return;
+    this.q.push(chunk);
+  }
+
+  /** The peer ended the stream (TCP FIN), or the I/O layer gave up on it (close timer). */
+  receiveEof(): void {
+    this.eof = true;
+  }
+
+  /** The next event, or `undefined` when the buffered bytes hold no more. */
+  nextEvent(): WsEvent | undefined {
+    const queued = this.events.shift();
+    if (queued !== undefined) return queued;
+    if (this._state === WsState.CONNECTING) return this.eof ? this.finish() : undefined;
+    for (;;) {
+      if (this.discard) {
+        this.q.clear();
+        break;
+      }
+      const step = this.step();
+      if (step === NOT_YET) break;
+      if (step !== CONTINUE) return step;
+    }
+    if (this.eof && this._state !== WsState.CLOSED) return this.finish();
+    return undefined;
+  }
+
+  /** Parses at most one frame. */
+  private step(): Step {
+    const q = this.q;
+    if (this.skipping > 0) {
+      const n = Math.min(this.skipping, q.length);
+      q.skip(n);
+      this.skipping -= n;
+      return this.skipping > 0 ? NOT_YET : CONTINUE;
+    }
+    let h = this.header;
+    if (h === undefined) {
+      try {
+        h = parseFrameHeader(q, { role: this.role, compression: this.compressor !== undefined, maxFrameSize: this.maxFrameSize });
+      } catch (err) {
+        // The stream cannot be trusted past a bad header: nothing after it is read.
+        return this.fail(err as WebSocketError, true);
+      }
+      if (h === undefined) return NOT_YET;
+      if (this.failed && h.opcode !== Opcode.CLOSE) {
+        // After failing we only wait for the peer's close frame.
+        this.skipping = h.length;
+        return CONTINUE;
+      }
+      const err = this.checkHeader(h);
+      if (err !== undefined) return this.fail(err, true);
+      this.header = h;
+    }
+    if (q.length < h.length) return NOT_YET;
+    this.header = undefined;
+    const payload = q.take(h.length);
+    // Our bytes: unmask in place (RFC 6455 5.3).
+    if (h.mask !== undefined) applyMask(payload, h.mask, payload, 0);
+
+    switch (h.opcode) {
+      case Opcode.PING:
+        // RFC 6455 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
+        // response ... with identical Application data". Not once we have sent a close frame.
+        if (this._state === WsState.OPEN) writeFrame(this.out, Opcode.PONG, true, false, payload, this.nextMask());
+        return { type: 'ping', data: payload };
+      case Opcode.PONG:
+        // RFC 6455 5.5.3: an unsolicited pong is allowed and needs no answer.
+        return { type: 'pong', data: payload };
+      case Opcode.CLOSE:
+        return this.onClose(payload);
+      default:
+        return this.onData(h, payload);
+    }
+  }
+
+  /** Rules that need the message state (RFC 6455 5.4), checked once the header is in. */
+  private checkHeader(h: FrameHeader): WebSocketError | undefined {
+    if (h.opcode >= 0x8) return undefined;
+    const msg = this.msg;
+    // RFC 6455 5.4: a fragmented message is a first frame (text/binary) followed by
+    // continuation frames; control frames may come in between, other messages may not.
+    if (h.opcode === Opcode.CONTINUATION && msg === undefined) {
+      return new WebSocketError(ErrorCode.WS_INVALID_FRAME, 'continuation frame without a message to continue', CloseCode.PROTOCOL_ERROR);
+    }
+    if (h.opcode !== Opcode.CONTINUATION && msg !== undefined) {
+      return new WebSocketError(
+        ErrorCode.WS_INVALID_FRAME,
+        `${h.opcode === Opcode.TEXT ? 'text' : 'binary'} frame while a fragmented message is unfinished, expected a continuation frame`,
+        CloseCode.PROTOCOL_ERROR,
+      );
+    }
+    const fragments = (msg?.fragments ?? 0) + 1;
+    if (fragments > this.maxFragments) {
+      return new WebSocketError(
+        ErrorCode.WS_MESSAGE_TOO_LARGE,
+        `message split into more than ${this.maxFragments} frames`,
+        CloseCode.MESSAGE_TOO_BIG,
+        { details: { fragments, max: this.maxFragments } },
+      );
+    }
+    const compressed = msg !== undefined ? msg.compressed : h.rsv1;
+    if (!compressed) {
+      const size = (msg?.size ?? 0) + h.length;
+      if (size > this.maxMessageSize) return tooBig(size, this.maxMessageSize);
+    }
+    return undefined;
+  }
+
+  private onData(h: FrameHeader, payload: Uint8Array): Step {
+    let msg = this.msg;
+    if (msg === undefined) {
+      msg = {
+        binary: h.opcode === Opcode.BINARY,
+        compressed: h.rsv1,
+        size: 0,
+        fragments: 0,
+        utf8: h.opcode === Opcode.TEXT ? new Utf8Validator() : undefined,
+        parts: new Assembler(),
+      };
+      this.msg = msg;
+    }
+    msg.fragments++;
+    let piece = payload;
+    if (msg.compressed) {
+      const room = this.maxMessageSize - msg.size;
+      try {
+        piece = this.compressor!.decompress(payload, room, h.fin);
+      } catch (err) {
+        return this.fail(
+          err instanceof WebSocketError
+            ? err
+            : new WebSocketError(ErrorCode.WS_INFLATE_FAILED, `compressed message could not be inflated: ${(err as Error).message}`, CloseCode.INVALID_PAYLOAD, { cause: err }),
+          false,
+        );
+      }
+      // Also when a compressor does not honour maxOutput.
+      if (piece.length > room) return this.fail(tooBig(msg.size + piece.length, this.maxMessageSize, true), false);
+    }
+    msg.size += piece.length;
+    if (msg.utf8 !== undefined) {
+      // RFC 6455 8.1: invalid UTF-8 fails the connection as soon as it is seen (1007).
+      const bad = msg.utf8.update(piece);
+      if (bad >= 0) return this.fail(invalidUtf8(`text message is not valid UTF-8 at byte ${bad}`), false);
+      if (h.fin && !msg.utf8.complete) return this.fail(invalidUtf8('text message ends in the middle of a UTF-8 sequence'), false);
+    }
+    if (!h.fin) {
+      msg.parts.add(piece);
+      return CONTINUE;
+    }
+    this.msg = undefined;
+    const data = msg.fragments === 1 ? piece : (msg.parts.add(piece), msg.parts.finish());
+    return { type: 'message', data, binary: msg.binary };
+  }
+
+  private onClose(payload: Uint8Array): Step {
+    let info: { code: number; reason: string };
+    try {
+      info = parseClosePayload(payload);
+    } catch (err) {
+      return this.fail(err as WebSocketError, true);
+    }
+    this.closeReceived = true;
+    this.peerClose = info;
+    // RFC 6455 5.5.1: "Frames sent after a Close frame are ignored"; nothing more is read.
+    this.discard = true;
+    this.msg = undefined;
+    const initiatedByPeer = !this.closeSent;
+    if (!this.closeSent) {
+      // RFC 6455 5.5.1: "If an endpoint receives a Close frame and did not previously send a
+      // Close frame, the endpoint MUST send a Close frame in response. ... it typically echos
+      // the status code it received."
+      this.writeClose(info.code === CloseCode.NO_STATUS ? EMPTY : closePayload(info.code));
+    }
+    this._state = WsState.CLOSING;
+    this.closeEmitted = true;
+    return { type: 'close', code: info.code, reason: info.reason, initiatedByPeer };
+  }
+
+  /**
+   * RFC 6455 7.1.7 _Fail the WebSocket Connection_: send a close frame with the error's code
+   * (unless one was sent already), then ignore data. `desync`: the byte stream itself cannot be
+   * followed any further (bad header), so no close frame from the peer can be read either.
+   */
+  private fail(error: WebSocketError, desync: boolean): Step {
+    this.msg = undefined;
+    this.header = undefined;
+    if (desync) this.discard = true;
+    if (this.failed || this.closeReceived) return CONTINUE; // report the first problem only
+    this.failed = true;
+    if (!this.closeSent) this.writeClose(closePayload(error.closeCode, FAIL_REASON[error.closeCode] ?? ''));
+    this._state = WsState.CLOSING;
+    return { type: 'error', error };
+  }
+
+  /** End of the transport: CLOSED, and the close event if the close handshake did not finish. */
+  private finish(): WsEvent | undefined {
+    this._state = WsState.CLOSED;
+    this.discard = true;
+    this.q.clear();
+    this.msg = undefined;
+    this.compressor?.dispose?.();
+    if (this.closeEmitted) return undefined;
+    this.closeEmitted = true;
+    const pc = this.peerClose;
+    return {
+      type: 'close',
+      code: pc?.code ?? CloseCode.ABNORMAL,
+      reason: pc?.reason ?? '',
+      initiatedByPeer: !this.closeSent,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Closing
+
+  /**
+   * True when the I/O layer should end the transport now, after writing what is in `out`:
+   * the server once the close handshake is done or it failed the connection (RFC 6455 7.1.1:
+   * "the underlying TCP connection ... SHOULD be closed first by the server"), and either side
+   * once the peer has ended the stream.
+   */
+  shouldCloseTransport(): boolean {
+    if (this._state === WsState.CLOSED) return true;
+    return this.role === 'server' && this.closeSent && (this.closeReceived || this.failed);
+  }
+
+  /**
+   * True while CLOSING: the transport should end soon (we wait for the peer's close frame, or a
+   * client waits for the server to close TCP). Arm a timer (`Limits.closeTimeout`); when it
+   * fires, end the transport and call `receiveEof()`.
+   */
+  closeExpected(): boolean {
+    return this._state === WsState.CLOSING;
+  }
+
+  /**
+   * Starts the closing handshake (RFC 6455 7.1.2): writes a close frame and moves to CLOSING.
+   * `code` defaults to 1000; `reason` is cut to 123 UTF-8 bytes. Returns false (and writes
+   * nothing) unless OPEN. Throws `WS_INVALID_ARGUMENT` for a code that may not be sent (1005,
+   * 1006, 1015, reserved ranges). In CONNECTING it goes straight to CLOSED, writing nothing,
+   * and the next event is the close event (1006).
+   */
+  close(code: number = CloseCode.NORMAL, reason = ''): boolean {
+    const payload = closePayload(code, reason); // validates before any change
+    if (this._state === WsState.CONNECTING) {
+      // RFC 6455 7.1.7: before the connection is established there is no close frame to send.
+      this.closeSent = true;
+      this.events.push(this.finish()!);
+      return true;
+    }
+    if (this._state !== WsState.OPEN) return false;
+    this.writeClose(payload);
+    this._state = WsState.CLOSING;
+    return true;
+  }
+
+  private writeClose(payload: Uint8Array): void {
+    writeFrame(this.out, Opcode.CLOSE, true, false, payload, this.nextMask());
+    this.closeSent = true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sending
+
+  /**
+   * Writes one message. Text may be given as a string: unmasked and uncompressed, it is encoded
+   * straight into the write buffer; masked, it is encoded once into the write buffer and masked
+   * in place there. With permessage-deflate, messages of at least `compressionThreshold` bytes
+   * are compressed. Returns false (and writes nothing) unless OPEN. Text given as bytes is not
+   * checked for valid UTF-8.
+   */
+  send(payload: Uint8Array | string, binary: boolean, options: SendOptions = {}): boolean {
+    if (this._state !== WsState.OPEN) return false;
+    const fragmentSize = options.fragmentSize ?? Infinity;
+    if (!(fragmentSize >= 1) || (fragmentSize !== Infinity && !Number.isInteger(fragmentSize))) {
+      throw new ConfigError(ErrorCode.WS_INVALID_ARGUMENT, `fragmentSize must be a positive integer, got ${fragmentSize}`);
+    }
+    const opcode = binary ? Opcode.BINARY : Opcode.TEXT;
+    const c = this.compressor;
+    if (typeof payload === 'string') {
+      const n = utf8Length(payload);
+      if (c !== undefined && n >= this.threshold) {
+        this.writeMessage(c.compress(encoder.encode(payload)), opcode, true, fragmentSize, true);
+      } else if (n <= fragmentSize) {
+        this.writeTextFrame(payload, n, opcode);
+      } else {
+        this.writeMessage(encoder.encode(payload), opcode, false, fragmentSize, true);
+      }
+      return true;
+    }
+    if (c !== undefined && payload.length >= this.threshold) {
+      this.writeMessage(c.compress(payload), opcode, true, fragmentSize, true);
+    } else {
+      this.writeMessage(payload, opcode, false, fragmentSize, false);
+    }
+    return true;
+  }
+
+  /** One unfragmented, uncompressed frame for a string of `n` UTF-8 bytes, encoded in place. */
+  private writeTextFrame(s: string, n: number, opcode: Opcode): void {
+    const mask = this.nextMask();
+    const h = frameHeaderLength(n, mask !== undefined);
+    if (mask === undefined) {
+      const { buf, at } = this.out.reserve(h);
+      writeFrameHeader(buf, at, opcode, true, false, n, undefined);
+      this.out.writeText(s);
+      return;
+    }
+    const { buf, at } = this.out.reserve(h + n);
+    writeFrameHeader(buf, at, opcode, true, false, n, mask);
+    const body = buf.subarray(at + h, at + h + n);
+    encoder.encodeInto(s, body);
+    applyMask(body, mask, body, 0);
+  }
+
+  /** Writes `data` as one frame or as fragments. `owned`: `data` is ours to mask in place. */
+  private writeMessage(data: Uint8Array, opcode: Opcode, rsv1: boolean, fragmentSize: number, owned: boolean): void {
+    if (data.length <= fragmentSize) {
+      writeFrame(this.out, opcode, true, rsv1, data, this.nextMask(), owned);
+      return;
+    }
+    for (let off = 0; off < data.length; off += fragmentSize) {
+      const end = Math.min(off + fragmentSize, data.length);
+      // RFC 6455 5.4: first frame with the opcode, then continuation frames; RFC 7692 6.1:
+      // RSV1 on the first frame only.
+      writeFrame(this.out, off === 0 ? opcode : Opcode.CONTINUATION, end === data.length, off === 0 && rsv1, data.subarray(off, end), this.nextMask(), owned);
+    }
+  }
+
+  /** Sends a ping (RFC 6455 5.5.2). At most 125 bytes. Returns false unless OPEN. */
+  ping(data: Uint8Array | string = EMPTY): boolean {
+    return this.control(Opcode.PING, data);
+  }
+
+  /** Sends a pong, also unsolicited, as a heartbeat (RFC 6455 5.5.3). At most 125 bytes. */
+  pong(data: Uint8Array | string = EMPTY): boolean {
+    return this.control(Opcode.PONG, data);
+  }
+
+  private control(opcode: Opcode, data: Uint8Array | string): boolean {
+    const b = typeof data === 'string' ? encoder.encode(data) : data;
+    if (b.length > MAX_CONTROL_PAYLOAD) {
+      throw new ConfigError(ErrorCode.WS_INVALID_ARGUMENT, `${opcode === Opcode.PING ? 'ping' : 'pong'} payload of ${bytes(b.length)}, expected no more than ${MAX_CONTROL_PAYLOAD}`);
+    }
+    if (this._state !== WsState.OPEN) return false;
+    writeFrame(this.out, opcode, true, false, b, this.nextMask());
+    return true;
+  }
+
+  /** A fresh masking key for a client frame (RFC 6455 5.3), `undefined` for a server. */
+  private nextMask(): Uint8Array | undefined {
+    if (this.role === 'server') return undefined;
+    if (this.maskPos + 4 > this.maskPool.length) {
+      this.maskPool = this.random!(MASK_POOL);
+      this.maskPos = 0;
+      if (this.maskPool.length < 4) throw new ConfigError(ErrorCode.WS_INVALID_ARGUMENT, `random(${MASK_POOL}) returned ${this.maskPool.length} bytes`);
+    }
+    const m = this.maskPool.subarray(this.maskPos, this.maskPos + 4);
+    this.maskPos += 4;
+    return m;
+  }
+}
+
+function positive(name: string, v: number): number {
+  if (!(v > 0)) throw new ConfigError(ErrorCode.WS_INVALID_ARGUMENT, `WebSocket limit ${name} must be above 0, got ${v}`);
+  return v;
+}
+
+function tooBig(size: number, max: number, inflated = false): WebSocketError {
+  return new WebSocketError(
+    ErrorCode.WS_MESSAGE_TOO_LARGE,
+    `message of ${inflated ? 'more than ' : ''}${bytes(size)}${inflated ? ' once inflated' : ''}, expected no more than ${max}`,
+    CloseCode.MESSAGE_TOO_BIG,
+    { details: { seen: size, max } },
+  );
+}
+
+function invalidUtf8(message: string): WebSocketError {
+  return new WebSocketError(ErrorCode.WS_INVALID_UTF8, message, CloseCode.INVALID_PAYLOAD);
+}
+
+/** Pieces below this size are copied (coalesced) rather than kept by reference. */
+const KEEP_MIN = 1024;
+const BLOCK_MIN = 4096;
+const BLOCK_MAX = 1024 * 1024;
+
+/**
+ * The fragments of a message, joined once at the end (no quadratic copying). Memory follows
+ * bytes, not fragment count: a large fragment is kept by reference when it does not pin a much
+ * larger buffer (a received chunk holding other frames); everything else is copied into blocks
+ * that grow with the message. 65536 fragments of 64 bytes are a few blocks, not 65536 arrays.
+ */
+class Assembler {
+  private parts: Uint8Array[] = [];
+  private size = 0;
+  private block: Uint8Array = EMPTY;
+  private used = 0;
+
+  add(piece: Uint8Array): void {
+    const n = piece.length;
+    if (n === 0) return;
+    if (n >= KEEP_MIN && piece.buffer.byteLength <= 2 * n) {
+      this.seal();
+      this.parts.push(piece);
+    } else {
+      if (this.block.length - this.used < n) {
+        this.seal();
+        this.block = new Uint8Array(Math.max(n, Math.min(Math.max(BLOCK_MIN, this.size), BLOCK_MAX)));
+        this.used = 0;
+      }
+      this.block.set(piece, this.used);
+      this.used += n;
+    }
+    this.size += n;
+  }
+
+  finish(): Uint8Array {
+    this.seal();
+    const parts = this.parts;
+    if (parts.length === 0) return EMPTY;
+    if (parts.length === 1) return parts[0]!;
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  private seal(): void {
+    if (this.used > 0) {
+      this.parts.push(this.block.subarray(0, this.used));
+      this.block = this.block.subarray(this.used);
+      this.used = 0;
+    }
+  }
+}
