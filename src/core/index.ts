@@ -16,6 +16,7 @@ export { ByteQueue, WriteBuffer, concatBytes, previewBytes, type Allocator, type
 export * from './framing/index.js';
 export { codecs, bytesCodec, messageCodec, textCodec, jsonCodec, defineCodec, decodeUtf8, type Codec, type JsonCodecOptions } from './codec.js';
 export { SendStatus, isAccepted } from './send-status.js';
+export { pauseSchedule, exponentialBackoff, type Backoff, type ExponentialBackoffOptions } from './backoff.js';
 export { parseAddress, formatAddress, hostPort, type Address, Scheme } from './address.js';
 export {
   protocols,

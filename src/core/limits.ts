@@ -29,6 +29,10 @@ export const Limits = {
   pingTimeout: 10_000,
   /** Time a server's graceful close waits for its connections to drain, in ms. @default 5000 */
   drainTimeout: 5_000,
+  /** Messages a permanent client keeps while disconnected. @default 1000 */
+  outboxMessages: 1000,
+  /** Encoded bytes a permanent client keeps while disconnected. @default 1 MiB */
+  outboxBytes: 1 * MiB,
   /** Small writes are copied into slabs of this size and leave as one write. @default 64 KiB */
   writeSlabSize: 64 * KiB,
   /** Payloads at least this large are passed to the socket by reference instead of copied. @default 16 KiB */

@@ -1,4 +1,4 @@
-export { Connection, type CloseInfo, type ConnectionOptions, type ConnectionState, type ConnectionStats } from './connection.js';
+export { Connection, closeCodeFor, type CloseOptions, type CloseInfo, type ConnectionOptions, type ConnectionState, type ConnectionStats } from './connection.js';
 export { connect, type ConnectOptions } from './client.js';
 export { listen, Server, type ListenOptions, type BroadcastResult, type ServerCloseOptions } from './server.js';
 export { chainCallbacks, type Callbacks, type Endpoint } from './callbacks.js';
@@ -15,3 +15,11 @@ export {
   type StoreCallback,
   type StoredMessage,
 } from './observers.js';
+export {
+  permanentClient,
+  PermanentClient,
+  type PermanentClientOptions,
+  type ClientStatus,
+  type OutboxOptions,
+} from './permanent-client.js';
+export { Communicator, type Closeable, type CommunicatorOptions, type CommunicatorTimer, type SignalName } from './communicator.js';

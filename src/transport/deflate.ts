@@ -151,6 +151,7 @@ class NodeCompressor implements Compressor {
   private readonly ownNoContext: boolean;
   private readonly peerNoContext: boolean;
   private readonly options: NodeDeflateOptions;
+  private messageInput = 0; // compressed bytes of the incoming message so far
 
   constructor(params: DeflateParams, role: Role, options: NodeDeflateOptions) {
     const server = role === 'server';
@@ -175,11 +176,24 @@ class NodeCompressor implements Compressor {
     if (this.ownNoContext) d.reset();
     const n = out.length;
     if (n >= 4 && out[n - 4] === 0 && out[n - 3] === 0 && out[n - 2] === 0xff && out[n - 1] === 0xff) return out.subarray(0, n - 4);
+    // zlib writes nothing for an empty message when nothing is pending since the last flush.
+    // RFC 7692 7.2.1: data not ending with an empty stored block gets one appended (00 00 00 ff
+    // ff, the first byte holding its 3 header bits); minus the 4-byte tail that is a single 00
+    // (7.2.3.6).
+    if (n === 0) return Uint8Array.of(0);
     return out;
   }
 
   decompress(data: Uint8Array, maxOutput: number, fin: boolean): Uint8Array {
     const i = (this.inflater ??= new Engine(zlib.createInflateRaw({ windowBits: this.peerBits })));
+    this.messageInput += data.length;
+    if (fin && this.messageInput === 0) {
+      // A compressed message with no payload at all: RFC 7692 wants at least 00 (7.2.3.6), but
+      // there is nothing to inflate, and appending the tail alone would leave the inflater in
+      // the middle of a stored block. Lenient: an empty message.
+      return new Uint8Array(0);
+    }
+    if (fin) this.messageInput = 0;
     const tooBig = (seen: number): WebSocketError =>
       new WebSocketError(
         ErrorCode.WS_MESSAGE_TOO_LARGE,
