@@ -8,3 +8,4 @@
 export * from './core/index.js';
 export * from './endpoint/index.js';
 export type { TlsOptions, SocketOptions } from './transport/stream.js';
+export type { WebSocketClientOptions, WebSocketServerOptions } from './transport/websocket.js';

@@ -6,7 +6,8 @@ import { CodecError, ErrorCode, bytes } from './errors.js';
  *
  * `encode` may return a string; it is then written as UTF-8 straight into the outgoing buffer,
  * without an intermediate byte array. `decode` gets a view of the received bytes that may be
- * reused after the call: a codec that keeps bytes must copy them (`frame.slice()`).
+ * reused after the call: a codec that keeps bytes must copy them (`copyBytes(frame)`; note that
+ * `Buffer#slice` does not copy).
  */
 export interface Codec<In, Out = In> {
   /** For logs and `--help`: `bytes`, `text`, `json`, `msgpack`... */
@@ -33,8 +34,13 @@ export function bytesCodec(options: { copy?: boolean } = {}): Codec<Uint8Array, 
       }
       return msg;
     },
-    decode: (frame) => (copy ? frame.slice() : frame),
+    decode: (frame) => (copy ? copyBytes(frame) : frame),
   };
+}
+
+/** A copy of `bytes` that shares no memory with it (`Buffer#slice` would return a view). */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return Uint8Array.prototype.slice.call(bytes);
 }
 
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -151,7 +157,7 @@ export function messageCodec(): Codec<string | Uint8Array> {
       }
       return msg;
     },
-    decode: (frame, binary) => (binary === false ? decodeUtf8(frame) : frame.slice()),
+    decode: (frame, binary) => (binary === false ? decodeUtf8(frame) : copyBytes(frame)),
   };
 }
 

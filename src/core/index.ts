@@ -14,7 +14,7 @@ export {
 export { Limits, type LimitName } from './limits.js';
 export { ByteQueue, WriteBuffer, concatBytes, previewBytes, type Allocator, type WriteBufferOptions } from './bytes.js';
 export * from './framing/index.js';
-export { codecs, bytesCodec, messageCodec, textCodec, jsonCodec, defineCodec, decodeUtf8, type Codec, type JsonCodecOptions } from './codec.js';
+export { codecs, copyBytes, bytesCodec, messageCodec, textCodec, jsonCodec, defineCodec, decodeUtf8, type Codec, type JsonCodecOptions } from './codec.js';
 export { SendStatus, isAccepted } from './send-status.js';
 export { pauseSchedule, exponentialBackoff, type Backoff, type ExponentialBackoffOptions } from './backoff.js';
 export { parseAddress, formatAddress, hostPort, type Address, Scheme } from './address.js';
@@ -30,3 +30,12 @@ export {
   type HandshakeContext,
   type HeartbeatOptions,
 } from './protocol.js';
+export * from './message/index.js';
+export {
+  CloseCode,
+  WebSocketError,
+  HandshakeError,
+  type UpgradeRequest,
+  type HandshakeRefusal,
+  type DeflateOptions,
+} from './websocket/index.js';

@@ -41,6 +41,17 @@ export const Limits = {
   namedMessageMaxLine: 64 * KiB,
   /** Largest named message in one datagram, in bytes (eventdispatcher's `DATAGRAM_MAX_SIZE`). @default 1024 */
   namedMessageMaxDatagram: 1024,
+  /**
+   * Bytes of UDP datagrams handed to a datagram endpoint's socket that the kernel has not sent
+   * yet, above which `send()` returns `dropped` instead of queueing more. @default 1 MiB
+   */
+  datagramMaxQueuedBytes: 1 * MiB,
+  /**
+   * Messages of one connection whose async dispatcher handlers have not finished yet, when the
+   * dispatcher is attached with `callbacks()`. A peer that sends faster than its handlers finish
+   * cannot make the dispatcher hold more. @default 1024
+   */
+  dispatchMaxPending: 1024,
 
   // WebSocket (RFC 6455, RFC 7692) and its HTTP handshake
   /**

@@ -6,16 +6,28 @@ import {
   formatAddress,
   linesJson,
   parseAddress,
-  type Address,
+  lines,
+  messageCodec,
   type Protocol,
 } from '../core/index.js';
 import { dial, type SocketOptions, type StreamSocket } from '../transport/stream.js';
+import { webSocketFraming } from '../core/websocket/framing.js';
+import { compressorFor, dialWebSocket, isWebSocketUrl, nodeRandom, type WebSocketClientOptions } from '../transport/websocket.js';
+import type { Codec, Framing } from '../core/index.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
 
 export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOptions {
-  /** Framing + codec + hooks. @default lines + JSON */
+  /**
+   * Framing + codec + hooks. @default lines + JSON on byte streams; on WebSocket, the `message`
+   * codec (text frames as strings, binary frames as bytes). On WebSocket the protocol's framing
+   * is not used: each WebSocket message is one frame.
+   */
   protocol?: Protocol<In, Out>;
+  /** Shorthand for `protocol: { framing: lines(), codec }` (on WebSocket: just the codec). */
+  codec?: Codec<In, Out>;
+  /** `ws://` / `wss://` only: origin, subprotocols, extra headers, compression. */
+  websocket?: WebSocketClientOptions;
   callbacks?: Callbacks<In, Out>;
   /** Shown in the connection's identity: `clt(name@...)`. */
   name?: string;
@@ -34,10 +46,10 @@ export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOption
   signal?: AbortSignal;
 }
 
-/** `clt(name@127.0.0.1:50312->127.0.0.1:8080)`, or `clt(name@unix:/path)`. */
-export function clientLabel(name: string | undefined, sock: StreamSocket): string {
+/** `clt(name@127.0.0.1:50312->127.0.0.1:8080)`, `clt(name@unix:/path)`, or with a WebSocket path `...->127.0.0.1:8080/chat)`. */
+export function clientLabel(name: string | undefined, sock: StreamSocket, path = ''): string {
   const who = name ? `${name}@` : '';
-  return sock.remote.startsWith('unix:') ? `clt(${who}${sock.remote})` : `clt(${who}${sock.local}->${sock.remote})`;
+  return sock.remote.startsWith('unix:') ? `clt(${who}${sock.remote})` : `clt(${who}${sock.local}->${sock.remote}${path})`;
 }
 
 /**
@@ -48,10 +60,11 @@ export function clientLabel(name: string | undefined, sock: StreamSocket): strin
  * rejects with `CONNECT_TIMEOUT`, naming the address, the number of attempts and the last error.
  */
 export async function connect<In = unknown, Out = In>(url: string, options: ConnectOptions<In, Out> = {}): Promise<Connection<In, Out>> {
-  const address = parseAddress(url);
-  const where = formatAddress(address);
-  const protocol = options.protocol ?? (linesJson<In, Out>() as Protocol<In, Out>);
-  checkConnectionOptions(options, protocol as Protocol<unknown, never>, true);
+  const ws = isWebSocketUrl(url);
+  const address = ws ? undefined : parseAddress(url);
+  const where = address ? formatAddress(address) : redactUrl(url);
+  const protocol = resolveProtocol(options, ws);
+  checkConnectionOptions(options, protocol as Protocol<unknown, never>, !ws);
   const timeout = options.timeout ?? Limits.connectTimeout;
   if (!(timeout > 0)) throw new ConfigError(ErrorCode.INVALID_OPTION, `timeout must be a positive number, got ${timeout}`);
   const { retryAfter, signal } = options;
@@ -64,11 +77,18 @@ export async function connect<In = unknown, Out = In>(url: string, options: Conn
   } catch {
     // a watcher that throws does not stop the connect
   }
-  const sock = await dialWithRetry(address, where, options, timeout);
+  const link = await dialWithRetry(
+    (s) => (address ? dial(address, options, s).then((sock) => ({ sock })) : dialWs(url, options, s)),
+    where,
+    options,
+    timeout,
+  );
   // Connected: from here on nothing is retried. A refused or failed handshake is final.
-  const conn = new Connection<In, Out>(sock, protocol, options.callbacks, options, {
+  const conn = new Connection<In, Out>(link.sock, link.framing ? { ...protocol, framing: link.framing } : protocol, options.callbacks, options, {
     role: 'client',
-    label: clientLabel(options.name, sock),
+    label: clientLabel(options.name, link.sock, link.path),
+    ...(link.initialData && { initialData: link.initialData }),
+    ...(link.meta && { meta: link.meta }),
   });
   const onAbort = (): void => conn.destroy();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -84,7 +104,55 @@ export async function connect<In = unknown, Out = In>(url: string, options: Conn
 }
 
 /** Transport attempts until one connects, `timeout` runs out or an error is not worth retrying. */
-async function dialWithRetry(address: Address, where: string, options: SocketOptions & { retryAfter?: number; signal?: AbortSignal }, timeout: number): Promise<StreamSocket> {
+/** What one successful attempt gives: the socket, and for WebSocket the framing and what came with the upgrade. */
+interface Link {
+  sock: StreamSocket;
+  framing?: Framing;
+  initialData?: Uint8Array;
+  meta?: Record<string, unknown>;
+  path?: string;
+}
+
+/** One WebSocket attempt: TCP/TLS, then the upgrade; the framing carries the negotiated compression. */
+async function dialWs(url: string, options: SocketOptions & { websocket?: WebSocketClientOptions }, signal: AbortSignal): Promise<Link> {
+  const up = await dialWebSocket(url, { ...options, ...options.websocket }, signal);
+  const compressor = compressorFor(up.deflate, 'client');
+  return {
+    sock: up.sock,
+    framing: webSocketFraming({ role: 'client', random: nodeRandom, ...(compressor && { compressor }) }),
+    initialData: up.rest,
+    path: up.path,
+    meta: {
+      path: up.path,
+      subprotocol: up.subprotocol,
+      compression: up.deflate !== undefined,
+      headers: Object.fromEntries(up.response.headers.list.map(([k, v]) => [k.toLowerCase(), v])),
+    },
+  };
+}
+
+/** The protocol a connection runs: the given one, or a default for the transport. */
+export function resolveProtocol<In, Out>(options: { protocol?: Protocol<In, Out>; codec?: Codec<In, Out> }, ws: boolean): Protocol<In, Out> {
+  if (options.protocol && options.codec) {
+    throw new ConfigError(ErrorCode.INVALID_OPTION, 'give either protocol or codec, not both');
+  }
+  if (options.protocol) return options.protocol;
+  if (options.codec) return { framing: lines(), codec: options.codec };
+  if (ws) return { framing: lines(), codec: messageCodec() as unknown as Codec<In, Out> };
+  return linesJson<In, Out>() as Protocol<In, Out>;
+}
+
+/** A URL without its user info (credentials never go to logs). */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\w+:\/\/)[^@/]*@/, '$1');
+}
+
+async function dialWithRetry(
+  attempt: (signal: AbortSignal) => Promise<Link>,
+  where: string,
+  options: { retryAfter?: number; signal?: AbortSignal },
+  timeout: number,
+): Promise<Link> {
   const { retryAfter, signal } = options;
   const deadline = Date.now() + timeout;
   let attempts = 0;
@@ -96,7 +164,7 @@ async function dialWithRetry(address: Address, where: string, options: SocketOpt
     signal?.addEventListener('abort', onUserAbort, { once: true });
     let last: unknown;
     try {
-      return await dial(address, options, ac.signal);
+      return await attempt(ac.signal);
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
       last = err;

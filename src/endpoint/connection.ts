@@ -787,6 +787,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
       if (this.peerEnded) this.finishInput();
     }
     this.endInbox();
+    this.framer.dispose?.();
     this.errorQueue.end();
     const waiters = this.roomWaiters;
     this.roomWaiters = [];

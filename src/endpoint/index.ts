@@ -1,6 +1,6 @@
 export { Connection, closeCodeFor, type CloseOptions, type CloseInfo, type ConnectionOptions, type ConnectionState, type ConnectionStats } from './connection.js';
 export { connect, type ConnectOptions } from './client.js';
-export { listen, Server, type ListenOptions, type BroadcastResult, type ServerCloseOptions } from './server.js';
+export { listen, attachWebSocket, Server, type ListenOptions, type BroadcastResult, type ServerCloseOptions } from './server.js';
 export { chainCallbacks, type Callbacks, type Endpoint } from './callbacks.js';
 export {
   loggerCallback,

@@ -14,13 +14,37 @@ import {
   type Protocol,
 } from '../core/index.js';
 import { StreamListener, type ListenOptions as SocketListenOptions, type StreamSocket } from '../transport/stream.js';
+import {
+  acceptWebSocket,
+  answer,
+  compressorFor,
+  headFromIncoming,
+  isWebSocketUrl,
+  nodeRandom,
+  socketFromUpgrade,
+  type HttpServer,
+  type IncomingMessage,
+  type NetSocket,
+  type WebSocketServerOptions,
+} from '../transport/websocket.js';
+import { httpErrorResponse, type DeflateParams, type UpgradeRequest } from '../core/websocket/index.js';
+import { webSocketFraming } from '../core/websocket/framing.js';
+import { resolveProtocol, redactUrl } from './client.js';
+import type { Codec, Framing, SwitchboardError } from '../core/index.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
 
 export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenOptions {
-  /** Framing + codec + hooks. @default lines + JSON */
+  /**
+   * Framing + codec + hooks. @default lines + JSON on byte streams; on WebSocket, the `message`
+   * codec (text frames as strings, binary frames as bytes), and the framing is not used.
+   */
   protocol?: Protocol<In, Out>;
+  /** Shorthand for `protocol: { framing: lines(), codec }` (on WebSocket: just the codec). */
+  codec?: Codec<In, Out>;
+  /** `ws://` / `wss://` only: `verify` hook (origin, credentials, path), subprotocols, compression, limits. */
+  websocket?: WebSocketServerOptions;
   callbacks?: Callbacks<In, Out>;
   /** Shown in identities: `svc(name@...)`. */
   name?: string;
@@ -50,9 +74,24 @@ export interface ServerCloseOptions {
  * `svc(name@127.0.0.1:8080<-127.0.0.1:50312)`, or `svc(name@unix:/path#3)` for the third
  * connection of a Unix socket server (Unix peers have no address of their own).
  */
-export function serverLabel(name: string | undefined, sock: StreamSocket, serial: number): string {
+export function serverLabel(name: string | undefined, sock: StreamSocket, serial: number, path = ''): string {
   const who = name ? `${name}@` : '';
-  return sock.local.startsWith('unix:') ? `svc(${who}${sock.local}#${serial})` : `svc(${who}${sock.local}<-${sock.remote})`;
+  return sock.local.startsWith('unix:') ? `svc(${who}${sock.local}#${serial})` : `svc(${who}${sock.local}${path}<-${sock.remote})`;
+}
+
+/** What a server listens with: a socket listener, or an attachment to a node:http server. */
+interface Listener {
+  readonly address: Address;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** What a WebSocket upgrade hands to the connection. */
+interface Upgrade {
+  initialData: Uint8Array;
+  request: UpgradeRequest;
+  subprotocol: string | undefined;
+  deflate: DeflateParams | undefined;
 }
 
 /**
@@ -69,26 +108,74 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
   private readonly accepted = new AsyncQueue<Connection<In, Out>>();
   private iterating = false;
   private encoder: Framer | undefined;
-  private listener!: StreamListener;
+  private listener!: Listener;
   private closedPromise: Promise<void> | undefined;
+  /** Sockets in the WebSocket opening handshake: they count against maxConnections. */
+  private readonly upgrading = new Set<StreamSocket>();
+  /** Set for WebSocket servers: the path served (undefined: any) and the upgrade options. */
+  private ws: { path: string | undefined; options: WebSocketServerOptions } | undefined;
 
   private constructor(
-    private readonly requested: Address,
+    where: string,
     readonly protocol: Protocol<In, Out>,
     private readonly options: ListenOptions<In, Out>,
   ) {
-    this.name = options.name ? `svc(${options.name}@${formatAddress(requested)})` : `svc(${formatAddress(requested)})`;
+    this.name = options.name ? `svc(${options.name}@${where})` : `svc(${where})`;
+  }
+
+  private static prepare<In, Out>(options: ListenOptions<In, Out>, ws: boolean): Protocol<In, Out> {
+    const protocol = resolveProtocol(options, ws);
+    const max = options.maxConnections ?? Infinity;
+    if (!(max >= 0)) throw new ConfigError(ErrorCode.INVALID_OPTION, `maxConnections must be 0 or more, got ${max}`);
+    checkConnectionOptions(options, protocol as Protocol<unknown, never>, !ws);
+    return protocol;
+  }
+
+  private initialized(): void {
+    try {
+      this.options.callbacks?.onInitialize?.(this);
+    } catch (cause) {
+      this.fail(new ServerError(ErrorCode.HOOK_FAILED, `${this.name}: onInitialize threw: ${(cause as Error)?.message ?? String(cause)}`, { cause }));
+    }
+  }
+
+  private fail(e: SwitchboardError): void {
+    try {
+      this.options.callbacks?.onFail?.(e, undefined);
+    } catch {
+      // nowhere left to report
+    }
+  }
+
+  /** @internal use `attachWebSocket()` */
+  static attach<In, Out>(httpServer: HttpServer, options: ListenOptions<In, Out> & { path?: string }): Server<In, Out> {
+    const protocol = Server.prepare(options, true);
+    const a = httpServer.address();
+    const address: Address =
+      a && typeof a === 'object' ? { scheme: 'tcp', host: a.address, port: a.port } : { scheme: 'tcp', host: 'localhost', port: 0 };
+    const secure = 'cert' in httpServer || typeof (httpServer as { addContext?: unknown }).addContext === 'function';
+    const url = `${secure ? 'wss' : 'ws'}://${formatAddress(address).slice('tcp://'.length)}${options.path ?? ''}`;
+    const server = new Server<In, Out>(url, protocol, options);
+    server.ws = { path: options.path, options: options.websocket ?? {} };
+    const onUpgrade = (req: IncomingMessage, socket: NetSocket, head: Buffer): void => server.onHttpUpgrade(httpServer, req, socket, head);
+    httpServer.on('upgrade', onUpgrade);
+    server.listener = {
+      address,
+      url,
+      close: async () => void httpServer.removeListener('upgrade', onUpgrade),
+    };
+    server.initialized();
+    return server;
   }
 
   /** @internal use `listen()` */
   static async start<In, Out>(url: string, options: ListenOptions<In, Out>): Promise<Server<In, Out>> {
-    const address = parseAddress(url);
-    const protocol = options.protocol ?? (linesJson<In, Out>() as Protocol<In, Out>);
-    const max = options.maxConnections ?? Infinity;
-    if (!(max >= 0)) throw new ConfigError(ErrorCode.INVALID_OPTION, `maxConnections must be 0 or more, got ${max}`);
-    checkConnectionOptions(options, protocol as Protocol<unknown, never>, true);
-    const server = new Server<In, Out>(address, protocol, options);
-    server.listener = await StreamListener.open(
+    const ws = isWebSocketUrl(url);
+    const { address, path } = ws ? webSocketAddress(url) : { address: parseAddress(url), path: undefined };
+    const protocol = Server.prepare(options, ws);
+    const server = new Server<In, Out>(ws ? redactUrl(url) : formatAddress(address), protocol, options);
+    if (ws) server.ws = { path, options: options.websocket ?? {} };
+    const listener = await StreamListener.open(
       address,
       options,
       (sock) => server.onSocket(sock),
@@ -101,19 +188,11 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
         }
       },
     );
-    (server as { name: string }).name = options.name
-      ? `svc(${options.name}@${formatAddress(server.listener.address)})`
-      : `svc(${formatAddress(server.listener.address)})`;
-    try {
-      options.callbacks?.onInitialize?.(server);
-    } catch (cause) {
-      const e = new ServerError(ErrorCode.HOOK_FAILED, `${server.name}: onInitialize threw: ${(cause as Error)?.message ?? String(cause)}`, { cause });
-      try {
-        options.callbacks?.onFail?.(e, undefined);
-      } catch {
-        // nowhere left to report
-      }
-    }
+    const bound = formatAddress(listener.address);
+    const boundUrl = ws ? `${url.slice(0, url.indexOf(':'))}://${bound.slice(bound.indexOf('://') + 3)}${path ?? ''}` : bound;
+    server.listener = { address: listener.address, url: boundUrl, close: () => listener.close() };
+    (server as { name: string }).name = options.name ? `svc(${options.name}@${boundUrl})` : `svc(${boundUrl})`;
+    server.initialized();
     return server;
   }
 
@@ -122,9 +201,9 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     return this.listener.address;
   }
 
-  /** `tcp://127.0.0.1:40123`: give it to `connect()`. */
+  /** `tcp://127.0.0.1:40123` or `ws://127.0.0.1:40123/chat`: give it to `connect()`. */
   get url(): string {
-    return formatAddress(this.listener.address);
+    return this.listener.url;
   }
 
   /** Open connections. */
@@ -154,13 +233,77 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
       sock.destroy();
       return;
     }
-    if (this.open.size + this.pending.size >= max) {
+    if (this.open.size + this.pending.size + this.upgrading.size >= max) {
       this.refuse(sock, max);
       return;
     }
-    const conn = new Connection<In, Out>(sock, this.protocol, this.options.callbacks, this.options, {
+    if (this.ws) {
+      this.upgrading.add(sock);
+      void acceptWebSocket(sock, {
+        ...this.ws.options,
+        ...(this.ws.path !== undefined && { path: this.ws.path }),
+        timeoutMs: this.options.handshakeTimeout ?? Limits.handshakeTimeout,
+      }).then((r) => {
+        this.upgrading.delete(sock);
+        if (!r.ok) return this.fail(r.error);
+        if (this.closing) return sock.destroy();
+        this.openConnection(sock, { initialData: r.rest, request: r.request, subprotocol: r.subprotocol, deflate: r.deflate });
+      });
+      return;
+    }
+    this.openConnection(sock, undefined);
+  }
+
+  /** node:http handed over an upgrade request (a server made with `attachWebSocket`). */
+  private onHttpUpgrade(httpServer: HttpServer, req: IncomingMessage, socket: NetSocket, head: Buffer): void {
+    const pathOnly = (req.url ?? '/').split('?')[0];
+    if (this.ws?.path !== undefined && pathOnly !== this.ws.path && httpServer.listenerCount('upgrade') > 1) return; // another path's server
+    const sock = socketFromUpgrade(socket);
+    const max = this.options.maxConnections ?? Infinity;
+    if (this.closing || this.open.size + this.pending.size + this.upgrading.size >= max) {
+      if (!this.closing) this.fail(this.overLimit(sock, max));
+      socket.end(httpErrorResponse(503));
+      return;
+    }
+    this.upgrading.add(sock);
+    void answer(headFromIncoming(req), { ...this.ws!.options, ...(this.ws!.path !== undefined && { path: this.ws!.path }) }).then(
+      (r) => {
+        this.upgrading.delete(sock);
+        if (!r.ok) {
+          socket.end(r.response);
+          return this.fail(r.error);
+        }
+        if (this.closing) return sock.destroy();
+        socket.write(r.response);
+        this.openConnection(sock, { initialData: new Uint8Array(head), request: r.request, subprotocol: r.subprotocol, deflate: r.deflate });
+      },
+      (err: unknown) => {
+        this.upgrading.delete(sock);
+        sock.destroy();
+        this.fail(new ServerError(ErrorCode.TRANSPORT_ERROR, `${this.name}: upgrade failed: ${(err as Error)?.message}`, { cause: err }));
+      },
+    );
+  }
+
+  private openConnection(sock: StreamSocket, upgrade: Upgrade | undefined): void {
+    let protocol = this.protocol;
+    let meta: Record<string, unknown> | undefined;
+    if (upgrade) {
+      const compressor = compressorFor(upgrade.deflate, 'server');
+      protocol = { ...protocol, framing: webSocketFraming({ role: 'server', random: nodeRandom, ...(compressor && { compressor }) }) };
+      meta = {
+        path: upgrade.request.path,
+        subprotocol: upgrade.subprotocol,
+        compression: upgrade.deflate !== undefined,
+        origin: upgrade.request.origin,
+        headers: Object.fromEntries(upgrade.request.head.headers.list.map(([k, v]) => [k.toLowerCase(), v])),
+      };
+    }
+    const conn = new Connection<In, Out>(sock, protocol, this.options.callbacks, this.options, {
       role: 'server',
-      label: serverLabel(this.options.name, sock, ++this.accepts),
+      label: serverLabel(this.options.name, sock, ++this.accepts, upgrade ? upgrade.request.path.split('?')[0] : ''),
+      ...(upgrade && { initialData: upgrade.initialData }),
+      ...(meta && { meta }),
     });
     this.pending.add(conn);
     conn.open().then(
@@ -181,13 +324,20 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     );
   }
 
-  /** Over `maxConnections`: optionally send the reject message, then close. */
-  private refuse(sock: StreamSocket, max: number): void {
-    const err = new ServerError(
+  private overLimit(sock: StreamSocket, max: number): SwitchboardError {
+    return new ServerError(
       ErrorCode.MAX_CONNECTIONS,
-      `${this.name}: refused ${sock.remote}: ${this.open.size + this.pending.size} connections open, expected no more than ${max}`,
+      `${this.name}: refused ${sock.remote}: ${this.open.size + this.pending.size + this.upgrading.size} connections open, expected no more than ${max}`,
       { details: { remote: sock.remote, max } },
     );
+  }
+
+  /**
+   * Over `maxConnections`: optionally send the reject message, then close. A WebSocket server
+   * answers the upgrade with 503 instead (no message can be framed before the handshake).
+   */
+  private refuse(sock: StreamSocket, max: number): void {
+    const err = this.overLimit(sock, max);
     const timer = setTimeout(() => sock.destroy(), this.options.closeTimeout ?? Limits.closeTimeout);
     timer.unref?.();
     sock.attach({
@@ -197,7 +347,9 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
       error: () => {},
       close: () => clearTimeout(timer),
     });
-    if (this.options.rejectMessage !== undefined) {
+    if (this.ws) {
+      sock.write([httpErrorResponse(503)]);
+    } else if (this.options.rejectMessage !== undefined) {
       try {
         sock.write([this.frame(this.options.rejectMessage)]);
       } catch {
@@ -212,13 +364,14 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     }
   }
 
-  /** Encodes and frames one message into standalone bytes. */
+  /** Encodes and frames one message into standalone bytes (an uncompressed server frame on WebSocket). */
   private frame(msg: Out): Uint8Array {
-    this.encoder ??= this.protocol.framing.create();
     const wb = new WriteBuffer();
+    // A WebSocket framer writes into the buffer it was made with; a stream framer into the one given.
+    const encoder = this.ws ? webSocketFraming({ role: 'server', random: nodeRandom }).create(wb) : (this.encoder ??= this.protocol.framing.create());
     const payload = this.protocol.codec.encode(msg);
-    if (typeof payload === 'string') this.encoder.encodeText(payload, wb);
-    else this.encoder.encode(payload, wb);
+    if (typeof payload === 'string') encoder.encodeText(payload, wb);
+    else encoder.encode(payload, wb);
     return concatBytes(wb.take());
   }
 
@@ -231,7 +384,8 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     const once = this.protocol.hooks?.beforeSend === undefined ? this.frame(msg) : undefined;
     for (const conn of this.open) {
       if (filter && !filter(conn)) continue;
-      const status = once ? conn.sendFramed(once, msg) : conn.send(msg);
+      // A compressing WebSocket has its own deflate context: it encodes for itself.
+      const status = once && conn.meta['compression'] !== true ? conn.sendFramed(once, msg) : conn.send(msg);
       if (status !== SendStatus.Timeout) result[status]++;
     }
     return result;
@@ -251,6 +405,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     const stopped = this.listener.close();
     // A handshake cannot be drained, and the listener does not finish closing while its socket
     // is there: end those at once.
+    for (const sock of this.upgrading) sock.destroy();
     const handshaking = [...this.pending];
     for (const c of handshaking) {
       c.destroy(new ServerError(ErrorCode.SERVER_CLOSED, `${c.name}: the server closed during the handshake`));
@@ -282,9 +437,37 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
   }
 }
 
+/** `ws://host:port/path` -> the TCP (or TLS for wss) address and the path to serve (none for `/`... any). */
+function webSocketAddress(url: string): { address: Address; path: string | undefined } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError(ErrorCode.INVALID_ADDRESS, `invalid address "${url}": expected ws://host:port/path`);
+  }
+  if (u.port === '' && !/:0(\/|$)/.test(url)) throw new ConfigError(ErrorCode.INVALID_ADDRESS, `invalid address "${url}": a port is required`);
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  const address: Address = { scheme: u.protocol === 'wss:' ? 'tls' : 'tcp', host, port: u.port === '' ? 0 : Number(u.port) };
+  // `ws://host:port` (path "/") serves every path; `ws://host:port/chat` only /chat.
+  return { address, path: u.pathname === '/' && !/\/$/.test(url) ? undefined : u.pathname };
+}
+
 /**
- * Listens on `tcp://host:port` (port 0: any free port), `tls://host:port` or `unix:///path`.
+ * Listens on `tcp://host:port` (port 0: any free port), `tls://host:port`, `unix:///path`, or
+ * `ws://host:port/path` / `wss://...` for WebSocket (TLS options in `tls`).
  */
 export function listen<In = unknown, Out = In>(url: string, options: ListenOptions<In, Out> = {}): Promise<Server<In, Out>> {
   return Server.start(url, options);
+}
+
+/**
+ * Serves WebSocket on an existing `node:http` or `node:https` server (its `upgrade` event), at
+ * `path` or at every path. Closing the returned server stops taking upgrades and closes its
+ * connections; the HTTP server itself stays up.
+ */
+export function attachWebSocket<In = unknown, Out = In>(
+  httpServer: HttpServer,
+  options: ListenOptions<In, Out> & { path?: string } = {},
+): Server<In, Out> {
+  return Server.attach(httpServer, options);
 }

@@ -81,15 +81,18 @@ class Engine {
    * the output would pass `max` bytes: output buffers are sized so at most `max + 1` bytes are
    * ever produced.
    */
-  run(input: Uint8Array, max: number, tooBig: (seen: number) => Error): Uint8Array {
+  run(input: Uint8Array, max: number, tooBig: (seen: number) => Error, sizeHint: number = CHUNK): Uint8Array {
     if (this.closed) throw new Error('zlib stream already closed');
     if (this.error !== undefined) throw this.error;
     const parts: Uint8Array[] = [];
     let total = 0;
     let inOff = 0;
     let inLen = input.length;
+    // The first output buffer is sized from the hint, so a small message does not cost 64 KiB.
+    let size = Math.min(CHUNK, Math.max(64, sizeHint));
     for (;;) {
-      const room = Math.min(CHUNK, max - total + 1);
+      const room = Math.min(size, max - total + 1);
+      size = CHUNK;
       const out = new Uint8Array(Math.max(room, 1));
       this.handle.writeSync(Z_SYNC_FLUSH, input, inOff, inLen, out, 0, out.length);
       if (this.error !== undefined) throw this.error;
@@ -169,7 +172,8 @@ class NodeCompressor implements Compressor {
     const d = (this.deflater ??= new Engine(
       zlib.createDeflateRaw({ windowBits: this.ownBits, level: this.options.level ?? -1, memLevel: this.options.memLevel ?? 8 }),
     ));
-    const out = d.run(data, Infinity, noLimit);
+    // DEFLATE output is at most a few bytes per 16 KiB block plus the flush over the input size.
+    const out = d.run(data, Infinity, noLimit, data.length + 64);
     // RFC 7692 7.2.1: "Remove 4 octets (that are 0x00 0x00 0xff 0xff) from the tail end."
     // RFC 7692 7.1.1.1 / 7.1.1.2: with no context takeover the next message starts from an
     // empty window.
@@ -202,12 +206,12 @@ class NodeCompressor implements Compressor {
         { details: { max: maxOutput } },
       );
     try {
-      let out = data.length > 0 && !i.ended ? i.run(data, maxOutput, tooBig) : new Uint8Array(0);
+      let out = data.length > 0 && !i.ended ? i.run(data, maxOutput, tooBig, data.length * 4) : new Uint8Array(0);
       if (fin) {
         // RFC 7692 7.2.2: "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of the
         // payload of the message" before inflating the end of it.
         if (!i.ended) {
-          const tail = i.run(TAIL, maxOutput - out.length, tooBig);
+          const tail = i.run(TAIL, maxOutput - out.length, tooBig, 256);
           if (tail.length > 0) {
             const joined = new Uint8Array(out.length + tail.length);
             joined.set(out);

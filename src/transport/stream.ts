@@ -77,6 +77,8 @@ export class StreamSocket {
     s.on('drain', h.drain);
     s.on('error', h.error);
     s.on('close', h.close);
+    // A socket handed over paused (after an upgrade handshake) flows again now that it has readers.
+    if (s.isPaused()) s.resume();
   }
 
   /**

@@ -36,6 +36,8 @@ export interface Framer {
   readonly lastFrameBinary?: boolean;
   /** Framers that run a session protocol with its own control messages (WebSocket). */
   readonly session?: Session;
+  /** The connection is gone: release what the framer holds (a WebSocket's zlib streams). */
+  dispose?(): void;
 }
 
 /**

@@ -492,7 +492,7 @@ export class ClientHandshake {
       if (err instanceof HandshakeError && err.code === ErrorCode.WS_HEAD_TOO_LARGE) {
         throw new HandshakeError(ErrorCode.WS_HEAD_TOO_LARGE, `server's answer: ${err.message}`, 0, { cause: err });
       }
-      throw failed(err instanceof Error ? err.message : String(err));
+      throw new HandshakeError(ErrorCode.WS_HANDSHAKE_FAILED, `invalid handshake response: ${err instanceof Error ? err.message : String(err)}`, 0, { cause: err });
     }
     if (response === undefined) return undefined;
     this.finished = true;

@@ -76,3 +76,4 @@ export {
   type WebSocketProtocolOptions,
   type SendOptions,
 } from './protocol.js';
+export { webSocketFraming, type WebSocketFramingOptions } from './framing.js';
