@@ -6,13 +6,15 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { isSwitchboardError, type Protocol } from '../core/index.js';
 import { connect, listen, type Connection, type Server } from '../endpoint/index.js';
+import { isWebSocketUrl } from '../transport/websocket.js';
 import type { TlsOptions } from '../transport/stream.js';
 import { Exit, type CliIo } from './io.js';
 import { lineToMessage, parseCodec, parseFraming, showMessage } from './spec.js';
 
 export interface CommonFlags {
   framing: string;
-  codec: string;
+  /** Unset: `text`, or `message` on WebSocket (text as text, binary as binary). */
+  codec?: string;
   maxFrameSize?: number;
   cert?: string;
   key?: string;
@@ -27,8 +29,12 @@ export interface ListenFlags extends CommonFlags {
   quiet?: boolean;
 }
 
-export function protocolFrom(flags: CommonFlags): Protocol<unknown, unknown> {
-  return { framing: parseFraming(flags.framing, flags.maxFrameSize), codec: parseCodec(flags.codec) };
+export function codecName(flags: CommonFlags, url: string): string {
+  return flags.codec ?? (isWebSocketUrl(url) ? 'message' : 'text');
+}
+
+export function protocolFrom(flags: CommonFlags, url: string): Protocol<unknown, unknown> {
+  return { framing: parseFraming(flags.framing, flags.maxFrameSize), codec: parseCodec(codecName(flags, url)) };
 }
 
 export function tlsFrom(flags: CommonFlags, server: boolean): TlsOptions | undefined {
@@ -54,7 +60,7 @@ export async function startListener(
 ): Promise<Server<unknown, unknown>> {
   const tls = tlsFrom(flags, true);
   return listen<unknown, unknown>(url, {
-    protocol: protocolFrom(flags),
+    protocol: protocolFrom(flags, url),
     ...(flags.name !== undefined && { name: flags.name }),
     ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),
     ...(tls && { tls }),
@@ -100,7 +106,7 @@ export interface ConnectFlags extends CommonFlags {
  */
 export async function connectCommand(url: string, flags: ConnectFlags, io: CliIo): Promise<number> {
   const tls = tlsFrom(flags, false);
-  const protocol = protocolFrom(flags);
+  const protocol = protocolFrom(flags, url);
   let conn: Connection<unknown, unknown>;
   conn = await connect<unknown, unknown>(url, {
     protocol,
@@ -126,7 +132,7 @@ export async function connectCommand(url: string, flags: ConnectFlags, io: CliIo
   try {
     for await (const line of rl) {
       if (conn.state !== 'open') break;
-      const msg = lineToMessage(appendNewline ? line + '\n' : line, flags.codec);
+      const msg = lineToMessage(appendNewline ? line + '\n' : line, codecName(flags, url));
       const status = await conn.sendWait(msg, { timeout: 30_000 });
       if (status === 'closed') break;
     }

@@ -20,7 +20,7 @@ function intArg(name: string, min: number) {
 function common(cmd: Command): Command {
   return cmd
     .addOption(new Option('--framing <spec>', FRAMING_HELP).default('lines'))
-    .addOption(new Option('--codec <name>', CODEC_HELP).default('text'))
+    .addOption(new Option('--codec <name>', `${CODEC_HELP} (default: text; message on ws://)`))
     .option('--max-frame-size <bytes>', 'largest frame accepted (default 8 MiB)', intArg('--max-frame-size', 1))
     .option('--name <name>', 'name shown in connection identities')
     .option('--cert <file>', 'TLS: PEM certificate of this side')
@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     program
       .command('listen')
       .description('listen on a URL and print every message received, one per line')
-      .argument('<url>', 'tcp://host:port, tls://host:port or unix:///path'),
+      .argument('<url>', 'tcp://host:port, tls://host:port, unix:///path, ws://host:port/path or wss://...'),
   )
     .option('--echo', 'send every message back as it came')
     .option('--quiet', 'do not print messages')
@@ -72,7 +72,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     program
       .command('connect')
       .description('send each stdin line as a message and print each message received')
-      .argument('<url>', 'tcp://host:port, tls://host:port or unix:///path'),
+      .argument('<url>', 'tcp://host:port, tls://host:port, unix:///path, ws://host:port/path or wss://...'),
   )
     .option('--timeout <ms>', 'total time to get connected (default 10000)', intArg('--timeout', 1))
     .option('--retry-after <ms>', 'pause between connection attempts (default: one attempt)', intArg('--retry-after', 1))

@@ -2,7 +2,7 @@
  * Parses the CLI's `--framing` and `--codec` words into core framings and codecs:
  *
  *   lines | delimiter:<text> | length[:1|2|4|8|varint][:le] | fixed:<n> | raw
- *   text | json | bytes
+ *   text | json | bytes | message (WebSocket text as text, binary as binary)
  */
 import {
   ConfigError,
@@ -13,6 +13,7 @@ import {
   jsonCodec,
   lengthPrefix,
   lines,
+  messageCodec,
   raw,
   textCodec,
   type Codec,
@@ -21,7 +22,7 @@ import {
 } from '../core/index.js';
 
 export const FRAMING_HELP = 'lines | delimiter:<text> (\\n \\r \\t \\0 \\\\ escapes) | length[:1|2|4|8|varint][:le] | fixed:<n> | raw';
-export const CODEC_HELP = 'text | json | bytes';
+export const CODEC_HELP = 'text | json | bytes | message';
 
 /** `\n`, `\r`, `\t`, `\0`, `\\` in a delimiter given on the command line. */
 export function unescape(s: string): string {
@@ -65,6 +66,8 @@ export function parseCodec(spec: string): CliCodec {
       return jsonCodec() as CliCodec;
     case 'bytes':
       return bytesCodec() as CliCodec;
+    case 'message':
+      return messageCodec() as CliCodec;
   }
   throw new ConfigError(ErrorCode.INVALID_OPTION, `unknown codec "${spec}", expected ${CODEC_HELP}`);
 }

@@ -114,6 +114,37 @@ describe('cli: main()', () => {
     await running;
   });
 
+  it('listen ws:// --echo and connect ws://: text lines come back as text messages', async () => {
+    const srv = capture();
+    const running = main(['listen', 'ws://127.0.0.1:0/echo', '--echo'], srv.io);
+    await until(() => /listening on (\S+)/.test(srv.err()), 'the listener');
+    const url = /listening on (\S+)/.exec(srv.err())![1]!;
+    assert.match(url, /^ws:\/\/127\.0\.0\.1:\d+\/echo$/);
+    const cli = capture(Readable.from(['über\n', 'two words\n']));
+    assert.equal(await main(['connect', url], cli.io), 0);
+    assert.equal(cli.out(), 'über\ntwo words\n');
+    assert.equal(srv.out(), 'über\ntwo words\n');
+    srv.abort();
+    assert.equal(await running, 0);
+  });
+
+  it('speaks wss:// with --cert/--key on the server and --ca on the client', async () => {
+    const fixtures = join(repoRoot, 'test', 'fixtures', 'tls');
+    const srv = capture();
+    const running = main(
+      ['listen', 'wss://127.0.0.1:0', '--echo', '--cert', join(fixtures, 'server.crt'), '--key', join(fixtures, 'server.key')],
+      srv.io,
+    );
+    await until(() => /listening on (\S+)/.test(srv.err()), 'the listener');
+    const url = /listening on (\S+)/.exec(srv.err())![1]!;
+    assert.match(url, /^wss:/);
+    const cli = capture(Readable.from(['secret\n']));
+    assert.equal(await main(['connect', url, '--ca', join(fixtures, 'ca.crt')], cli.io), 0);
+    assert.equal(cli.out(), 'secret\n');
+    srv.abort();
+    await running;
+  });
+
   it('connect ends when the server closes while stdin is still open', async () => {
     const server = await listen<string, string>('tcp://127.0.0.1:0', {
       protocol: { framing: parseFraming('lines'), codec: parseCodec('text') as never },
@@ -140,7 +171,8 @@ describe('cli: the switchboard binary', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearTimeout(timer);
     assert.equal(code, 0, err);
-    for (const name of ['links', 'leads', 'clj-tcp']) assert.match(out, new RegExp(`=== ${name}: ok`));
+    for (const name of ['links', 'leads', 'clj-tcp', 'websocket']) assert.match(out, new RegExp(`=== ${name}: ok`));
+    assert.match(out, /<<< Received \(binary\): de ad be ef/);
     assert.match(out, /SENT \{"type":"ping","seq":1\}/);
     assert.match(out, /RECV \{"type":"pong","seq":1\}/);
     assert.match(out, /server: 3 connections/);
