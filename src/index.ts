@@ -7,5 +7,6 @@
  */
 export * from './core/index.js';
 export * from './endpoint/index.js';
+export * from './dispatch/index.js';
 export type { TlsOptions, SocketOptions } from './transport/stream.js';
 export type { WebSocketClientOptions, WebSocketServerOptions } from './transport/websocket.js';

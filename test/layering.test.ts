@@ -4,8 +4,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { repoRoot } from './helpers/root.js';
 
-// Import direction: core <- transport <- endpoint <- cli. Only transport touches sockets.
-const LAYERS = ['core', 'transport', 'endpoint', 'cli'] as const;
+// Import direction: core <- transport <- endpoint <- dispatch <- cli. Only transport touches sockets.
+const LAYERS = ['core', 'transport', 'endpoint', 'dispatch', 'cli'] as const;
 type Layer = (typeof LAYERS)[number];
 const SOCKET_MODULES = /^(node:)?(net|tls|dgram|http|https|http2)$/;
 
@@ -51,7 +51,7 @@ describe('layering', () => {
     }
   });
 
-  it('imports only downwards: core <- transport <- endpoint <- cli', () => {
+  it('imports only downwards: core <- transport <- endpoint <- dispatch <- cli', () => {
     for (const f of files) {
       const from = layerOf(f);
       if (from === 'root') continue;

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { isSwitchboardError, type Protocol } from '../core/index.js';
-import { connect, listen, type Connection, type Server } from '../endpoint/index.js';
+import { datagram, formatAddress, isSwitchboardError, namedMessageLines, type Protocol } from '../core/index.js';
+import { bindDatagram, connect, datagramClient, describeClose, listen, type Connection, type Server } from '../endpoint/index.js';
 import { isWebSocketUrl } from '../transport/websocket.js';
 import type { TlsOptions } from '../transport/stream.js';
 import { Exit, type CliIo } from './io.js';
@@ -27,6 +27,14 @@ export interface ListenFlags extends CommonFlags {
   echo?: boolean;
   maxConnections?: number;
   quiet?: boolean;
+  /** Log connections and every message with its connection's name to stderr. */
+  trace?: boolean;
+  secretCode?: string;
+}
+
+/** True for `udp://` and `unixgram://` URLs: one message per datagram. */
+export function isDatagramUrl(url: string): boolean {
+  return /^(udp|unixgram):\/\//i.test(url);
 }
 
 export function codecName(flags: CommonFlags, url: string): string {
@@ -34,7 +42,20 @@ export function codecName(flags: CommonFlags, url: string): string {
 }
 
 export function protocolFrom(flags: CommonFlags, url: string): Protocol<unknown, unknown> {
-  return { framing: parseFraming(flags.framing, flags.maxFrameSize), codec: parseCodec(codecName(flags, url)) };
+  const name = codecName(flags, url);
+  const codec = parseCodec(name);
+  if (isDatagramUrl(url)) return { framing: datagram(flags.maxFrameSize === undefined ? {} : { maxFrameSize: flags.maxFrameSize }), codec };
+  // Named messages on a stream: lines, with \r\n and blank lines handled as eventdispatcher does.
+  if (name === 'named' && flags.framing === 'lines') {
+    return { framing: namedMessageLines(flags.maxFrameSize === undefined ? {} : { maxLineLength: flags.maxFrameSize }), codec };
+  }
+  return { framing: parseFraming(flags.framing, flags.maxFrameSize), codec };
+}
+
+/** Something that runs until closed: a server or a datagram endpoint. */
+export interface Running {
+  readonly url: string;
+  close(): Promise<void>;
 }
 
 export function tlsFrom(flags: CommonFlags, server: boolean): TlsOptions | undefined {
@@ -59,13 +80,21 @@ export async function startListener(
   warn: (line: string) => void,
 ): Promise<Server<unknown, unknown>> {
   const tls = tlsFrom(flags, true);
+  const trace = flags.trace ? warn : undefined;
   return listen<unknown, unknown>(url, {
     protocol: protocolFrom(flags, url),
     ...(flags.name !== undefined && { name: flags.name }),
     ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),
     ...(tls && { tls }),
     callbacks: {
+      onConnect(conn) {
+        trace?.(`${conn.name} connected`);
+      },
+      onDisconnect(conn, info) {
+        trace?.(`${conn.name} disconnected (${describeClose(info)})`);
+      },
       onReceive(conn, msg) {
+        trace?.(`${conn.name} >> ${showMessage(msg)}`);
         if (!flags.quiet) print(showMessage(msg));
         if (flags.echo) conn.send(msg);
       },
@@ -79,25 +108,50 @@ export async function startListener(
   });
 }
 
+/** A datagram endpoint that prints each message and, with `echo`, sends it back to its sender. */
+export async function startDatagramListener(
+  url: string,
+  flags: ListenFlags,
+  print: (line: string) => void,
+  warn: (line: string) => void,
+): Promise<Running> {
+  const trace = flags.trace ? warn : undefined;
+  return bindDatagram<unknown, unknown>(url, {
+    protocol: protocolFrom(flags, url),
+    ...(flags.name !== undefined && { name: flags.name }),
+    ...(flags.secretCode !== undefined && { secretCode: flags.secretCode }),
+    callbacks: {
+      onReceive(ep, msg, from) {
+        trace?.(`${ep.name} >> ${showMessage(msg)}${from ? ` (from ${formatAddress(from)})` : ''}`);
+        if (!flags.quiet) print(showMessage(msg));
+        if (flags.echo && from) ep.send(msg, from);
+      },
+      onFail(err) {
+        warn(`${err.code}: ${err.message}`);
+      },
+    },
+  });
+}
+
 export async function listenCommand(url: string, flags: ListenFlags, io: CliIo): Promise<number> {
-  const server = await startListener(
-    url,
-    flags,
-    (line) => io.stdout.write(line + '\n'),
-    (line) => io.stderr.write(line + '\n'),
-  );
+  const print = (line: string): void => void io.stdout.write(line + '\n');
+  const warn = (line: string): void => void io.stderr.write(line + '\n');
+  const server: Running = isDatagramUrl(url) ? await startDatagramListener(url, flags, print, warn) : await startListener(url, flags, print, warn);
   io.stderr.write(`listening on ${server.url}\n`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  await server.close({ timeout: 2000 });
+  await server.close();
   return Exit.ok;
 }
 
 export interface ConnectFlags extends CommonFlags {
   timeout?: number;
   retryAfter?: number;
+  /** Datagrams: how long to wait for replies after stdin ends, in ms. @default 200 */
+  linger?: number;
+  secretCode?: string;
 }
 
 /**
@@ -105,6 +159,7 @@ export interface ConnectFlags extends CommonFlags {
  * connection closes gracefully, so replies still on their way are printed before exit.
  */
 export async function connectCommand(url: string, flags: ConnectFlags, io: CliIo): Promise<number> {
+  if (isDatagramUrl(url)) return datagramConnect(url, flags, io);
   const tls = tlsFrom(flags, false);
   const protocol = protocolFrom(flags, url);
   let conn: Connection<unknown, unknown>;
@@ -132,6 +187,7 @@ export async function connectCommand(url: string, flags: ConnectFlags, io: CliIo
   try {
     for await (const line of rl) {
       if (conn.state !== 'open') break;
+      if (line.trim() === '' && codecName(flags, url) === 'named') continue;
       const msg = lineToMessage(appendNewline ? line + '\n' : line, codecName(flags, url));
       const status = await conn.sendWait(msg, { timeout: 30_000 });
       if (status === 'closed') break;
@@ -147,4 +203,36 @@ export async function connectCommand(url: string, flags: ConnectFlags, io: CliIo
     return Exit.failure;
   }
   return Exit.ok;
+}
+
+/**
+ * `connect udp://...`: each stdin line is one datagram; replies are printed. Datagrams have no
+ * end: after stdin ends, replies are awaited for `linger` ms.
+ */
+async function datagramConnect(url: string, flags: ConnectFlags, io: CliIo): Promise<number> {
+  const ep = await datagramClient<unknown, unknown>(url, {
+    protocol: protocolFrom(flags, url),
+    ...(flags.name !== undefined && { name: flags.name }),
+    ...(flags.secretCode !== undefined && { secretCode: flags.secretCode }),
+    callbacks: {
+      onReceive: (_ep, msg) => void io.stdout.write(showMessage(msg) + '\n'),
+      onFail: (err) => void io.stderr.write(`${err.code}: ${err.message}\n`),
+    },
+  });
+  const rl = createInterface({ input: io.stdin, crlfDelay: Infinity });
+  const onAbort = (): void => rl.close();
+  io.signal.addEventListener('abort', onAbort, { once: true });
+  let failed = false;
+  try {
+    for await (const line of rl) {
+      if (line.trim() === '' && codecName(flags, url) === 'named') continue;
+      if (ep.send(lineToMessage(line, codecName(flags, url))) !== 'sent') failed = true;
+    }
+  } finally {
+    io.signal.removeEventListener('abort', onAbort);
+    rl.close();
+  }
+  await new Promise((r) => setTimeout(r, flags.linger ?? 200));
+  await ep.close();
+  return failed ? Exit.failure : Exit.ok;
 }

@@ -8,6 +8,7 @@ import { connectCommand, listenCommand, type ConnectFlags, type ListenFlags } fr
 import { scenarios } from './demo/index.js';
 import { Exit, type CliIo } from './io.js';
 import { CODEC_HELP, FRAMING_HELP } from './spec.js';
+import { signalCommand, type SignalFlags } from './signal.js';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -32,7 +33,7 @@ function common(cmd: Command): Command {
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let code: number = Exit.ok;
   const program = new Command('switchboard')
-    .description('Message-based clients and servers over TCP, TLS and Unix sockets')
+    .description('Message-based clients and servers over TCP, TLS, Unix sockets, UDP and WebSocket')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
@@ -59,10 +60,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     program
       .command('listen')
       .description('listen on a URL and print every message received, one per line')
-      .argument('<url>', 'tcp://host:port, tls://host:port, unix:///path, ws://host:port/path or wss://...'),
+      .argument('<url>', 'tcp://host:port, tls://, unix:///path, ws://host:port/path, wss://, udp://host:port or unixgram:///path'),
   )
     .option('--echo', 'send every message back as it came')
     .option('--quiet', 'do not print messages')
+    .option('--trace', 'log connections and every message, with the connection name, to stderr')
+    .option('--secret-code <code>', 'udp: drop named messages without this secret_code')
     .option('--max-connections <n>', 'refuse connections beyond this many', intArg('--max-connections', 0))
     .action(async (url: string, flags: ListenFlags) => {
       code = await listenCommand(url, flags, io);
@@ -72,12 +75,29 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     program
       .command('connect')
       .description('send each stdin line as a message and print each message received')
-      .argument('<url>', 'tcp://host:port, tls://host:port, unix:///path, ws://host:port/path or wss://...'),
+      .argument('<url>', 'tcp://host:port, tls://, unix:///path, ws://host:port/path, wss://, udp://host:port or unixgram:///path'),
   )
     .option('--timeout <ms>', 'total time to get connected (default 10000)', intArg('--timeout', 1))
     .option('--retry-after <ms>', 'pause between connection attempts (default: one attempt)', intArg('--retry-after', 1))
+    .option('--linger <ms>', 'udp: how long to wait for replies after stdin ends (default 200)', intArg('--linger', 0))
+    .option('--secret-code <code>', 'udp: add this secret_code to named messages')
     .action(async (url: string, flags: ConnectFlags) => {
       code = await connectCommand(url, flags, io);
+    });
+
+  program
+    .command('signal')
+    .description('send one named message to a running server (like ed-signal)')
+    .requiredOption('--host <address>', 'host:port, [v6]:port, or a socket path for --type unix')
+    .addOption(new Option('--type <type>', 'transport').choices(['tcp', 'udp', 'unix']).default('tcp'))
+    .requiredOption('--message <message>', '[[server:]service/]COMMAND, parameters allowed: "LOCK key=a;ttl=5"')
+    .option('--param <name=value>', 'a parameter (repeatable)', (v: string, all: string[] = []) => [...all, v])
+    .option('--secret-code <code>', 'the secret_code the server expects')
+    .option('--reply', 'wait for one reply and print it')
+    .option('--timeout <ms>', 'time to connect and to wait for the reply (default 5000)', intArg('--timeout', 1))
+    .option('--trace', 'print the message sent to stderr')
+    .action(async (flags: SignalFlags) => {
+      code = await signalCommand(flags, io);
     });
 
   try {

@@ -2,7 +2,7 @@
  * Parses the CLI's `--framing` and `--codec` words into core framings and codecs:
  *
  *   lines | delimiter:<text> | length[:1|2|4|8|varint][:le] | fixed:<n> | raw
- *   text | json | bytes | message (WebSocket text as text, binary as binary)
+ *   text | json | bytes | message (WebSocket text as text, binary as binary) | named (eventdispatcher)
  */
 import {
   ConfigError,
@@ -14,6 +14,9 @@ import {
   lengthPrefix,
   lines,
   messageCodec,
+  namedMessageCodec,
+  parseMessage,
+  isMessage,
   raw,
   textCodec,
   type Codec,
@@ -22,7 +25,7 @@ import {
 } from '../core/index.js';
 
 export const FRAMING_HELP = 'lines | delimiter:<text> (\\n \\r \\t \\0 \\\\ escapes) | length[:1|2|4|8|varint][:le] | fixed:<n> | raw';
-export const CODEC_HELP = 'text | json | bytes | message';
+export const CODEC_HELP = 'text | json | bytes | message | named';
 
 /** `\n`, `\r`, `\t`, `\0`, `\\` in a delimiter given on the command line. */
 export function unescape(s: string): string {
@@ -68,6 +71,8 @@ export function parseCodec(spec: string): CliCodec {
       return bytesCodec() as CliCodec;
     case 'message':
       return messageCodec() as CliCodec;
+    case 'named':
+      return namedMessageCodec() as CliCodec;
   }
   throw new ConfigError(ErrorCode.INVALID_OPTION, `unknown codec "${spec}", expected ${CODEC_HELP}`);
 }
@@ -77,12 +82,14 @@ const utf8 = new TextDecoder();
 /** A received message as one output line. */
 export function showMessage(msg: unknown): string {
   if (typeof msg === 'string') return msg;
+  if (isMessage(msg)) return msg.toString();
   if (msg instanceof Uint8Array) return utf8.decode(msg);
   return JSON.stringify(msg);
 }
 
 /** A stdin line as the message to send with `codec`. */
 export function lineToMessage(line: string, codecName: string): unknown {
+  if (codecName === 'named') return parseMessage(line);
   if (codecName === 'json') {
     try {
       return JSON.parse(line);

@@ -17,7 +17,7 @@ export * from './framing/index.js';
 export { codecs, copyBytes, bytesCodec, messageCodec, textCodec, jsonCodec, defineCodec, decodeUtf8, type Codec, type JsonCodecOptions } from './codec.js';
 export { SendStatus, isAccepted } from './send-status.js';
 export { pauseSchedule, exponentialBackoff, type Backoff, type ExponentialBackoffOptions } from './backoff.js';
-export { parseAddress, formatAddress, hostPort, type Address, Scheme } from './address.js';
+export { parseAddress, parseDatagramAddress, formatAddress, hostPort, type Address, type DatagramAddress, Scheme, DatagramScheme } from './address.js';
 export {
   protocols,
   defineProtocol,

@@ -23,3 +23,14 @@ export {
   type OutboxOptions,
 } from './permanent-client.js';
 export { Communicator, type Closeable, type CommunicatorOptions, type CommunicatorTimer, type SignalName } from './communicator.js';
+export {
+  bindDatagram,
+  datagramClient,
+  DatagramEndpoint,
+  SECRET_CODE_PARAMETER,
+  type DatagramReceived,
+  type DatagramStats,
+  type DatagramCallbacks,
+  type DatagramOptions,
+  type DatagramClientOptions,
+} from './datagram.js';

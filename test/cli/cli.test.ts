@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { parseFraming, parseCodec, unescape } from '../../src/cli/spec.js';
-import { listen } from '../../src/index.js';
+import { listen, namedMessages, type Message } from '../../src/index.js';
 import { repoRoot } from '../helpers/root.js';
 
 interface Captured {
@@ -159,6 +159,60 @@ describe('cli: main()', () => {
   });
 });
 
+describe('cli: signal (ed-signal)', () => {
+  it('sends one named message over tcp and prints the reply with --reply', async () => {
+    const got: string[] = [];
+    const server = await listen<Message, Message>('tcp://127.0.0.1:0', {
+      protocol: namedMessages(),
+      callbacks: { onReceive: (c, m) => { got.push(m.toString()); c.send(m.reply('ACK', { n: m.get('n') ?? '' })); } },
+    });
+    try {
+      const c = capture();
+      const host = server.url.slice('tcp://'.length);
+      const argv = ['signal', '--host', host, '--message', 'svc/LOCK', '--param', 'n=1', '--param', 'key=a;b', '--secret-code', 'x', '--reply'];
+      assert.equal(await main(argv, c.io), 0, c.err());
+      assert.deepEqual(got, ['svc/LOCK key="a;b";n=1;secret_code=x']);
+      assert.equal(c.out(), 'ACK n=1\n');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends a datagram over udp with the secret code, and the listener prints it', async () => {
+    const srv = capture();
+    const running = main(['listen', 'udp://127.0.0.1:0', '--codec', 'named', '--secret-code', 's3', '--trace'], srv.io);
+    await until(() => /listening on (\S+)/.test(srv.err()), 'the listener');
+    const url = /listening on (\S+)/.exec(srv.err())![1]!;
+    const host = url.slice('udp://'.length);
+    const ok = capture();
+    assert.equal(await main(['signal', '--host', host, '--type', 'udp', '--message', 'LOG_ROTATE', '--secret-code', 's3'], ok.io), 0);
+    const bad = capture();
+    assert.equal(await main(['signal', '--host', host, '--type', 'udp', '--message', 'STOP', '--secret-code', 'wrong'], bad.io), 0);
+    await until(() => srv.out().includes('LOG_ROTATE') && srv.err().includes('SECRET_CODE_MISMATCH'), 'the datagrams');
+    assert.equal(srv.out(), 'LOG_ROTATE\n', 'the message with the wrong code is dropped');
+    assert.match(srv.err(), />> LOG_ROTATE/);
+    srv.abort();
+    assert.equal(await running, 0);
+  });
+
+  it('fails with exit 1 when no reply comes in time, and 2 on a bad --host', async () => {
+    const server = await listen('tcp://127.0.0.1:0', { protocol: namedMessages() });
+    try {
+      const c = capture();
+      const host = server.url.slice('tcp://'.length);
+      assert.equal(await main(['signal', '--host', host, '--message', 'PING', '--reply', '--timeout', '100'], c.io), 1);
+      assert.match(c.err(), /RECEIVE_TIMEOUT/);
+      const d = capture();
+      assert.equal(await main(['signal', '--host', 'nohost', '--message', 'PING'], d.io), 2);
+      const e = capture();
+      assert.equal(await main(['signal', '--host', host, '--message', 'lower case'], e.io), 2);
+      assert.match(e.err(), /INVALID_OPTION: --message: /);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('cli: the switchboard binary', () => {
   it('runs every demo scenario and exits 0', async () => {
     const bin = join(repoRoot, 'dist', 'cli', 'bin.js');
@@ -171,7 +225,9 @@ describe('cli: the switchboard binary', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     clearTimeout(timer);
     assert.equal(code, 0, err);
-    for (const name of ['links', 'leads', 'clj-tcp', 'websocket']) assert.match(out, new RegExp(`=== ${name}: ok`));
+    for (const name of ['links', 'leads', 'clj-tcp', 'websocket', 'eventdispatcher']) assert.match(out, new RegExp(`=== ${name}: ok`));
+    assert.match(out, /client trace: .* >> BYE to=Mom/);
+    assert.match(out, /daemon: run\(\) returned/);
     assert.match(out, /<<< Received \(binary\): de ad be ef/);
     assert.match(out, /SENT \{"type":"ping","seq":1\}/);
     assert.match(out, /RECV \{"type":"pong","seq":1\}/);

@@ -2,9 +2,10 @@ import { cljTcp } from './clj-tcp.js';
 import { leads } from './leads.js';
 import { links } from './links.js';
 import { websocket } from './websocket.js';
+import { eventdispatcher } from './eventdispatcher.js';
 import type { Scenario } from './scenario.js';
 
 /** Every demo scenario, in the order `switchboard demo` runs them. */
-export const scenarios: readonly Scenario[] = [links, leads, cljTcp, websocket];
+export const scenarios: readonly Scenario[] = [links, leads, cljTcp, websocket, eventdispatcher];
 
 export type { Scenario } from './scenario.js';
