@@ -6,6 +6,8 @@ import { repoRoot } from './helpers/root.js';
 import * as echo from '../examples/echo.js';
 import * as login from '../examples/login-protocol.js';
 import * as broadcast from '../examples/broadcast.js';
+import * as websocket from '../examples/websocket.js';
+import * as named from '../examples/named-messages.js';
 
 async function run(main: (log: (l: string) => void) => Promise<void>): Promise<string[]> {
   const lines: string[] = [];
@@ -29,10 +31,22 @@ describe('examples', () => {
     assert.equal(lines.filter((l) => l === 'Hello world').length, 3);
   });
 
+  it('websocket: text stays text, binary stays binary, ping answers', async () => {
+    assert.deepEqual(await run(websocket.main), ['hello', 'binary: 1,2,3', 'pong after a round trip']);
+  });
+
+  it('named-messages: the dispatcher answers, checks the schema, and says UNKNOWN', async () => {
+    assert.deepEqual(await run(named.main), [
+      'LOCKED key=website',
+      'INVALID command=LOCK;message=parameter "key" is required',
+      'UNKNOWN command=FLY',
+    ]);
+  });
+
   it('the README shows each example exactly as it is in examples/', () => {
     const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
     const blocks = [...readme.matchAll(/<!-- example: (examples\/[\w.-]+\.ts) -->\s*```ts\n([\s\S]*?)```/g)];
-    assert.ok(blocks.length >= 2, 'the README embeds examples');
+    assert.ok(blocks.length >= 5, 'the README embeds examples');
     for (const [, file, code] of blocks) {
       const source = readFileSync(join(repoRoot, file!), 'utf8');
       assert.equal(code, source, `README block for ${file} differs from the file`);
