@@ -8,30 +8,72 @@ export const Scheme = {
 } as const;
 export type Scheme = (typeof Scheme)[keyof typeof Scheme];
 
+/** Datagram schemes: one message per datagram, no connection (see `bindDatagram()`). */
+export const DatagramScheme = {
+  udp: 'udp',
+  unixgram: 'unixgram',
+} as const;
+export type DatagramScheme = (typeof DatagramScheme)[keyof typeof DatagramScheme];
+
 export type Address =
   | { readonly scheme: 'tcp' | 'tls'; readonly host: string; readonly port: number }
   | { readonly scheme: 'unix'; readonly path: string };
 
+/** Where datagrams go or come from: `udp://host:port` or `unixgram:///absolute/path`. */
+export type DatagramAddress =
+  | { readonly scheme: 'udp'; readonly host: string; readonly port: number }
+  | { readonly scheme: 'unixgram'; readonly path: string };
+
 /**
  * Parses `tcp://host:port`, `tls://host:port`, `tcp://[::1]:port` or `unix:///absolute/path`.
- * Port 0 asks the system for a free port (servers only).
+ * Port 0 asks the system for a free port (servers only). The datagram schemes (`udp`,
+ * `unixgram`) are refused here with a hint: they are read by {@link parseDatagramAddress}.
  */
 export function parseAddress(url: string): Address {
-  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(url);
-  if (!m) throw bad(url, 'expected scheme://..., for example tcp://127.0.0.1:4000 or unix:///tmp/app.sock');
-  const scheme = m[1]!.toLowerCase();
-  const rest = m[2]!;
-  if (scheme === 'unix') {
-    if (!rest.startsWith('/') || rest.length < 2) throw bad(url, 'expected unix:///absolute/path');
-    let path: string;
-    try {
-      path = decodeURIComponent(rest);
-    } catch {
-      throw bad(url, 'the path has a malformed %-escape');
-    }
-    return { scheme, path };
+  const { scheme, rest } = splitScheme(url, 'tcp://127.0.0.1:4000 or unix:///tmp/app.sock');
+  if (scheme === 'unix') return { scheme, path: parsePath(url, rest, 'unix') };
+  if (scheme === 'udp' || scheme === 'unixgram') {
+    throw bad(url, `"${scheme}" is a datagram scheme: use bindDatagram() or datagramClient(), not a stream connection`);
   }
   if (scheme !== 'tcp' && scheme !== 'tls') throw bad(url, `unknown scheme "${scheme}", expected tcp, tls or unix`);
+  return { scheme, ...parseHostPort(url, rest) };
+}
+
+/**
+ * Parses `udp://host:port`, `udp://[::1]:port` or `unixgram:///absolute/path` (the same rules as
+ * {@link parseAddress}: one host:port and nothing else, an absolute path with `%`-escapes).
+ * A `unixgram` path may not hold NUL (`%00`): the system would cut the path there.
+ */
+export function parseDatagramAddress(url: string): DatagramAddress {
+  const { scheme, rest } = splitScheme(url, 'udp://127.0.0.1:4000 or unixgram:///tmp/app.sock');
+  if (scheme === 'unixgram') {
+    const path = parsePath(url, rest, 'unixgram');
+    if (path.includes('\0')) throw bad(url, 'the path holds NUL (%00)');
+    return { scheme, path };
+  }
+  if (scheme === 'tcp' || scheme === 'tls' || scheme === 'unix') {
+    throw bad(url, `"${scheme}" is a stream scheme: use connect() or listen(); datagrams use udp or unixgram`);
+  }
+  if (scheme !== 'udp') throw bad(url, `unknown scheme "${scheme}", expected udp or unixgram`);
+  return { scheme, ...parseHostPort(url, rest) };
+}
+
+function splitScheme(url: string, example: string): { scheme: string; rest: string } {
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(url);
+  if (!m) throw bad(url, `expected scheme://..., for example ${example}`);
+  return { scheme: m[1]!.toLowerCase(), rest: m[2]! };
+}
+
+function parsePath(url: string, rest: string, scheme: string): string {
+  if (!rest.startsWith('/') || rest.length < 2) throw bad(url, `expected ${scheme}:///absolute/path`);
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    throw bad(url, 'the path has a malformed %-escape');
+  }
+}
+
+function parseHostPort(url: string, rest: string): { host: string; port: number } {
   // The URL parser silently strips tabs and newlines and ignores an empty "?" or "#": refuse them here.
   if (/[\x00-\x20\x7f?#@\\]/.test(rest)) throw bad(url, 'expected only host:port after the scheme');
   let u: URL;
@@ -48,7 +90,7 @@ export function parseAddress(url: string): Address {
   let host = u.hostname;
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (host === '') throw bad(url, 'a host is required');
-  return { scheme, host, port };
+  return { host, port };
 }
 
 /** `127.0.0.1:8080`, `[::1]:8080`. */
@@ -57,9 +99,12 @@ export function hostPort(host: string, port: number | undefined): string {
   return port === undefined ? h : `${h}:${port}`;
 }
 
-export function formatAddress(a: Address): string {
+/** `tcp://127.0.0.1:4000`, `udp://[::1]:4000`, `unix:///tmp/app.sock`, `unixgram:///tmp/app.sock`. */
+export function formatAddress(a: Address | DatagramAddress): string {
   // parseAddress decodes %-escapes in a unix path, so a literal "%" is written as "%25".
-  return a.scheme === 'unix' ? `unix://${a.path.replace(/%/g, '%25')}` : `${a.scheme}://${hostPort(a.host, a.port)}`;
+  return a.scheme === 'unix' || a.scheme === 'unixgram'
+    ? `${a.scheme}://${a.path.replace(/%/g, '%25')}`
+    : `${a.scheme}://${hostPort(a.host, a.port)}`;
 }
 
 function bad(url: string, why: string): ConfigError {
