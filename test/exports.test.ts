@@ -5,14 +5,24 @@ import * as api from '../src/index.js';
 // The public API is what src/index.ts exports. Adding or removing a name is a deliberate change:
 // update this list and CHANGELOG.md together.
 const PINNED = [
-  'ByteQueue', 'CodecError', 'Communicator', 'ConfigError', 'ConnectError', 'Connection', 'ConnectionError',
-  'ErrorCode', 'FramingError', 'Limits', 'PermanentClient', 'Scheme', 'SendStatus', 'Server', 'ServerError',
-  'SwitchboardError', 'WriteBuffer', 'bytesCodec', 'chainCallbacks', 'closeCodeFor', 'codecs', 'concatBytes',
-  'connect', 'counterCallback', 'custom', 'datagram', 'decodeUtf8', 'defineCodec', 'defineProtocol',
-  'delimiter', 'describeClose', 'exponentialBackoff', 'fixed', 'formatAddress', 'formatMessage', 'framing',
-  'hostPort', 'isAccepted', 'isSwitchboardError', 'jsonCodec', 'leads', 'lengthPrefix', 'lines', 'linesJson',
-  'listen', 'loggerCallback', 'messageCodec', 'parseAddress', 'pauseSchedule', 'permanentClient',
-  'previewBytes', 'protocolName', 'protocols', 'raw', 'storeCallback', 'textCodec',
+  'BUILTIN_COMMANDS', 'BUILTIN_TAG', 'ByteQueue', 'CloseCode', 'CodecError', 'Communicator', 'ConfigError',
+  'ConnectError', 'Connection', 'ConnectionError', 'DatagramEndpoint', 'DatagramScheme', 'DispatchError',
+  'Dispatcher', 'ErrorCode', 'FALSE_WORDS', 'FramingError', 'HandshakeError', 'Limits', 'MESSAGE_VERSION',
+  'Message', 'MessageError', 'MessageParseError', 'PASS', 'PRIORITY_DEFAULT', 'PRIORITY_FIRST',
+  'PRIORITY_LAST', 'ParamType', 'PermanentClient', 'SECRET_CODE_PARAMETER', 'Scheme', 'SendStatus', 'Server',
+  'ServerError', 'SwitchboardError', 'TRUE_WORDS', 'VERSION_PARAMETER', 'WebSocketError', 'WriteBuffer',
+  'attachWebSocket', 'bindDatagram', 'bytesCodec', 'chainCallbacks', 'checkSchema', 'closeCodeFor', 'codecs',
+  'concatBytes', 'connect', 'copyBytes', 'counterCallback', 'custom', 'datagram', 'datagramClient',
+  'decodeUtf8', 'defineCodec', 'defineProtocol', 'delimiter', 'describeClose', 'dispatcherOptions',
+  'exponentialBackoff', 'fixed', 'formatAddress', 'formatBoolean', 'formatInteger', 'formatMessage',
+  'formatParamAddress', 'formatTimespec', 'framing', 'hostPort', 'isAccepted', 'isIPv4', 'isIPv6',
+  'isMessage', 'isSwitchboardError', 'jsonCodec', 'jsonObject', 'leads', 'lengthPrefix', 'lines',
+  'linesJson', 'listen', 'loggerCallback', 'message', 'messageCodec', 'namedMessageCodec',
+  'namedMessageDatagrams', 'namedMessageLines', 'namedMessages', 'paramText', 'parameterProblems',
+  'parseAddress', 'parseBigInteger', 'parseBoolean', 'parseDatagramAddress', 'parseInteger', 'parseMessage',
+  'parseParamAddress', 'parseTimespec', 'pauseSchedule', 'permanentClient', 'previewBytes', 'protocolName',
+  'protocols', 'raw', 'serializeMessage', 'storeCallback', 'textCodec', 'timespecFromMs', 'timespecToMs',
+  'toJson',
 ];
 
 describe('public API', () => {
