@@ -12,7 +12,7 @@ import {
 } from '../core/index.js';
 import { dial, type SocketOptions, type StreamSocket } from '../transport/stream.js';
 import { webSocketFraming } from '../core/websocket/framing.js';
-import { compressorFor, dialWebSocket, isWebSocketUrl, nodeRandom, type WebSocketClientOptions } from '../transport/websocket.js';
+import { checkWebSocketLimits, compressorFor, dialWebSocket, isWebSocketUrl, nodeRandom, type WebSocketClientOptions } from '../transport/websocket.js';
 import type { Codec, Framing } from '../core/index.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
@@ -26,7 +26,7 @@ export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOption
   protocol?: Protocol<In, Out>;
   /** Shorthand for `protocol: { framing: lines(), codec }` (on WebSocket: just the codec). */
   codec?: Codec<In, Out>;
-  /** `ws://` / `wss://` only: origin, subprotocols, extra headers, compression. */
+  /** `ws://` / `wss://` only: origin, subprotocols, extra headers, compression, limits. */
   websocket?: WebSocketClientOptions;
   callbacks?: Callbacks<In, Out>;
   /** Shown in the connection's identity: `clt(name@...)`. */
@@ -65,6 +65,7 @@ export async function connect<In = unknown, Out = In>(url: string, options: Conn
   const where = address ? formatAddress(address) : redactUrl(url);
   const protocol = resolveProtocol(options, ws);
   checkConnectionOptions(options, protocol as Protocol<unknown, never>, !ws);
+  if (ws) checkWebSocketLimits(options.websocket?.limits);
   const timeout = options.timeout ?? Limits.connectTimeout;
   if (!(timeout > 0)) throw new ConfigError(ErrorCode.INVALID_OPTION, `timeout must be a positive number, got ${timeout}`);
   const { retryAfter, signal } = options;
@@ -119,7 +120,12 @@ async function dialWs(url: string, options: SocketOptions & { websocket?: WebSoc
   const compressor = compressorFor(up.deflate, 'client');
   return {
     sock: up.sock,
-    framing: webSocketFraming({ role: 'client', random: nodeRandom, ...(compressor && { compressor }) }),
+    framing: webSocketFraming({
+      role: 'client',
+      random: nodeRandom,
+      ...(compressor && { compressor }),
+      ...(options.websocket?.limits && { limits: options.websocket.limits }),
+    }),
     initialData: up.rest,
     path: up.path,
     meta: {

@@ -27,6 +27,7 @@ import {
   type HookContext,
   type Protocol,
 } from '../core/index.js';
+import { closePayload } from '../core/websocket/close.js';
 import { allocUnsafe, type PeerCertificate, type StreamSocket } from '../transport/stream.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
@@ -49,7 +50,7 @@ export interface CloseInfo {
 
 /** Options of a graceful close. */
 export interface CloseOptions {
-  /** WebSocket close code (RFC 6455 7.4). @default 1000 */
+  /** WebSocket close code (RFC 6455 7.4); `close()` rejects with `WS_INVALID_ARGUMENT` for one that may not be sent. @default 1000 */
   code?: number;
   /** WebSocket close reason, at most 123 bytes of UTF-8. @default '' */
   reason?: string;
@@ -656,6 +657,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
    */
   async close(options: CloseOptions = {}): Promise<CloseInfo> {
     if (this._state === 'closing' || this._state === 'closed') return this.closed;
+    // A close code that may not be sent (999, 1006...) is the caller's bug: refuse it before
+    // anything changes, instead of closing without a close frame and waiting for a timeout.
+    if (this.framer.session !== undefined && (options.code !== undefined || options.reason)) closePayload(options.code ?? 1000, options.reason ?? '');
     this.localClose = options;
     this.initiator ??= 'local';
     const wasOpen = this._state === 'open';

@@ -19,6 +19,7 @@ import {
   answer,
   compressorFor,
   headFromIncoming,
+  checkWebSocketLimits,
   isWebSocketUrl,
   nodeRandom,
   socketFromUpgrade,
@@ -128,6 +129,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     const max = options.maxConnections ?? Infinity;
     if (!(max >= 0)) throw new ConfigError(ErrorCode.INVALID_OPTION, `maxConnections must be 0 or more, got ${max}`);
     checkConnectionOptions(options, protocol as Protocol<unknown, never>, !ws);
+    if (ws) checkWebSocketLimits(options.websocket?.limits);
     return protocol;
   }
 
@@ -159,10 +161,16 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     server.ws = { path: options.path, options: options.websocket ?? {} };
     const onUpgrade = (req: IncomingMessage, socket: NetSocket, head: Buffer): void => server.onHttpUpgrade(httpServer, req, socket, head);
     httpServer.on('upgrade', onUpgrade);
+    let siblings = attachments.get(httpServer);
+    if (siblings === undefined) attachments.set(httpServer, (siblings = new Set()));
+    siblings.add(server as Server<unknown, unknown>);
     server.listener = {
       address,
       url,
-      close: async () => void httpServer.removeListener('upgrade', onUpgrade),
+      close: async () => {
+        httpServer.removeListener('upgrade', onUpgrade);
+        siblings.delete(server as Server<unknown, unknown>);
+      },
     };
     server.initialized();
     return server;
@@ -257,7 +265,11 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
   /** node:http handed over an upgrade request (a server made with `attachWebSocket`). */
   private onHttpUpgrade(httpServer: HttpServer, req: IncomingMessage, socket: NetSocket, head: Buffer): void {
     const pathOnly = (req.url ?? '/').split('?')[0];
-    if (this.ws?.path !== undefined && pathOnly !== this.ws.path && httpServer.listenerCount('upgrade') > 1) return; // another path's server
+    // One attachment answers each upgrade: the one for its path, else one serving every path,
+    // else (no listener of another library either) the first, with 404. Never none, never two.
+    const siblings = [...(attachments.get(httpServer) ?? [this as Server<unknown, unknown>])];
+    const owner = siblings.find((s) => s.ws?.path === pathOnly) ?? siblings.find((s) => s.ws?.path === undefined);
+    if (owner !== undefined ? owner !== this : httpServer.listenerCount('upgrade') > siblings.length || siblings[0] !== this) return;
     const sock = socketFromUpgrade(socket);
     const max = this.options.maxConnections ?? Infinity;
     if (this.closing || this.open.size + this.pending.size + this.upgrading.size >= max) {
@@ -290,7 +302,11 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     let meta: Record<string, unknown> | undefined;
     if (upgrade) {
       const compressor = compressorFor(upgrade.deflate, 'server');
-      protocol = { ...protocol, framing: webSocketFraming({ role: 'server', random: nodeRandom, ...(compressor && { compressor }) }) };
+      const limits = this.ws?.options.limits;
+      protocol = {
+        ...protocol,
+        framing: webSocketFraming({ role: 'server', random: nodeRandom, ...(compressor && { compressor }), ...(limits && { limits }) }),
+      };
       meta = {
         path: upgrade.request.path,
         subprotocol: upgrade.subprotocol,
@@ -415,7 +431,8 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
       const timeout = options.timeout ?? Limits.drainTimeout;
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
-        Promise.all(conns.map((c) => c.close())),
+        // RFC 6455 7.4.1: 1001, the server is going away.
+        Promise.all(conns.map((c) => c.close(this.ws ? { code: 1001 } : {}))),
         new Promise<void>((resolve) => {
           timer = setTimeout(resolve, timeout);
         }),
@@ -436,6 +453,9 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     return this.name;
   }
 }
+
+/** The servers `attachWebSocket` put on each HTTP server, to route each upgrade to exactly one. */
+const attachments = new WeakMap<HttpServer, Set<Server<unknown, unknown>>>();
 
 /** `ws://host:port/path` -> the TCP (or TLS for wss) address and the path to serve (none for `/`... any). */
 function webSocketAddress(url: string): { address: Address; path: string | undefined } {

@@ -21,8 +21,9 @@ import {
   type HttpRequestHead,
   type HttpResponseHead,
   type UpgradeRequest,
+  type WebSocketLimits,
 } from '../core/websocket/index.js';
-import { ConnectError, ErrorCode, ServerError, type SwitchboardError } from '../core/index.js';
+import { ConfigError, ConnectError, ErrorCode, ServerError, type SwitchboardError } from '../core/index.js';
 import { createDeflateCompressor, deflateAvailable } from './deflate.js';
 import { dial, StreamSocket, type SocketOptions } from './stream.js';
 import { nodeRandom, nodeSha1 } from './ws-crypto.js';
@@ -43,6 +44,8 @@ export interface WebSocketClientOptions {
   compression?: boolean | DeflateOptions;
   /** Limits on the server's answer head. */
   httpLimits?: HttpHeadLimits;
+  /** Limits on received messages and frames. @default Limits.wsMaxMessageSize / wsMaxFrameSize / wsMaxFragments / wsCompressionThreshold */
+  limits?: WebSocketLimits;
 }
 
 export interface UpgradedClient {
@@ -144,6 +147,17 @@ export interface WebSocketServerOptions {
   headers?: Record<string, string>;
   /** Limits on the request head. @default Limits.httpMaxLineLength / httpMaxHeaders / httpMaxHeadSize */
   httpLimits?: HttpHeadLimits;
+  /** Limits on received messages and frames. @default Limits.wsMaxMessageSize / wsMaxFrameSize / wsMaxFragments / wsCompressionThreshold */
+  limits?: WebSocketLimits;
+}
+
+/** Checks `websocket.limits` before any socket is opened (`INVALID_OPTION`). */
+export function checkWebSocketLimits(limits: WebSocketLimits | undefined): void {
+  for (const [k, v] of Object.entries(limits ?? {})) {
+    if (v === undefined) continue; // the default
+    const ok = typeof v === 'number' && (k === 'compressionThreshold' ? v >= 0 : v > 0);
+    if (!ok) throw new ConfigError(ErrorCode.INVALID_OPTION, `websocket.limits.${k} must be a ${k === 'compressionThreshold' ? 'number, 0 or more' : 'positive number'}, got ${String(v)}`);
+  }
 }
 
 export type ServerUpgrade =
