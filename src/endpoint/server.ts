@@ -7,7 +7,6 @@ import {
   WriteBuffer,
   concatBytes,
   formatAddress,
-  linesJson,
   parseAddress,
   type Address,
   type Framer,
@@ -31,7 +30,7 @@ import {
 import { httpErrorResponse, type DeflateParams, type UpgradeRequest } from '../core/websocket/index.js';
 import { webSocketFraming } from '../core/websocket/framing.js';
 import { resolveProtocol, redactUrl } from './client.js';
-import type { Codec, Framing, SwitchboardError } from '../core/index.js';
+import type { Codec, SwitchboardError } from '../core/index.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';

@@ -18,9 +18,9 @@ async function echoServer(url: string, name = 'echo') {
   return { server, conns };
 }
 
-for (const [family, host, shown] of [
-  ['IPv4', '127.0.0.1', '127.0.0.1'],
-  ['IPv6', '::1', '[::1]'],
+for (const [family, shown] of [
+  ['IPv4', '127.0.0.1'],
+  ['IPv6', '[::1]'],
 ] as const) {
   describe(`tcp over ${family}`, () => {
     it('echoes messages in order between a client and a server on port 0', async () => {

@@ -77,9 +77,6 @@ function mustFail(role: Role, wire: Uint8Array, closeCode: number, code: string,
 const messages = (events: readonly Ev[]): string[] =>
   events.flatMap((e) => (e.type === 'message' ? [e.binary ? Buffer.from(e.data).toString('hex') : new TextDecoder().decode(e.data)] : []));
 
-const noErrors = (events: readonly Ev[]): void =>
-  assert.deepEqual(events.filter((e) => e.type === 'error').map((e) => e.type === 'error' && e.error.message), []);
-
 describe('RFC 6455 5.1 overview: who masks', () => {
   it('a server fails an unmasked frame from a client with 1002', () => {
     mustFail('server', frame({ opcode: Opcode.TEXT, payload: 'hi', mask: false }), 1002, ErrorCode.WS_INVALID_FRAME);
