@@ -91,7 +91,7 @@ export class ByteQueue {
       this.advance(n);
       return view;
     }
-    const out = new Uint8Array(n);
+    const out = allocLike(c, n);
     this.copyTo(out, 0, n);
     this.advance(n);
     return out;
@@ -183,6 +183,22 @@ export class ByteQueue {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * `n` bytes for a copy of `sample`'s kind, to be overwritten entirely by the caller. A Node
+ * Buffer (what sockets deliver) gets a Buffer from its own `allocUnsafe`: no zero-filling, a
+ * pooled slab for small sizes, and `indexOf` that is memchr instead of a byte loop (100x faster
+ * on 1 MiB). Found by duck typing, so core/ imports nothing from node:*. Anything else gets a
+ * plain Uint8Array.
+ */
+export function allocLike(sample: Uint8Array, n: number): Uint8Array {
+  const ctor = sample.constructor as { allocUnsafe?: unknown };
+  if (typeof ctor.allocUnsafe === 'function') {
+    const out = (ctor.allocUnsafe as (size: number) => unknown).call(ctor, n);
+    if (out instanceof Uint8Array && out.length === n) return out;
+  }
+  return new Uint8Array(n);
+}
+
 /** Allocates a byte array for the write buffer (Node passes `Buffer.allocUnsafe`). */
 export type Allocator = (size: number) => Uint8Array;
 
@@ -196,6 +212,9 @@ export interface WriteBufferOptions {
 }
 
 const encoder = new TextEncoder();
+
+/** Smallest slab, and the largest kept between flushes: what an idle connection holds. */
+const MIN_SLAB = 2048;
 
 /**
  * Outgoing bytes waiting for the next flush. Small pieces are copied into a slab so that a
@@ -216,11 +235,14 @@ export class WriteBuffer {
   private readonly slabSize: number;
   private readonly copyThreshold: number;
   private readonly alloc: Allocator;
+  /** Size of the next slab: doubles while bursts fill slabs, halves when flushes are small. */
+  private nextSlab: number;
 
   constructor(options: WriteBufferOptions = {}) {
     this.slabSize = options.slabSize ?? 64 * 1024;
     this.copyThreshold = options.copyThreshold ?? 16 * 1024;
     this.alloc = options.alloc ?? ((n) => new Uint8Array(n));
+    this.nextSlab = Math.min(MIN_SLAB, this.slabSize);
   }
 
   writeBytes(b: Uint8Array): void {
@@ -267,8 +289,13 @@ export class WriteBuffer {
   take(): Uint8Array[] {
     this.seal();
     const out = this.out;
+    const taken = this.length;
     this.out = [];
     this.length = 0;
+    // An idle connection should not hold a burst's 64 KiB slab: only a small slab is kept for the
+    // next flush, and the next slab shrinks again after small flushes.
+    if (this.slab !== undefined && this.slab.length > MIN_SLAB) this.slab = undefined;
+    if (taken < this.nextSlab >> 2) this.nextSlab = Math.max(Math.min(MIN_SLAB, this.slabSize), this.nextSlab >> 1);
     return out;
   }
 
@@ -283,7 +310,9 @@ export class WriteBuffer {
     const slab = this.slab;
     if (slab !== undefined && slab.length - this.pos >= n) return slab;
     this.seal();
-    const fresh = this.alloc(Math.max(this.slabSize, n));
+    const fresh = this.alloc(Math.max(this.nextSlab, n));
+    // A slab ran out within one flush: a burst, so the next slab is bigger.
+    if (slab !== undefined) this.nextSlab = Math.min(this.nextSlab * 2, this.slabSize);
     this.slab = fresh;
     this.pos = 0;
     this.segStart = 0;

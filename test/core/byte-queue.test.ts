@@ -437,3 +437,36 @@ describe('previewBytes', () => {
     assert.equal(p, 'y'.repeat(64) + '...');
   });
 });
+
+describe('WriteBuffer slab sizing', () => {
+  it('starts with a small slab, grows while bursts fill slabs, and keeps only a small slab between flushes', () => {
+    const sizes: number[] = [];
+    const wb = new WriteBuffer({ alloc: (n) => (sizes.push(n), new Uint8Array(n)) });
+    wb.writeBytes(new Uint8Array(16));
+    wb.take();
+    assert.deepEqual(sizes, [2048], 'an idle connection that sent one small message holds 2 KiB, not 64 KiB');
+    wb.writeBytes(new Uint8Array(16));
+    wb.take();
+    assert.deepEqual(sizes, [2048], 'the small slab is reused across flushes');
+    sizes.length = 0;
+    for (let i = 0; i < 2000; i++) wb.writeBytes(new Uint8Array(64)); // a 128 KB burst in one tick
+    const burst = wb.take();
+    assert.equal(burst.reduce((n, c) => n + c.length, 0), 128_000);
+    assert.ok(sizes.length <= 8, `a burst allocates few slabs (${sizes.join(', ')})`);
+    assert.equal(Math.max(...sizes), 64 * 1024, 'slabs grow up to slabSize');
+    sizes.length = 0;
+    wb.writeBytes(new Uint8Array(16));
+    wb.take();
+    assert.ok(sizes.length === 1 && sizes[0]! <= 64 * 1024, 'the burst slab was let go');
+    for (let i = 0; i < 8; i++) {
+      wb.writeBytes(new Uint8Array(16));
+      wb.take();
+    }
+    sizes.length = 0;
+    for (let i = 0; i < 200; i++) {
+      wb.writeBytes(new Uint8Array(16));
+      wb.take();
+    }
+    assert.ok(sizes.every((n) => n === 2048), `after small flushes the slabs shrink back to 2 KiB (${[...new Set(sizes)].join(', ')})`);
+  });
+});

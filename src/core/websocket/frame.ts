@@ -217,19 +217,62 @@ export function writeFrameHeader(
  */
 export function applyMask(src: Uint8Array, mask: Uint8Array, dst: Uint8Array, at: number): void {
   const n = src.length;
-  const m0 = mask[0]!;
-  const m1 = mask[1]!;
-  const m2 = mask[2]!;
-  const m3 = mask[3]!;
   let i = 0;
-  for (const end = n - 3; i < end; i += 4) {
-    dst[at + i] = src[i]! ^ m0;
-    dst[at + i + 1] = src[i + 1]! ^ m1;
-    dst[at + i + 2] = src[i + 2]! ^ m2;
-    dst[at + i + 3] = src[i + 3]! ^ m3;
+  if (n >= WORD_MASK_MIN) {
+    // A word at a time: 4-5x faster than byte by byte, which was most of the CPU time of a
+    // WebSocket echo at 16 KiB and more (see bench/). Bytes up to a 4-byte boundary of `dst`
+    // first; `src` is read through a DataView when its alignment differs.
+    const dstOff = dst.byteOffset + at;
+    for (; ((dstOff + i) & 3) !== 0; i++) dst[at + i] = src[i]! ^ mask[i & 3]!;
+    const words = (n - i) >>> 2;
+    const d32 = new Int32Array(dst.buffer, dstOff + i, words);
+    // The key rotated to start at byte i, as a word in the platform's byte order.
+    const b0 = mask[i & 3]!;
+    const b1 = mask[(i + 1) & 3]!;
+    const b2 = mask[(i + 2) & 3]!;
+    const b3 = mask[(i + 3) & 3]!;
+    const m = LITTLE_ENDIAN ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : (b0 << 24) | (b1 << 16) | (b2 << 8) | b3;
+    const srcOff = src.byteOffset + i;
+    let k = 0;
+    if ((srcOff & 3) === 0) {
+      const s32 = new Int32Array(src.buffer, srcOff, words);
+      for (const end = words - 3; k < end; k += 4) {
+        d32[k] = s32[k]! ^ m;
+        d32[k + 1] = s32[k + 1]! ^ m;
+        d32[k + 2] = s32[k + 2]! ^ m;
+        d32[k + 3] = s32[k + 3]! ^ m;
+      }
+      for (; k < words; k++) d32[k] = s32[k]! ^ m;
+    } else {
+      const dv = new DataView(src.buffer, srcOff, words * 4);
+      for (const end = words - 3; k < end; k += 4) {
+        const o = k * 4;
+        d32[k] = dv.getInt32(o, LITTLE_ENDIAN) ^ m;
+        d32[k + 1] = dv.getInt32(o + 4, LITTLE_ENDIAN) ^ m;
+        d32[k + 2] = dv.getInt32(o + 8, LITTLE_ENDIAN) ^ m;
+        d32[k + 3] = dv.getInt32(o + 12, LITTLE_ENDIAN) ^ m;
+      }
+      for (; k < words; k++) d32[k] = dv.getInt32(k * 4, LITTLE_ENDIAN) ^ m;
+    }
+    i += words * 4;
+  } else {
+    const m0 = mask[0]!;
+    const m1 = mask[1]!;
+    const m2 = mask[2]!;
+    const m3 = mask[3]!;
+    for (const end = n - 3; i < end; i += 4) {
+      dst[at + i] = src[i]! ^ m0;
+      dst[at + i + 1] = src[i + 1]! ^ m1;
+      dst[at + i + 2] = src[i + 2]! ^ m2;
+      dst[at + i + 3] = src[i + 3]! ^ m3;
+    }
   }
   for (; i < n; i++) dst[at + i] = src[i]! ^ mask[i & 3]!;
 }
+
+/** Payloads at least this long are masked a word at a time (below it, making the views costs more). */
+const WORD_MASK_MIN = 256;
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /**
  * Appends one frame to `out`. Without `mask` the header goes into a reserved slot and the

@@ -76,4 +76,26 @@ describe('frame header', () => {
       assert.deepEqual(masked, data);
     }
   });
+
+  it('masks long payloads a word at a time with the same result at every alignment of source and destination', () => {
+    const key = Uint8Array.of(0x01, 0x80, 0x7f, 0xfe);
+    for (const n of [255, 256, 257, 300, 1027]) {
+      const backing = Uint8Array.from({ length: n + 8 }, (_, i) => (i * 131 + 7) & 0xff);
+      for (let srcOff = 0; srcOff < 4; srcOff++) {
+        const src = backing.subarray(srcOff, srcOff + n);
+        const expected = Uint8Array.from(src, (b, i) => b ^ key[i % 4]!);
+        for (let at = 0; at < 4; at++) {
+          const dst = new Uint8Array(n + 8);
+          applyMask(src, key, dst, at);
+          assert.deepEqual(dst.subarray(at, at + n), expected, `n=${n} srcOff=${srcOff} at=${at}`);
+          assert.ok(dst.subarray(0, at).every((b) => b === 0) && dst.subarray(at + n).every((b) => b === 0), 'writes nothing outside');
+        }
+        const holder = new Uint8Array(n + 4);
+        holder.set(src, srcOff);
+        const inPlace = holder.subarray(srcOff, srcOff + n);
+        applyMask(inPlace, key, inPlace, 0);
+        assert.deepEqual(inPlace, expected, `in place n=${n}`);
+      }
+    }
+  });
 });

@@ -1,0 +1,244 @@
+// Echo servers and clients of every implementation under test, behind one small interface:
+//
+//   server(params)                    -> { url }            echoes every message back
+//   client(url, params, onMessage)    -> { send(payload), batch(fn) }
+//
+// `batch(fn)` runs `fn` (which sends many messages) as one batch: the cork-batched raw baseline
+// corks the socket around it; everything else just calls it (Switchboard coalesces by itself;
+// ws has no batching API). The client side calls `onMessage(msg)` for every reply.
+//
+// The raw baselines are written to be as fast as node:net allows:
+//   - replies are cut from socket chunks with Buffer#indexOf and delivered as views (no copy);
+//   - a message split across chunks is joined once (no quadratic re-concatenation);
+//   - the echo server writes the received frame (payload + '\n') back as the same view;
+//   - a small outgoing message is framed with one pooled allocation (payload + '\n'), a large one
+//     as two buffers in one corked write (writev), so every message is exactly one write.
+import net from 'node:net';
+import { unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const NL = Buffer.from('\n');
+const SMALL = 16 * 1024;
+
+/** Bytes a Switchboard connection may queue before `send` drops (the bench windows are bounded instead). */
+const SB_MAX_QUEUED = 4 * 1024 * 1024 * 1024;
+
+// ------------------------------------------------------------------ raw node:net, newline framing
+
+/** Cuts '\n'-terminated messages out of chunks; deliver(payload, frameOrNull). */
+export function lineSplitter(deliver) {
+  let parts = null;
+  let partLen = 0;
+  return (chunk) => {
+    let start = 0;
+    let idx = chunk.indexOf(10);
+    if (parts !== null) {
+      if (idx < 0) {
+        parts.push(chunk);
+        partLen += chunk.length;
+        return;
+      }
+      parts.push(chunk.subarray(0, idx));
+      const msg = Buffer.concat(parts, partLen + idx);
+      parts = null;
+      partLen = 0;
+      deliver(msg, null);
+      start = idx + 1;
+      idx = chunk.indexOf(10, start);
+    }
+    while (idx >= 0) {
+      deliver(chunk.subarray(start, idx), chunk.subarray(start, idx + 1));
+      start = idx + 1;
+      idx = chunk.indexOf(10, start);
+    }
+    if (start < chunk.length) {
+      parts = [chunk.subarray(start)];
+      partLen = chunk.length - start;
+    }
+  };
+}
+
+/** One message = one socket write. */
+function rawSend(sock, payload) {
+  const n = payload.length;
+  if (n < SMALL) {
+    const b = Buffer.allocUnsafe(n + 1);
+    payload.copy(b, 0);
+    b[n] = 10;
+    sock.write(b);
+  } else {
+    sock.cork();
+    sock.write(payload);
+    sock.write(NL);
+    sock.uncork();
+  }
+}
+
+function rawImpl({ cork, unix }) {
+  return {
+    async server() {
+      const path = unix ? join(tmpdir(), `sb-bench-${process.pid}-${Date.now()}.sock`) : undefined;
+      const srv = net.createServer({ noDelay: true }, (sock) => {
+        sock.setNoDelay(true);
+        const split = lineSplitter((msg, frame) => (frame ? sock.write(frame) : rawSend(sock, msg)));
+        sock.on('error', () => {});
+        sock.on(
+          'data',
+          cork
+            ? (chunk) => {
+                sock.cork();
+                split(chunk);
+                sock.uncork();
+              }
+            : split,
+        );
+      });
+      await new Promise((resolve, reject) => {
+        srv.once('error', reject);
+        if (path) srv.listen(path, resolve);
+        else srv.listen(0, '127.0.0.1', resolve);
+      });
+      if (path) process.on('exit', () => { try { unlinkSync(path); } catch {} });
+      return { url: path ? `unix://${path}` : `tcp://127.0.0.1:${srv.address().port}` };
+    },
+    async client(url, _params, onMessage) {
+      const u = new URL(url);
+      const sock = await new Promise((resolve, reject) => {
+        const s = u.protocol === 'unix:' ? net.connect(u.pathname) : net.connect(Number(u.port), u.hostname);
+        s.once('connect', () => resolve(s));
+        s.once('error', reject);
+      });
+      sock.setNoDelay(true);
+      sock.on('error', () => {});
+      const split = lineSplitter((msg) => onMessage(msg));
+      sock.on(
+        'data',
+        cork
+          ? (chunk) => {
+              sock.cork();
+              split(chunk);
+              sock.uncork();
+            }
+          : split,
+      );
+      return {
+        send: (payload) => rawSend(sock, payload),
+        batch: cork
+          ? (fn) => {
+              sock.cork();
+              fn();
+              sock.uncork();
+            }
+          : (fn) => fn(),
+      };
+    },
+  };
+}
+
+// ------------------------------------------------------------------ ws (npm)
+
+function wsImpl() {
+  return {
+    async server(params) {
+      const { WebSocketServer } = await import('ws');
+      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+      wss.on('connection', (ws) => {
+        ws.on('error', () => {});
+        ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary, compress: false }));
+      });
+      await new Promise((resolve) => wss.once('listening', resolve));
+      return { url: `ws://127.0.0.1:${wss.address().port}/bench` };
+    },
+    async client(url, _params, onMessage) {
+      const { WebSocket } = await import('ws');
+      const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      ws.on('error', () => {});
+      ws.on('message', (data) => onMessage(data));
+      const opts = { binary: true, compress: false };
+      return { send: (payload) => ws.send(payload, opts), batch: (fn) => fn() };
+    },
+  };
+}
+
+// ------------------------------------------------------------------ Switchboard
+
+let sbModule;
+async function sb() {
+  sbModule ??= await import('../../dist/index.js');
+  return sbModule;
+}
+
+/**
+ * `framing`: 'lines' | 'length' | 'ws'. Messages are bytes (`bytesCodec()`, the default copy on
+ * receive, as a user would write it).
+ */
+function sbImpl({ framing, unix = false, compression = false }) {
+  const options = async (extra) => {
+    const m = await sb();
+    const base = { maxQueuedBytes: SB_MAX_QUEUED, ...extra };
+    // BENCH_SB_COPY=0 (diagnosis only, never in the report): received frames are not copied.
+    const codec = m.bytesCodec({ copy: process.env.BENCH_SB_COPY !== '0' });
+    if (framing === 'ws') return { ...base, codec, websocket: { compression } };
+    const f = framing === 'lines' ? m.lines() : m.lengthPrefix({ width: 4 });
+    return { ...base, protocol: { framing: f, codec } };
+  };
+  return {
+    async server() {
+      const m = await sb();
+      const url = framing === 'ws' ? 'ws://127.0.0.1:0/bench' : unix ? `unix://${join(tmpdir(), `sb-bench-${process.pid}-${Date.now()}.sock`)}` : 'tcp://127.0.0.1:0';
+      let failed = false;
+      const server = await m.listen(
+        url,
+        await options({
+          callbacks: {
+            onReceive: (conn, msg) => {
+              const s = conn.send(msg);
+              if ((s === 'dropped' || s === 'closed') && !failed) {
+                failed = true;
+                process.send?.({ type: 'error', error: `server send returned ${s}` });
+              }
+            },
+            onFail: (err) => {
+              if (!failed && err.code !== 'CONNECTION_RESET') {
+                failed = true;
+                process.send?.({ type: 'error', error: `server: ${err.code}: ${err.message}` });
+              }
+            },
+          },
+        }),
+      );
+      if (unix) process.on('exit', () => { try { unlinkSync(server.address.path); } catch {} });
+      return { url: server.url };
+    },
+    async client(url, _params, onMessage) {
+      const m = await sb();
+      const conn = await m.connect(url, await options({ callbacks: { onReceive: (_c, msg) => onMessage(msg) } }));
+      return {
+        send: (payload) => {
+          const s = conn.send(payload);
+          if (s === 'dropped' || s === 'closed') throw new Error(`client send returned ${s}`);
+        },
+        batch: (fn) => fn(),
+      };
+    },
+  };
+}
+
+/** Every echo implementation by id. */
+export const echoImpls = {
+  'raw-net': rawImpl({ cork: false }),
+  'raw-cork': rawImpl({ cork: true }),
+  'raw-unix': rawImpl({ cork: false, unix: true }),
+  'sb-lines': sbImpl({ framing: 'lines' }),
+  'sb-length': sbImpl({ framing: 'length' }),
+  'sb-unix': sbImpl({ framing: 'lines', unix: true }),
+  ws: wsImpl(),
+  'ws-nobu': wsImpl(),
+  'sb-ws': sbImpl({ framing: 'ws' }),
+  'sb-ws-deflate': sbImpl({ framing: 'ws', compression: true }),
+};

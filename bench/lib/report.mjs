@@ -1,0 +1,285 @@
+// Turns bench results into the Markdown report and checks the targets (reported, never asserted).
+import { fmtBytes, fmtNum } from './common.mjs';
+
+const nameOf = (report, scenario, id) => (report.impls[scenario] ?? []).find(([i]) => i === id)?.[1] ?? id;
+const baseOf = (report, scenario, id) => (report.impls[scenario] ?? []).find(([i]) => i === id)?.[2];
+
+function entry(report, scenario, key, impl) {
+  return report.results?.[scenario]?.[key]?.[impl];
+}
+function med(report, scenario, key, impl, metric) {
+  return entry(report, scenario, key, impl)?.median?.[metric];
+}
+/** Half the range of the runs, relative to the median: "±3%" (empty for one run). */
+function spread(report, scenario, key, impl, metric) {
+  const e = entry(report, scenario, key, impl);
+  const xs = (e?.runs ?? []).filter((r) => !r.error).map((r) => r[metric]).filter(Number.isFinite);
+  if (xs.length < 2) return '';
+  const m = e.median[metric];
+  const s = ((Math.max(...xs) - Math.min(...xs)) / 2 / m) * 100;
+  return ` ±${s < 10 ? s.toFixed(1) : Math.round(s)}%`;
+}
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b !== 0 ? a / b : undefined);
+const x = (r) => (r === undefined ? 'n/a' : `${r.toFixed(2)}x`);
+const us = (v) => (v === undefined ? 'n/a' : `${v < 100 ? v.toFixed(1) : Math.round(v)} µs`);
+function failed(report, scenario, key, impl) {
+  const e = entry(report, scenario, key, impl);
+  if (!e) return 'not run';
+  if (e.ok === 0) return `FAILED: ${e.runs[0]?.error?.slice(0, 80) ?? ''}`;
+  return undefined;
+}
+
+// ------------------------------------------------------------------ targets
+
+export function evaluateTargets(report) {
+  const t = [];
+  const add = (target, value, pass, measured) =>
+    t.push({ target, value, status: value === undefined || value === null || Number.isNaN(value) ? 'n/a' : pass ? 'PASS' : 'SHORT', measured });
+  const cfg = ran(report);
+
+  if (cfg.pipelined) {
+    for (const [impl, label] of [['sb-lines', 'TCP lines'], ['sb-length', 'TCP length prefix']]) {
+      for (const W of cfg.pipelined.windows) {
+        for (const size of cfg.pipelined.sizes) {
+          const key = `W=${W} ${sizeOf(size)}`;
+          const a = med(report, 'pipelined', key, impl, 'msgsPerSec');
+          const b = med(report, 'pipelined', key, 'raw-cork', 'msgsPerSec');
+          const r = ratio(a, b);
+          add(`${label} >= 0.9x cork-batched raw net, ${key}`, r, r >= 0.9, `${x(r)} (${fmtNum(a)} vs ${fmtNum(b)} msg/s)`);
+        }
+      }
+    }
+  }
+  if (cfg.pingpong) {
+    const key = `W=1 ${sizeOf(cfg.pingpong.size)}`;
+    for (const [impl, base] of [['sb-lines', 'raw-net'], ['sb-length', 'raw-net'], ['sb-unix', 'raw-unix']]) {
+      for (const p of ['p50Us', 'p99Us']) {
+        const a = med(report, 'pingpong', key, impl, p);
+        const b = med(report, 'pingpong', key, base, p);
+        const r = ratio(a, b);
+        add(`ping-pong ${p.slice(0, 3)} of ${nameOf(report, 'pingpong', impl)} within 10% of ${nameOf(report, 'pingpong', base)}`, r, r <= 1.1, `${x(r)} (${us(a)} vs ${us(b)})`);
+      }
+    }
+  }
+  if (cfg.pipelined) {
+    const small = Math.min(...cfg.pipelined.sizes);
+    const large = Math.max(...cfg.pipelined.sizes);
+    for (const W of cfg.pipelined.windows) {
+      const key = `W=${W} ${sizeOf(small)}`;
+      const a = med(report, 'pipelined', key, 'sb-ws', 'msgsPerSec');
+      const b = med(report, 'pipelined', key, 'ws', 'msgsPerSec');
+      const r = ratio(a, b);
+      add(`WebSocket >= 5x ws msg/s, ${key}`, r, r >= 5, `${x(r)} (${fmtNum(a)} vs ${fmtNum(b)} msg/s)`);
+    }
+    for (const W of cfg.pipelined.windows) {
+      const key = `W=${W} ${sizeOf(large)}`;
+      const a = med(report, 'pipelined', key, 'sb-ws', 'msgsPerSec');
+      const b = med(report, 'pipelined', key, 'ws', 'msgsPerSec');
+      const r = ratio(a, b);
+      add(`WebSocket >= ws with bufferutil, ${key}`, r, r >= 1, `${x(r)} (${fmtNum(a)} vs ${fmtNum(b)} msg/s)`);
+    }
+  }
+  if (cfg.connections) {
+    const key = `${cfg.connections.n} connections`;
+    for (const impl of ['sb-lines', 'sb-ws']) {
+      for (const [metric, what] of [['heapPerConn', 'heap'], ['rssPerConn', 'RSS']]) {
+        const a = med(report, 'connections', key, impl, metric);
+        const b = med(report, 'connections', key, 'ws', metric);
+        add(`memory per idle connection (${what}) of ${nameOf(report, 'connections', impl)} <= ws`, a, a <= b, `${fmtBytes(a)} vs ${fmtBytes(b)} (${x(ratio(a, b))})`);
+      }
+    }
+    for (const impl of ['sb-lines', 'sb-ws']) {
+      const runs = (entry(report, 'connections', key, impl)?.runs ?? []).filter((r) => !r.error);
+      const held = runs.length ? Math.min(...runs.map((r) => r.count)) : undefined;
+      const target = cfg.connections.n;
+      add(`${fmtNum(target)} connections held by ${nameOf(report, 'connections', impl)}`, held, held >= target, held === undefined ? 'n/a' : `${held} of ${target} in every run`);
+    }
+  }
+  if (cfg.idle) {
+    const key = `${cfg.idle.n} idle connections, ${cfg.idle.idleMs / 1000} s`;
+    for (const impl of ['sb-lines', 'sb-ws']) {
+      const a = med(report, 'idle', key, impl, 'cpuPercent');
+      const ms = med(report, 'idle', key, impl, 'cpuMs');
+      add(`idle CPU close to zero (<= 1% of a core) for ${nameOf(report, 'idle', impl)}`, a, a <= 1, a === undefined ? 'n/a' : `${a.toFixed(2)}% (${ms.toFixed(0)} ms CPU in ${cfg.idle.idleMs / 1000} s)`);
+    }
+  }
+  if (cfg.broadcast) {
+    const key = `${cfg.broadcast.clients} clients`;
+    for (const impl of ['sb-lines', 'sb-ws']) {
+      const a = med(report, 'broadcast', key, impl, 'deliveriesPerSec');
+      add(`broadcast >= 1 M deliveries/s, ${nameOf(report, 'broadcast', impl)}`, a, a >= 1e6, `${fmtNum(a)} deliveries/s`);
+    }
+  }
+  return t;
+}
+
+function sizeOf(n) {
+  if (n >= 1048576 && n % 1048576 === 0) return `${n / 1048576} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} B`;
+}
+
+// ------------------------------------------------------------------ Markdown
+
+/** The config of the scenarios that ran (`--only` skips some). */
+function ran(report) {
+  return Object.fromEntries(Object.entries(report.config).filter(([k]) => report.results?.[k] !== undefined));
+}
+
+export function renderMarkdown(report) {
+  const L = [];
+  const m = report.machine;
+  const cfg = ran(report);
+  const runs = Object.values(cfg)
+    .map((c) => c.runs)
+    .filter(Boolean);
+  const runText = Math.min(...runs) === Math.max(...runs) ? `${runs[0]}` : `${Math.min(...runs)}-${Math.max(...runs)}`;
+  L.push(
+    `${report.mode === 'quick' ? '**Quick smoke run (`--quick`): tiny counts, one run each; the numbers only show that every scenario works.** ' : ''}` +
+      `Measured ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC on ${m.cpus} x ${m.cpuModel}, ${m.totalMemGiB} GiB, ${m.platform}, Node ${m.node}; ` +
+      `load average ${m.loadavgAtStart.join(' / ')} at the start and ${m.loadavgAtEnd.join(' / ')} at the end (every result in latest.json carries its own). ` +
+      `Each server and each client is its own process; implementations alternate within each round; ${runText} runs each, medians shown ` +
+      `(± is half the range of the runs), ratios divide the medians by the baseline named in the row. The whole run took ${Math.round(report.durationS / 60)} min.`,
+  );
+  const nz = report.noise;
+  if (nz) {
+    L.push(
+      '',
+      `Before each run the harness waited (up to ${nz.maxWaitS ?? 15} s) for the rest of the machine to be at most ${nz.threshold}% busy: ` +
+        `the median was ${nz.medianBusyPct?.toFixed(0) ?? 'n/a'}% busy, ${nz.busyRuns} of ${nz.runs} runs started on a busier machine, and the waiting took ${nz.waitedS} s.`,
+    );
+  }
+  L.push('');
+
+  if (cfg.pingpong) {
+    const key = `W=1 ${sizeOf(cfg.pingpong.size)}`;
+    L.push(`### Ping-pong (one ${sizeOf(cfg.pingpong.size)} message in flight, echoed)`);
+    L.push('');
+    L.push('| implementation | round trips/s | p50 | p99 | ratio: rt/s, p50, p99 | baseline |');
+    L.push('|---|--:|--:|--:|--:|---|');
+    for (const [id, name, base] of report.impls.pingpong) {
+      const f = failed(report, 'pingpong', key, id);
+      if (f) {
+        L.push(`| ${name} | ${f} | | | | |`);
+        continue;
+      }
+      const g = (k, i = id) => med(report, 'pingpong', key, i, k);
+      const rs = base ? `${x(ratio(g('msgsPerSec'), g('msgsPerSec', base)))}, ${x(ratio(g('p50Us'), g('p50Us', base)))}, ${x(ratio(g('p99Us'), g('p99Us', base)))}` : '';
+      L.push(`| ${name} | ${fmtNum(g('msgsPerSec'))}${spread(report, 'pingpong', key, id, 'msgsPerSec')} | ${us(g('p50Us'))} | ${us(g('p99Us'))} | ${rs} | ${base ? nameOf(report, 'pingpong', base) : '(baseline)'} |`);
+    }
+    L.push('');
+  }
+
+  if (cfg.pipelined) {
+    const keys = [];
+    for (const W of cfg.pipelined.windows) for (const s of cfg.pipelined.sizes) keys.push(`W=${W} ${sizeOf(s)}`);
+    L.push('### Pipelined echo throughput (messages/s with W messages in flight; ratio to the baseline in brackets)');
+    L.push('');
+    if (cfg.pipelined.maxInFlight) L.push(`(Smoke run: at most ${fmtBytes(cfg.pipelined.maxInFlight)} in flight, so W is smaller than shown for large messages.)`, '');
+    L.push(`| implementation | ${keys.join(' | ')} | baseline |`);
+    L.push(`|---|${keys.map(() => '--:').join('|')}|---|`);
+    for (const [id, name, base] of report.impls.pipelined) {
+      const cells = keys.map((k) => {
+        const f = failed(report, 'pipelined', k, id);
+        if (f) return f.startsWith('FAILED') ? 'FAILED' : f;
+        const a = med(report, 'pipelined', k, id, 'msgsPerSec');
+        const r = base ? ` (${x(ratio(a, med(report, 'pipelined', k, base, 'msgsPerSec')))})` : '';
+        return `${fmtNum(a)}${spread(report, 'pipelined', k, id, 'msgsPerSec')}${r}`;
+      });
+      L.push(`| ${name} | ${cells.join(' | ')} | ${base ? nameOf(report, 'pipelined', base) : '(baseline)'} |`);
+    }
+    const big = Math.max(...cfg.pipelined.sizes);
+    const mib = cfg.pipelined.windows
+      .map((W) => {
+        const v = med(report, 'pipelined', `W=${W} ${sizeOf(big)}`, 'raw-cork', 'bytesPerSec');
+        return v ? `${(v / 2 ** 20).toFixed(0)} MiB/s each way at W=${W}` : undefined;
+      })
+      .filter(Boolean);
+    if (mib.length) L.push('', `With ${sizeOf(big)} messages the cork-batched baseline moves ${mib.join(', ')}.`);
+    L.push('');
+  }
+
+  if (cfg.broadcast) {
+    const key = `${cfg.broadcast.clients} clients`;
+    const c = cfg.broadcast;
+    L.push(`### Broadcast (one server, ${c.clients} clients, ${sizeOf(c.size)} messages in bursts of ${c.burst} per event-loop turn)`);
+    L.push('');
+    L.push('| implementation | deliveries/s | ratio | baseline |');
+    L.push('|---|--:|--:|---|');
+    for (const [id, name, base] of report.impls.broadcast) {
+      const f = failed(report, 'broadcast', key, id);
+      if (f) {
+        L.push(`| ${name} | ${f} | | |`);
+        continue;
+      }
+      const a = med(report, 'broadcast', key, id, 'deliveriesPerSec');
+      L.push(`| ${name} | ${fmtNum(a)}${spread(report, 'broadcast', key, id, 'deliveriesPerSec')} | ${base ? x(ratio(a, med(report, 'broadcast', key, base, 'deliveriesPerSec'))) : ''} | ${base ? nameOf(report, 'broadcast', base) : '(baseline)'} |`);
+    }
+    L.push('');
+  }
+
+  if (cfg.connections) {
+    const key = `${cfg.connections.n} connections`;
+    L.push(`### Connections (${fmtNum(cfg.connections.n)} concurrent idle connections; server memory after GC, per connection)`);
+    L.push('');
+    if (cfg.connections.limitedBy) L.push(`Fewer than 10,000: ${cfg.connections.limitedBy}.`, '');
+    L.push('| implementation | held | time to accept all | accepts/s | heap/conn | RSS/conn | ratio heap, RSS | after one echo: heap, external, RSS per conn | baseline |');
+    L.push('|---|--:|--:|--:|--:|--:|--:|--:|---|');
+    for (const [id, name, base] of report.impls.connections) {
+      const f = failed(report, 'connections', key, id);
+      if (f) {
+        L.push(`| ${name} | ${f} | | | | | | | |`);
+        continue;
+      }
+      const g = (k, i = id) => med(report, 'connections', key, i, k);
+      const rs = base ? `${x(ratio(g('heapPerConn'), g('heapPerConn', base)))}, ${x(ratio(g('rssPerConn'), g('rssPerConn', base)))}` : '';
+      L.push(
+        `| ${name} | ${fmtNum(g('count'))} | ${g('acceptMs') === undefined ? 'n/a' : `${Math.round(g('acceptMs'))} ms`}${spread(report, 'connections', key, id, 'acceptMs')} | ${fmtNum(g('acceptsPerSec'))} | ${fmtBytes(g('heapPerConn'))} | ${fmtBytes(g('rssPerConn'))} | ${rs} | ${fmtBytes(g('heapPerConnAfterEcho'))}, ${fmtBytes(g('externalPerConnAfterEcho'))}, ${fmtBytes(g('rssPerConnAfterEcho'))} | ${base ? nameOf(report, 'connections', base) : '(baseline)'} |`,
+      );
+    }
+    L.push(
+      '',
+      `Connections are opened in batches of ${cfg.connections.batch}, each waited for until the server holds it (so the listen backlog never overflows). ` +
+        '"After one echo": every connection then sends one 16-byte message and gets it back, and memory is measured again ' +
+          '(external: ArrayBuffers outside the V8 heap, such as write buffers kept for reuse; only their touched pages count in RSS).',
+    );
+    L.push('');
+  }
+
+  if (cfg.idle) {
+    const key = `${cfg.idle.n} idle connections, ${cfg.idle.idleMs / 1000} s`;
+    L.push(`### Idle (${fmtNum(cfg.idle.n)} idle connections plus a client retrying an absent server, server CPU over ${cfg.idle.idleMs / 1000} s, after a forced GC and ${cfg.idle.settleMs / 1000} s of settling, with V8's memory reducer off; the retrying client started with the server)`);
+    L.push('');
+    L.push('| implementation | CPU (user + system) | % of one core | of which GC pauses | retry attempts in the window |');
+    L.push('|---|--:|--:|--:|--:|');
+    for (const [id, name] of report.impls.idle) {
+      const f = failed(report, 'idle', key, id);
+      if (f) {
+        L.push(`| ${name} | ${f} | | | |`);
+        continue;
+      }
+      const g = (k) => med(report, 'idle', key, id, k);
+      L.push(`| ${name} | ${g('cpuMs').toFixed(1)} ms | ${g('cpuPercent').toFixed(3)}% | ${g('gcMs') === undefined ? 'n/a' : `${g('gcMs').toFixed(1)} ms`} | ${g('retryAttempts')} |`);
+    }
+    L.push('');
+  }
+
+  if (report.targets?.length) {
+    L.push('### Targets (reported, not asserted)');
+    L.push('');
+    L.push('| target | measured | |');
+    L.push('|---|---|---|');
+    for (const t of report.targets) L.push(`| ${t.target} | ${t.measured} | ${t.status} |`);
+    const pass = report.targets.filter((t) => t.status === 'PASS').length;
+    L.push('', `${pass} of ${report.targets.length} targets pass.`);
+    L.push('');
+  }
+
+  if (report.errors?.length) {
+    L.push('### Problems');
+    L.push('');
+    for (const e of report.errors) L.push(`- ${e.scenario} ${e.key ?? ''} ${e.impl} run ${(e.run ?? 0) + 1}: ${String(e.error).split('\n')[0].slice(0, 300)}`);
+    L.push('');
+  }
+  return L.join('\n');
+}

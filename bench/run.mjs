@@ -1,0 +1,594 @@
+#!/usr/bin/env node
+// `npm run bench`: measures Switchboard against hand-written raw node:net baselines and the `ws`
+// package in the same run. Every measurement runs a server process and client process(es)
+// (child_process.fork of bench/worker.mjs); implementations are alternated within each round and
+// each is measured several times; the report shows medians and ratios to the baseline.
+//
+//   npm run bench                      the full benchmark (about 12 minutes on 2 cores)
+//   npm run bench -- --quick           smoke version of every scenario (CI): tiny counts, 1 run
+//   npm run bench -- --only pingpong,idle --runs 5
+//
+// Writes bench/results/latest.json and bench/results/latest.md (a --quick run writes quick.json
+// and quick.md, a run narrowed by --only/--impls/--cases/--runs partial.json and partial.md);
+// bench/update-readme.mjs copies the table into the README's "## Performance" section.
+import { fork, spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import { absNow, median, sizeLabel, sleep } from './lib/common.mjs';
+import { renderMarkdown, evaluateTargets } from './lib/report.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const WORKER = join(here, 'worker.mjs');
+const RESULTS = join(here, 'results');
+
+// ------------------------------------------------------------------ options
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const value = (name) => {
+  const i = argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (i < 0) return undefined;
+  return argv[i].includes('=') ? argv[i].slice(name.length + 1) : argv[i + 1];
+};
+if (flag('--help') || flag('-h')) {
+  console.log(`usage: npm run bench -- [--quick] [--runs N] [--only pingpong,pipelined,broadcast,connections,idle] [--connections N] [--impls a,b] [--cases 'W=100 64 B'] [--no-progress]`);
+  process.exit(0);
+}
+const quick = flag('--quick');
+const only = value('--only')?.split(',');
+const onlyImpls = value('--impls')?.split(',');
+const onlyCases = value('--cases')?.split(',');
+const runsOverride = value('--runs') !== undefined ? Number(value('--runs')) : undefined;
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** Every knob of every scenario, full and quick. */
+const config = quick
+  ? {
+      pingpong: { size: 64, warmupMs: 50, durationMs: 150, runs: 1 },
+      // maxInFlight: a smoke run caps W x size (1000 x 1 MiB through deflate alone takes 20 s).
+      pipelined: { windows: [100, 1000], sizes: [64, 16 * KiB, MiB], warmupMs: 50, durationMs: 150, runs: 1, maxInFlight: 64 * MiB },
+      broadcast: { clients: 50, size: 64, burst: 16, highWater: 256 * KiB, warmupMs: 50, durationMs: 200, runs: 1, clientProcs: 1 },
+      connections: { n: 200, runs: 1, clientProcs: 1, batch: 256, timeoutMs: 20_000 },
+      idle: { n: 100, idleMs: 1000, settleMs: 200, runs: 1, batch: 256 },
+    }
+  : {
+      pingpong: { size: 64, warmupMs: 500, durationMs: 2000, runs: 3 },
+      pipelined: { windows: [100, 1000], sizes: [64, 16 * KiB, MiB], warmupMs: 500, durationMs: 1500, runs: 3 },
+      broadcast: { clients: 1000, size: 64, burst: 16, highWater: 256 * KiB, warmupMs: 500, durationMs: 2000, runs: 3, clientProcs: 1 },
+      connections: { n: 10_000, runs: 3, clientProcs: 2, batch: 256, timeoutMs: 60_000 },
+      idle: { n: 1000, idleMs: 10_000, settleMs: 3000, runs: 2, batch: 256 },
+    };
+if (value('--connections')) config.connections.n = Number(value('--connections'));
+if (value('--idle-settle')) config.idle.settleMs = Number(value('--idle-settle')) * 1000;
+if (runsOverride) for (const c of Object.values(config)) c.runs = runsOverride;
+
+/** Implementations per scenario, in the order of the report; `base` is what the ratio divides by. */
+export const IMPLS = {
+  pingpong: [
+    ['raw-net', 'raw net (TCP)'],
+    ['sb-lines', 'Switchboard TCP lines', 'raw-net'],
+    ['sb-length', 'Switchboard TCP length prefix', 'raw-net'],
+    ['raw-unix', 'raw net (Unix socket)'],
+    ['sb-unix', 'Switchboard Unix lines', 'raw-unix'],
+    ['ws', 'ws', 'raw-net'],
+    ['sb-ws', 'Switchboard WebSocket', 'ws'],
+  ],
+  pipelined: [
+    ['raw-net', 'raw net, one write per message', 'raw-cork'],
+    ['raw-cork', 'raw net, cork-batched (the limit)'],
+    ['sb-lines', 'Switchboard TCP lines', 'raw-cork'],
+    ['sb-length', 'Switchboard TCP length prefix', 'raw-cork'],
+    ['ws', 'ws + bufferutil', 'raw-cork'],
+    ['ws-nobu', 'ws without bufferutil', 'ws'],
+    ['sb-ws', 'Switchboard WebSocket', 'ws'],
+    ['sb-ws-deflate', 'Switchboard WebSocket + deflate', 'ws'],
+  ],
+  broadcast: [
+    ['raw-net', 'raw net (one write per client per burst)'],
+    ['sb-lines', 'Switchboard TCP lines', 'raw-net'],
+    ['ws', 'ws', 'raw-net'],
+    ['sb-ws', 'Switchboard WebSocket', 'ws'],
+  ],
+  connections: [
+    ['raw-net', 'raw net (TCP)'],
+    ['sb-lines', 'Switchboard TCP', 'ws'],
+    ['ws', 'ws', 'raw-net'],
+    ['sb-ws', 'Switchboard WebSocket', 'ws'],
+  ],
+  idle: [
+    ['raw-net', 'raw net + hand-written reconnect loop'],
+    ['sb-lines', 'Switchboard TCP + permanentClient', 'raw-net'],
+    ['ws', 'ws + hand-written reconnect loop', 'raw-net'],
+    ['sb-ws', 'Switchboard WebSocket + permanentClient', 'ws'],
+  ],
+};
+
+const ENV = { 'ws-nobu': { WS_NO_BUFFER_UTIL: '1' } };
+
+/** Full runs wait up to this long before each measurement for the machine to be at most this busy. */
+const QUIET_THRESHOLD = Number(value('--quiet-threshold') ?? 20);
+const QUIET_MAX_WAIT_MS = Number(value('--quiet-wait') ?? 15) * 1000;
+
+// ------------------------------------------------------------------ the machine
+
+function sh(cmd) {
+  try {
+    return execFileSync('bash', ['-c', cmd], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+const fdSoft = Number(sh('ulimit -n')) || 1024;
+const fdHard = sh('ulimit -Hn') === 'unlimited' ? Infinity : Number(sh('ulimit -Hn')) || fdSoft;
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    node: process.version,
+    v8: process.versions.v8,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    totalMemGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
+    loadavg: os.loadavg().map((x) => +x.toFixed(2)),
+    fdLimit: { soft: fdSoft, hard: fdHard },
+  };
+}
+
+// ------------------------------------------------------------------ processes
+
+const live = new Set();
+function killAll() {
+  for (const c of live) c.kill('SIGKILL');
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
+
+/**
+ * Starts a worker process. `fds`: descriptors it needs; above the soft limit the worker is
+ * started through bash with `ulimit -n` raised (up to the hard limit).
+ */
+function launch(spec, { env = {}, gc = false, fds = 0, v8 = [] } = {}) {
+  const execArgv = [...(gc ? ['--expose-gc'] : []), ...v8];
+  // BENCH_PROF=dir: every worker writes a V8 CPU profile there (open it in Chrome DevTools).
+  if (process.env.BENCH_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`);
+  const args = [WORKER, JSON.stringify(spec)];
+  const options = { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] };
+  let child;
+  if (fds + 64 > fdSoft) {
+    const want = Math.min(fdHard, fds + 256);
+    child = spawn('bash', ['-c', `ulimit -n ${want} && exec "$0" "$@"`, process.execPath, ...execArgv, ...args], options);
+  } else {
+    child = fork(WORKER, args.slice(1), { ...options, execArgv });
+  }
+  live.add(child);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  child.stdout.on('data', () => {});
+  const inbox = [];
+  const waiters = [];
+  let exited = false;
+  const exit = new Promise((resolve) =>
+    child.once('exit', (code, signal) => {
+      exited = true;
+      live.delete(child);
+      for (const w of waiters.splice(0)) w.reject(new Error(`${spec.role} ${spec.impl ?? ''} exited (${signal ?? code}) before "${w.type}"${stderr ? `: ${stderr.trim().split('\n').slice(-6).join(' | ')}` : ''}`));
+      resolve();
+    }),
+  );
+  let failure;
+  child.on('message', (m) => {
+    if (m?.type === 'error') {
+      failure = new Error(`${spec.role} ${spec.impl ?? ''}: ${m.error}`);
+      for (const w of waiters.splice(0)) w.reject(failure);
+      return;
+    }
+    const i = waiters.findIndex((w) => w.type === m?.type);
+    if (i >= 0) waiters.splice(i, 1)[0].resolve(m);
+    else inbox.push(m);
+  });
+  return {
+    child,
+    /** The next message of `type`; rejects on the worker's error, its exit, or after timeoutMs. */
+    next(type, timeoutMs = 60_000) {
+      if (failure) return Promise.reject(failure);
+      const i = inbox.findIndex((m) => m.type === type);
+      if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0]);
+      if (exited) return Promise.reject(new Error(`${spec.role} ${spec.impl ?? ''} already exited${stderr ? `: ${stderr.trim().split('\n').slice(-6).join(' | ')}` : ''}`));
+      return new Promise((resolve, reject) => {
+        const w = { type, resolve, reject };
+        const t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`${spec.role} ${spec.impl ?? ''}: no "${type}" within ${timeoutMs} ms`));
+        }, timeoutMs);
+        w.resolve = (m) => (clearTimeout(t), resolve(m));
+        w.reject = (e) => (clearTimeout(t), reject(e));
+        waiters.push(w);
+      });
+    },
+    send(m) {
+      if (!exited) child.send(m);
+    },
+    async stop() {
+      if (!exited && process.env.BENCH_PROF) {
+        child.send({ type: 'exit' });
+        await Promise.race([exit, new Promise((r) => setTimeout(r, 10_000))]);
+      }
+      if (!exited) child.kill('SIGKILL');
+      await exit;
+    },
+  };
+}
+
+async function stopAll(procs) {
+  await Promise.all(procs.filter(Boolean).map((p) => p.stop()));
+}
+
+// ------------------------------------------------------------------ one measurement per scenario
+
+async function echoRun(impl, params) {
+  const env = ENV[impl] ?? {};
+  const procs = [];
+  try {
+    const server = launch({ role: 'echo-server', impl }, { env });
+    procs.push(server);
+    const ready = await server.next('ready', 30_000);
+    const client = launch({ role: 'echo-client', impl, url: ready.url, ...params }, { env });
+    procs.push(client);
+    // Slow cases (deflate of 1000 x 1 MiB before the first reply) get time; a hang does not.
+    const serverDied = server.next('never', 1e9);
+    serverDied.catch(() => {});
+    const r = await Promise.race([client.next('result', params.warmupMs + params.durationMs + 120_000), serverDied]);
+    return { ...r, serverBufferutil: ready.bufferutil };
+  } finally {
+    await stopAll(procs);
+  }
+}
+
+async function broadcastRun(impl, p) {
+  const procs = [];
+  try {
+    const server = launch({ role: 'broadcast-server', impl }, { fds: p.clients });
+    procs.push(server);
+    const ready = await server.next('ready', 30_000);
+    const per = Math.ceil(p.clients / p.clientProcs);
+    const fleets = [];
+    for (let k = 0, left = p.clients; left > 0; k++, left -= per) {
+      const f = launch({ role: 'broadcast-clients', url: ready.url, kind: ready.kind, n: Math.min(per, left) }, { fds: per });
+      procs.push(f);
+      fleets.push(f);
+    }
+    const connected = await Promise.all(fleets.map((f) => f.next('connected', 60_000)));
+    const n = connected.reduce((k, c) => k + c.n, 0);
+    if (n < p.clients) throw new Error(`only ${n} of ${p.clients} clients connected: ${connected.flatMap((c) => c.errors).join(', ')}`);
+    server.send({ type: 'start', clients: p.clients, warmupMs: p.warmupMs, durationMs: p.durationMs, burst: p.burst, size: p.size, highWater: p.highWater });
+    const sent = await server.next('sent', p.warmupMs + p.durationMs + 60_000);
+    for (const f of fleets) f.send({ type: 'expect', perConn: sent.perConn, timeoutMs: 30_000 });
+    const done = await Promise.all(fleets.map((f) => f.next('done', 60_000)));
+    const incomplete = done.reduce((k, d) => k + d.incomplete, 0);
+    const lastAbs = Math.max(...done.map((d) => d.lastAbs));
+    const deliveries = sent.measured * p.clients;
+    const elapsedMs = lastAbs - sent.t0Abs;
+    if (incomplete > 0 || sent.problems > 0) {
+      throw new Error(`${incomplete} clients missed messages (got ${done.reduce((k, d) => k + d.received, 0)} of ${sent.perConn * p.clients}); server reported ${sent.problems} problems`);
+    }
+    return { deliveries, elapsedMs, deliveriesPerSec: (deliveries / elapsedMs) * 1000, sendMs: sent.sendMs, messagesPerClient: sent.measured };
+  } finally {
+    await stopAll(procs);
+  }
+}
+
+/**
+ * Opens `n` connections from the fleets in batches of `batch`, each batch split across the fleet
+ * processes, and waits after each until the server holds them all. Clients see `connect` as soon
+ * as the kernel finished the handshake, before the server accepted: without the wait a fast
+ * client overflows the listen backlog, the kernel drops SYNs, and the time measured becomes the
+ * 1 s SYN retransmission timer. A batch stays below the backlog (511).
+ */
+async function openBatched(server, fleets, n, batch, timeoutMs) {
+  let done = 0;
+  let tAbs;
+  while (done < n) {
+    const b = Math.min(batch, n - done);
+    const per = Math.ceil(b / fleets.length);
+    const parts = fleets.map((_, i) => Math.max(0, Math.min(per, b - i * per)));
+    parts.forEach((k, i) => k > 0 && fleets[i].send({ type: 'cmd', op: 'open', n: k }));
+    const opened = await Promise.all(parts.map((k, i) => (k > 0 ? fleets[i].next('opened', timeoutMs) : { n: 0, errors: [] })));
+    const got = opened.reduce((a, o) => a + o.n, 0);
+    if (got < b) throw new Error(`only ${done + got} of ${n} connections opened: ${[...new Set(opened.flatMap((o) => o.errors))].join(', ')}`);
+    done += got;
+    server.send({ type: 'cmd', op: 'wait', n: done, timeoutMs });
+    const r = await server.next('reached', timeoutMs + 5000);
+    if (r.count < done) throw new Error(`the server holds ${r.count} connections, the clients opened ${done}`);
+    tAbs = r.tAbs;
+  }
+  return tAbs;
+}
+
+async function launchFleets(ready, n, procs, count) {
+  const per = Math.ceil(n / procs);
+  const fleets = [];
+  for (let left = n; left > 0; left -= per) fleets.push(launch({ role: 'conn-clients', url: ready.url, kind: ready.kind }, { fds: Math.min(per, left) }));
+  await Promise.all(fleets.map((f) => f.next('ready', 30_000)));
+  return fleets;
+}
+
+async function connectionsRun(impl, p) {
+  const procs = [];
+  try {
+    const server = launch({ role: 'conn-server', impl }, { gc: true, fds: p.n });
+    procs.push(server);
+    const ready = await server.next('ready', 30_000);
+    const fleets = await launchFleets(ready, p.n, p.clientProcs);
+    procs.push(...fleets);
+    const tGo = absNow();
+    const tAll = await openBatched(server, fleets, p.n, p.batch, p.timeoutMs);
+    server.send({ type: 'cmd', op: 'measure' });
+    const idle = await server.next('memory', 30_000);
+    // Then every connection sends one 16-byte message and waits for its echo: what a connection
+    // that has talked keeps (buffers kept for reuse) shows up here.
+    for (const f of fleets) f.send({ type: 'cmd', op: 'echo', timeoutMs: 30_000 });
+    const echoed = await Promise.all(fleets.map((f) => f.next('echoed', 40_000)));
+    const missing = echoed.reduce((k, e) => k + e.missing, 0);
+    if (missing > 0) throw new Error(`${missing} connections got no echo`);
+    server.send({ type: 'cmd', op: 'measure' });
+    const talked = await server.next('memory', 30_000);
+    const before = ready.before;
+    const per = (m, k) => (m[k] - before[k]) / idle.count;
+    return {
+      count: idle.count,
+      target: p.n,
+      acceptMs: tAll - tGo,
+      acceptsPerSec: (p.n / (tAll - tGo)) * 1000,
+      heapPerConn: per(idle.mem, 'heapUsed'),
+      rssPerConn: per(idle.mem, 'rss'),
+      externalPerConn: per(idle.mem, 'external'),
+      heapPerConnAfterEcho: per(talked.mem, 'heapUsed'),
+      rssPerConnAfterEcho: per(talked.mem, 'rss'),
+      externalPerConnAfterEcho: per(talked.mem, 'external'),
+      gc: ready.gc,
+    };
+  } finally {
+    await stopAll(procs);
+  }
+}
+
+async function idleRun(impl, p) {
+  const procs = [];
+  try {
+    // --no-memory-reducer: V8 otherwise runs a few full GCs in the 10-30 s after any burst of
+    // allocation (here: accepting the connections), which is the setup's cost, not idling.
+    const server = launch({ role: 'idle-server', impl }, { gc: true, fds: p.n, v8: ['--no-memory-reducer'] });
+    procs.push(server);
+    const ready = await server.next('ready', 30_000);
+    const fleets = await launchFleets(ready, p.n, 1);
+    procs.push(...fleets);
+    server.send({ type: 'start', n: p.n, idleMs: p.idleMs, settleMs: p.settleMs });
+    // The idle server answers `wait` too, while it waits for its connections.
+    await openBatched(server, fleets, p.n, p.batch, 60_000);
+    return await server.next('result', p.idleMs + 60_000);
+  } finally {
+    await stopAll(procs);
+  }
+}
+
+// ------------------------------------------------------------------ a quiet machine
+
+/** Jiffies of all CPUs from /proc/stat (Linux), or undefined elsewhere. */
+function cpuTimes() {
+  try {
+    const v = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    return { idle: v[3] + (v[4] ?? 0), total: v.reduce((a, b) => a + b, 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Share of the machine's CPU time used by anything (our workers are stopped at this point), in %. */
+async function busyPercent(ms) {
+  const a = cpuTimes();
+  await sleep(ms);
+  const b = cpuTimes();
+  if (!a || !b || b.total === a.total) return undefined;
+  return 100 * (1 - (b.idle - a.idle) / (b.total - a.total));
+}
+
+/**
+ * Other programs on the machine (a test suite) skew any measurement. Before each run, wait up to
+ * `maxWaitMs` for the machine to be quiet (at most `threshold` % busy over 250 ms); what was seen
+ * is recorded with the result either way.
+ */
+async function waitForQuiet(threshold, maxWaitMs) {
+  const t0 = Date.now();
+  let busy;
+  for (;;) {
+    busy = await busyPercent(250);
+    if (busy === undefined || busy <= threshold || Date.now() - t0 >= maxWaitMs) break;
+  }
+  return { busyPct: busy === undefined ? undefined : +busy.toFixed(1), waitedMs: Date.now() - t0 };
+}
+
+// ------------------------------------------------------------------ the plan
+
+const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
+
+function plan() {
+  const jobs = [];
+  const want = (s) => !only || only.includes(s);
+  if (want('pingpong')) {
+    const c = config.pingpong;
+    const ids = IMPLS.pingpong.map(([id]) => id);
+    for (let r = 0; r < c.runs; r++) {
+      for (const impl of rotate(ids, r)) {
+        jobs.push({ scenario: 'pingpong', key: `W=1 ${sizeLabel(c.size)}`, impl, run: r, go: () => echoRun(impl, { window: 1, size: c.size, warmupMs: c.warmupMs, durationMs: c.durationMs, latency: true }) });
+      }
+    }
+  }
+  if (want('pipelined')) {
+    const c = config.pipelined;
+    const ids = IMPLS.pipelined.map(([id]) => id);
+    for (const W of c.windows) {
+      for (const size of c.sizes) {
+        for (let r = 0; r < c.runs; r++) {
+          for (const impl of rotate(ids, r)) {
+            const window = c.maxInFlight ? Math.max(1, Math.min(W, Math.floor(c.maxInFlight / size))) : W;
+            jobs.push({ scenario: 'pipelined', key: `W=${W} ${sizeLabel(size)}`, impl, run: r, go: () => echoRun(impl, { window, size, warmupMs: c.warmupMs, durationMs: c.durationMs }) });
+          }
+        }
+      }
+    }
+  }
+  if (want('broadcast')) {
+    const c = config.broadcast;
+    const ids = IMPLS.broadcast.map(([id]) => id);
+    for (let r = 0; r < c.runs; r++) {
+      for (const impl of rotate(ids, r)) jobs.push({ scenario: 'broadcast', key: `${c.clients} clients`, impl, run: r, go: () => broadcastRun(impl, c) });
+    }
+  }
+  if (want('connections')) {
+    const c = config.connections;
+    const need = c.n + 256;
+    if (need > fdHard) {
+      const n = Math.max(100, fdHard - 512);
+      config.connections.limitedBy = `the hard fd limit (ulimit -Hn) is ${fdHard}: the server could hold at most ${n} connections, not ${c.n}`;
+      c.n = n;
+    }
+    const ids = IMPLS.connections.map(([id]) => id);
+    for (let r = 0; r < c.runs; r++) {
+      for (const impl of rotate(ids, r)) jobs.push({ scenario: 'connections', key: `${c.n} connections`, impl, run: r, go: () => connectionsRun(impl, c) });
+    }
+  }
+  if (want('idle')) {
+    const c = config.idle;
+    const ids = IMPLS.idle.map(([id]) => id);
+    for (let r = 0; r < c.runs; r++) {
+      for (const impl of rotate(ids, r)) jobs.push({ scenario: 'idle', key: `${c.n} idle connections, ${c.idleMs / 1000} s`, impl, run: r, go: () => idleRun(impl, c) });
+    }
+  }
+  return jobs.filter((j) => (!onlyImpls || onlyImpls.includes(j.impl)) && (!onlyCases || onlyCases.includes(j.key)));
+}
+
+// ------------------------------------------------------------------ main
+
+const started = new Date();
+const startLoad = os.loadavg().map((x) => +x.toFixed(2));
+const jobs = plan();
+const results = {}; // scenario -> key -> impl -> { runs: [] }
+const errors = [];
+
+const progress = new cliProgress.SingleBar(
+  {
+    format: 'bench {bar} {value}/{total} runs | {duration_formatted} | ETA {eta_formatted} | {job}',
+    stream: process.stderr,
+    hideCursor: true,
+    noTTYOutput: !flag('--no-progress'),
+    notTTYSchedule: 10_000,
+    etaBuffer: 30,
+    fps: 5,
+  },
+  cliProgress.Presets.shades_classic,
+);
+const useBar = !flag('--no-progress');
+if (useBar) progress.start(jobs.length, 0, { job: 'starting' });
+else console.error(`bench: ${jobs.length} runs`);
+
+for (const [i, job] of jobs.entries()) {
+  const label = `${job.scenario} ${job.key} ${job.impl} #${job.run + 1}`;
+  if (useBar) progress.update(i, { job: label });
+  else console.error(`[${i + 1}/${jobs.length}] ${label}`);
+  const quiet = quick ? { busyPct: undefined, waitedMs: 0 } : await waitForQuiet(QUIET_THRESHOLD, QUIET_MAX_WAIT_MS);
+  const loadavg = os.loadavg().map((x) => +x.toFixed(2));
+  const t0 = Date.now();
+  let r;
+  try {
+    r = { ...(await job.go()), loadavg, machineBusyPct: quiet.busyPct, waitedForQuietMs: quiet.waitedMs, wallMs: Date.now() - t0 };
+  } catch (e) {
+    r = { error: e.message, loadavg, machineBusyPct: quiet.busyPct, waitedForQuietMs: quiet.waitedMs, wallMs: Date.now() - t0 };
+    errors.push({ scenario: job.scenario, key: job.key, impl: job.impl, run: job.run, error: e.message });
+    if (useBar) progress.update(i, { job: `FAILED ${label}` });
+    else console.error(`  FAILED: ${e.message}`);
+  }
+  (((results[job.scenario] ??= {})[job.key] ??= {})[job.impl] ??= { runs: [] }).runs.push(r);
+}
+if (useBar) {
+  progress.update(jobs.length, { job: 'done' });
+  progress.stop();
+}
+
+// Medians of every numeric field over the runs that did not fail.
+for (const byKey of Object.values(results)) {
+  for (const byImpl of Object.values(byKey)) {
+    for (const entry of Object.values(byImpl)) {
+      const ok = entry.runs.filter((r) => !r.error);
+      const m = {};
+      for (const k of Object.keys(ok[0] ?? {})) {
+        if (typeof ok[0][k] === 'number' && k !== 'loadavg') m[k] = median(ok.map((r) => r[k]));
+      }
+      entry.median = m;
+      entry.ok = ok.length;
+    }
+  }
+}
+
+// ws-nobu must not have loaded bufferutil, ws must have: otherwise the comparison is void.
+for (const byImpl of Object.values(results.pipelined ?? {})) {
+  for (const r of byImpl.ws?.runs ?? []) if (!r.error && !r.bufferutil) errors.push({ scenario: 'pipelined', impl: 'ws', error: 'ws ran without bufferutil' });
+  for (const r of byImpl['ws-nobu']?.runs ?? []) if (!r.error && (r.bufferutil || r.serverBufferutil)) errors.push({ scenario: 'pipelined', impl: 'ws-nobu', error: 'WS_NO_BUFFER_UTIL did not keep bufferutil out' });
+}
+
+const finished = new Date();
+const report = {
+  version: 1,
+  mode: quick ? 'quick' : 'full',
+  startedAt: started.toISOString(),
+  finishedAt: finished.toISOString(),
+  durationS: Math.round((finished - started) / 1000),
+  machine: machine(),
+  config,
+  impls: IMPLS,
+  results,
+  errors,
+};
+report.machine.loadavgAtEnd = report.machine.loadavg;
+delete report.machine.loadavg;
+report.machine.loadavgAtStart = startLoad;
+{
+  const all = Object.values(results).flatMap((byKey) => Object.values(byKey).flatMap((byImpl) => Object.values(byImpl).flatMap((e) => e.runs)));
+  const busy = all.map((r) => r.machineBusyPct).filter(Number.isFinite);
+  report.noise = quick
+    ? undefined
+    : {
+        threshold: QUIET_THRESHOLD,
+        maxWaitS: QUIET_MAX_WAIT_MS / 1000,
+        runs: all.length,
+        busyRuns: busy.filter((b) => b > QUIET_THRESHOLD).length,
+        medianBusyPct: median(busy),
+        waitedS: Math.round(all.reduce((k, r) => k + (r.waitedForQuietMs ?? 0), 0) / 1000),
+      };
+}
+report.targets = evaluateTargets(report);
+
+mkdirSync(RESULTS, { recursive: true });
+const md = renderMarkdown(report);
+// A smoke run must not replace the last real measurement.
+const partial = Boolean(only || onlyImpls || onlyCases || runsOverride || value('--connections') || value('--idle-settle'));
+const base = quick ? 'quick' : partial ? 'partial' : 'latest';
+writeAtomic(join(RESULTS, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
+writeAtomic(join(RESULTS, `${base}.md`), `# Switchboard benchmark results\n\n${md}`);
+console.log(md);
+console.log(`wrote bench/results/${base}.json and ${base}.md in ${report.durationS} s`);
+if (errors.length > 0) {
+  console.error(`bench: ${errors.length} problem(s):`);
+  for (const e of errors) console.error(`  ${e.scenario} ${e.key ?? ''} ${e.impl}: ${e.error}`);
+  process.exitCode = 1;
+}
+
+function writeAtomic(path, text) {
+  writeFileSync(path + '.tmp', text);
+  renameSync(path + '.tmp', path);
+}
