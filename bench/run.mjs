@@ -110,6 +110,17 @@ export const IMPLS = {
 
 const ENV = { 'ws-nobu': { WS_NO_BUFFER_UTIL: '1' } };
 
+// BENCH_DIST_B=path/to/other/dist: an A/B comparison of two builds in the same run; the `-b`
+// variants load that build and their ratio divides by the same implementation of this one.
+if (process.env.BENCH_DIST_B) {
+  for (const scenario of ['pingpong', 'pipelined']) {
+    for (const id of ['sb-lines', 'sb-length', 'sb-ws']) {
+      const row = IMPLS[scenario].find(([i]) => i === id);
+      if (row) IMPLS[scenario].push([`${id}-b`, `${row[1]} (build B)`, id]);
+    }
+  }
+}
+
 /** Full runs wait up to this long before each measurement for the machine to be at most this busy. */
 const QUIET_THRESHOLD = Number(value('--quiet-threshold') ?? 20);
 const QUIET_MAX_WAIT_MS = Number(value('--quiet-wait') ?? 15) * 1000;
@@ -576,7 +587,7 @@ report.targets = evaluateTargets(report);
 mkdirSync(RESULTS, { recursive: true });
 const md = renderMarkdown(report);
 // A smoke run must not replace the last real measurement.
-const partial = Boolean(only || onlyImpls || onlyCases || runsOverride || value('--connections') || value('--idle-settle'));
+const partial = Boolean(process.env.BENCH_DIST_B || only || onlyImpls || onlyCases || runsOverride || value('--connections') || value('--idle-settle'));
 const base = quick ? 'quick' : partial ? 'partial' : 'latest';
 writeAtomic(join(RESULTS, `${base}.json`), JSON.stringify(report, null, 2) + '\n');
 writeAtomic(join(RESULTS, `${base}.md`), `# Switchboard benchmark results\n\n${md}`);

@@ -16,7 +16,8 @@
 import net from 'node:net';
 import { unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const NL = Buffer.from('\n');
 const SMALL = 16 * 1024;
@@ -168,7 +169,9 @@ function wsImpl() {
 // ------------------------------------------------------------------ Switchboard
 
 let sbModule;
-async function sb() {
+/** The package under test: ../../dist, or for the `-b` variants the build in BENCH_DIST_B (an A/B comparison). */
+async function sbLoad(variantB = false) {
+  if (variantB) return import(pathToFileURL(join(resolve(process.env.BENCH_DIST_B), 'index.js')).href);
   sbModule ??= await import('../../dist/index.js');
   return sbModule;
 }
@@ -177,7 +180,8 @@ async function sb() {
  * `framing`: 'lines' | 'length' | 'ws'. Messages are bytes (`bytesCodec()`, the default copy on
  * receive, as a user would write it).
  */
-function sbImpl({ framing, unix = false, compression = false }) {
+function sbImpl({ framing, unix = false, compression = false, variantB = false }) {
+  const sb = (b = variantB) => sbLoad(b);
   const options = async (extra) => {
     const m = await sb();
     const base = { maxQueuedBytes: SB_MAX_QUEUED, ...extra };
@@ -241,4 +245,8 @@ export const echoImpls = {
   'ws-nobu': wsImpl(),
   'sb-ws': sbImpl({ framing: 'ws' }),
   'sb-ws-deflate': sbImpl({ framing: 'ws', compression: true }),
+  // A/B: the same with the build in BENCH_DIST_B (bench/run.mjs adds them when it is set).
+  'sb-lines-b': sbImpl({ framing: 'lines', variantB: true }),
+  'sb-length-b': sbImpl({ framing: 'length', variantB: true }),
+  'sb-ws-b': sbImpl({ framing: 'ws', variantB: true }),
 };
