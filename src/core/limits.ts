@@ -33,7 +33,7 @@ export const Limits = {
   outboxMessages: 1000,
   /** Encoded bytes a permanent client keeps while disconnected. @default 1 MiB */
   outboxBytes: 1 * MiB,
-  /** Small writes are copied into slabs of this size and leave as one write. @default 64 KiB */
+  /** Small writes are copied into slabs (2 KiB, doubling during bursts up to this size) and leave as one write. @default 64 KiB */
   writeSlabSize: 64 * KiB,
   /** Payloads at least this large are passed to the socket by reference instead of copied. @default 16 KiB */
   writeCopyThreshold: 16 * KiB,
