@@ -65,15 +65,8 @@ export const maskedFrame = (opcode: number, payload: Uint8Array | string = '', m
 export const unmaskedFrame = (opcode: number, payload: Uint8Array | string = '', more: Omit<FrameSpec, 'opcode' | 'payload'> = {}): Buffer =>
   wsFrame({ opcode, payload, mask: false, ...more });
 
-/** A close frame's payload: a 2-byte code and a reason. */
-export function closeBody(code: number, reason: string | Uint8Array = ''): Uint8Array {
-  const r = typeof reason === 'string' ? utf8(reason) : reason;
-  const b = new Uint8Array(2 + r.length);
-  b[0] = code >> 8;
-  b[1] = code & 0xff;
-  b.set(r, 2);
-  return b;
-}
+/** A close frame's payload: a 2-byte code and a reason (shared with the core tests). */
+export { closeBody } from '../core/websocket/ws-helpers.js';
 
 /** A compressed message body (RFC 7692 7.2.1): raw DEFLATE, sync-flushed, without the 00 00 ff ff tail. */
 export function deflateMessage(data: Uint8Array): Buffer {
