@@ -177,16 +177,16 @@ async function sbLoad(variantB = false) {
 }
 
 /**
- * `framing`: 'lines' | 'length' | 'ws'. Messages are bytes (`bytesCodec()`, the default copy on
- * receive, as a user would write it).
+ * `framing`: 'lines' | 'length' | 'ws'. Messages are bytes (`bytesCodec()` with its defaults, as
+ * a user would write it: received frames are handed out as views, like node:net and ws do).
  */
 function sbImpl({ framing, unix = false, compression = false, variantB = false }) {
   const sb = (b = variantB) => sbLoad(b);
   const options = async (extra) => {
     const m = await sb();
     const base = { maxQueuedBytes: SB_MAX_QUEUED, ...extra };
-    // BENCH_SB_COPY=0 (diagnosis only, never in the report): received frames are not copied.
-    const codec = m.bytesCodec({ copy: process.env.BENCH_SB_COPY !== '0' });
+    // BENCH_SB_COPY=1 (diagnosis only, never in the report): every received frame is copied.
+    const codec = m.bytesCodec({ copy: process.env.BENCH_SB_COPY === '1' });
     if (framing === 'ws') return { ...base, codec, websocket: { compression } };
     const f = framing === 'lines' ? m.lines() : m.lengthPrefix({ width: 4 });
     return { ...base, protocol: { framing: f, codec } };

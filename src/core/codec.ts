@@ -6,9 +6,11 @@ import { CodecError, ErrorCode, bytes } from './errors.js';
  * and the send type `Out` may differ: a client sends `ClientMsg` and receives `ServerMsg`.
  *
  * `encode` may return a string; it is then written as UTF-8 straight into the outgoing buffer,
- * without an intermediate byte array. `decode` gets a view of the received bytes that may be
- * reused after the call: a codec that keeps bytes must copy them (`copyBytes(frame)`; note that
- * `Buffer#slice` does not copy).
+ * without an intermediate byte array. `decode` gets the received bytes as a view that nothing
+ * writes to again (the {@link Framer} contract), so a message may keep it without copying. The
+ * view may share its memory with the other frames of the same socket read (at most one read's
+ * worth, 64 KiB): a codec that turns small frames into long-lived messages may copy them
+ * (`copyBytes(frame)`; note that `Buffer#slice` does not copy) so the read buffer can be freed.
  */
 export interface Codec<In, Out = In> {
   /** For logs and `--help`: `bytes`, `text`, `json`, `msgpack`... */
@@ -23,9 +25,12 @@ export interface Codec<In, Out = In> {
   decode(frame: Uint8Array, binary?: boolean): In;
 }
 
-/** Payloads as bytes. Received frames are copied so the message owns its memory. */
+/**
+ * Payloads as bytes. A received message is the frame's view, as node:net's `data` events and `ws`
+ * hand them out; `copy: true` gives each message memory of its own (see {@link Codec}).
+ */
 export function bytesCodec(options: { copy?: boolean } = {}): Codec<Uint8Array, Uint8Array | string> {
-  const copy = options.copy ?? true;
+  const copy = options.copy ?? false;
   return {
     name: 'bytes',
     binary: true,
@@ -163,7 +168,7 @@ export function messageCodec(): Codec<string | Uint8Array> {
       }
       return msg;
     },
-    decode: (frame, binary) => (binary === false ? decodeUtf8(frame) : copyBytes(frame)),
+    decode: (frame, binary) => (binary === false ? decodeUtf8(frame) : frame),
   };
 }
 

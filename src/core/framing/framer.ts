@@ -9,6 +9,12 @@ import type { WriteBuffer } from '../bytes.js';
  * empty frames dropped by the delimiter framer's `skipEmpty`. At end of stream `finish()` throws
  * `FRAME_TRUNCATED` if bytes are left over: a partial frame is never delivered as a message.
  *
+ * Frames are handed to the codec, and from there to the application, without a copy, so a frame
+ * returned by `next()` must never be written to afterwards: not by the framer, not by a later
+ * `push()`. Cut it as a view of a received chunk (chunks are the framer's to keep) or of a buffer
+ * the framer will not reuse. The built-in framers and the WebSocket protocol keep this contract
+ * (tested in `test/endpoint/frame-ownership.test.ts`).
+ *
  * A framer instance belongs to one connection; a {@link Framing} creates one per connection.
  */
 export interface Framer {
