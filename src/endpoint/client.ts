@@ -16,6 +16,7 @@ import { checkWebSocketLimits, compressorFor, dialWebSocket, isWebSocketUrl, nod
 import type { Codec, Framing } from '../core/index.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
+import { WebSocketMeta } from './ws-meta.js';
 
 export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOptions {
   /**
@@ -46,11 +47,6 @@ export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOption
   signal?: AbortSignal;
 }
 
-/** `clt(name@127.0.0.1:50312->127.0.0.1:8080)`, `clt(name@unix:/path)`, or with a WebSocket path `...->127.0.0.1:8080/chat)`. */
-export function clientLabel(name: string | undefined, sock: StreamSocket, path = ''): string {
-  const who = name ? `${name}@` : '';
-  return sock.remote.startsWith('unix:') ? `clt(${who}${sock.remote})` : `clt(${who}${sock.local}->${sock.remote}${path})`;
-}
 
 /**
  * Connects to `tcp://host:port`, `tls://host:port` or `unix:///path` and resolves with an open
@@ -87,7 +83,8 @@ export async function connect<In = unknown, Out = In>(url: string, options: Conn
   // Connected: from here on nothing is retried. A refused or failed handshake is final.
   const conn = new Connection<In, Out>(link.sock, link.framing ? { ...protocol, framing: link.framing } : protocol, options.callbacks, options, {
     role: 'client',
-    label: clientLabel(options.name, link.sock, link.path),
+    app: options.name,
+    ...(link.path !== undefined && { path: link.path }),
     ...(link.initialData && { initialData: link.initialData }),
     ...(link.meta && { meta: link.meta }),
   });
@@ -110,7 +107,7 @@ interface Link {
   sock: StreamSocket;
   framing?: Framing;
   initialData?: Uint8Array;
-  meta?: Record<string, unknown>;
+  meta?: Readonly<Record<string, unknown>>;
   path?: string;
 }
 
@@ -128,12 +125,7 @@ async function dialWs(url: string, options: SocketOptions & { websocket?: WebSoc
     }),
     initialData: up.rest,
     path: up.path,
-    meta: {
-      path: up.path,
-      subprotocol: up.subprotocol,
-      compression: up.deflate !== undefined,
-      headers: Object.fromEntries(up.response.headers.list.map(([k, v]) => [k.toLowerCase(), v])),
-    },
+    meta: new WebSocketMeta({ path: up.path, subprotocol: up.subprotocol, compression: up.deflate !== undefined }, up.response.headers.list).asMeta(),
   };
 }
 

@@ -28,7 +28,7 @@ import {
   type Protocol,
 } from '../core/index.js';
 import { closePayload } from '../core/websocket/close.js';
-import { allocUnsafe, type PeerCertificate, type StreamSocket } from '../transport/stream.js';
+import { allocUnsafe, type PeerCertificate, type StreamHandler, type StreamSocket } from '../transport/stream.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
 
@@ -131,8 +131,12 @@ function badOption(name: string, value: unknown, expected: string): ConfigError 
 /** Facts about the link, decided by whoever created the connection. */
 export interface LinkInfo {
   role: 'client' | 'server';
-  /** Identity shown in logs, e.g. `clt(app@127.0.0.1:50312->127.0.0.1:8080)`. */
-  label: string;
+  /** The application's name for the endpoint (`name` option), shown in the connection's name. */
+  app?: string | undefined;
+  /** Servers: the connection's number (Unix socket names show it: every peer has the same address). */
+  serial?: number;
+  /** WebSocket: the request path, shown in the connection's name. */
+  path?: string;
   /** Bytes that arrived with the transport handshake (frames right after a WebSocket upgrade). */
   initialData?: Uint8Array;
   /** Extra facts about the link (WebSocket: the negotiated subprotocol and extensions, the request path). */
@@ -144,27 +148,50 @@ const ERROR_BACKLOG = 64;
 
 type Waiter = { resolve: (ok: boolean) => void; timer: ReturnType<typeof setTimeout> | undefined };
 
-export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
-  /** Readable identity: `clt(name@local->remote)` or `svc(name@local<-remote)`. */
-  readonly name: string;
+/**
+ * A connection's readable identity: `clt(app@local->remote/path)`, `svc(app@local/path<-remote)`,
+ * or on Unix sockets, where every peer has the same address, `clt(app@unix:/p)` / `svc(app@unix:/p#3)`.
+ */
+export function linkLabel(link: LinkInfo, sock: StreamSocket): string {
+  const who = link.app ? `${link.app}@` : '';
+  const path = link.path ?? '';
+  if (link.role === 'client') return sock.remote.startsWith('unix:') ? `clt(${who}${sock.remote})` : `clt(${who}${sock.local}->${sock.remote}${path})`;
+  return sock.local.startsWith('unix:') ? `svc(${who}${sock.local}#${link.serial ?? 0})` : `svc(${who}${sock.local}${path}<-${sock.remote})`;
+}
+
+const NO_META: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_CLOSE_OPTIONS: CloseOptions = Object.freeze({});
+
+/**
+ * Connections that queued bytes this turn of the event loop. One microtask writes them all (a
+ * broadcast to 1,000 connections is one microtask, not 1,000), and no connection keeps a flush
+ * closure of its own.
+ */
+let dirty: Array<Connection<unknown, unknown>> = [];
+
+export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, StreamHandler {
   readonly role: 'client' | 'server';
   /** Message and byte counters. */
   readonly stats: ConnectionStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, bytesSkipped: 0 };
-  /** Resolves once the connection is closed, with the reason. Never rejects. */
-  readonly closed: Promise<CloseInfo>;
-  /** Facts about the link from its transport (WebSocket: `path`, `subprotocol`, `extensions`, `headers`). */
+  /** Facts about the link from its transport (WebSocket: `path`, `subprotocol`, `compression`, `origin`, `headers`). */
   readonly meta: Readonly<Record<string, unknown>>;
 
+  // An idle connection is mostly this object: what only some connections use (a receive queue,
+  // an error queue, the hook context, the `closed` promise, its name) is created when first
+  // needed. 10,000 idle connections cost what bench/ reports per connection.
+  private _name: string | undefined;
+  private readonly app: string | undefined;
+  private readonly serial: number | undefined;
+  private readonly path: string | undefined;
   private _state: ConnectionState = 'opening';
   private readonly framer: Framer;
   private readonly wb: WriteBuffer;
   private flushScheduled = false;
-  private readonly flushFn = (): void => this.flush();
-  private readonly onWrittenFn = (): void => {
-    if (!this.sock.destroyed) this.onDrain(); // a destroyed socket fails its writes: no room came
-  };
-  private readonly inbox = new AsyncQueue<In>();
-  private readonly errorQueue = new AsyncQueue<SwitchboardError>();
+  private onWrittenFn: (() => void) | undefined;
+  private _inbox: AsyncQueue<In> | undefined;
+  private inboxEnd: { error: SwitchboardError | undefined } | undefined; // ended before the queue existed
+  private errorQueue: AsyncQueue<SwitchboardError> | undefined;
+  private errorsEnded = false;
   private mode: 'none' | 'callback' | 'iterator';
   private readonly consumes: boolean;
   private blocked = false; // receive queue full: reads paused, decoding stopped
@@ -173,22 +200,26 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   private ended = false; // we sent FIN (or destroyed)
   private peerEnded = false;
   private sessionInputEnded = false; // a session framer saw the peer's close message
-  private localClose: CloseOptions = {};
-  private pings = new Map<string, (data: Uint8Array) => void>();
+  private localClose: CloseOptions = NO_CLOSE_OPTIONS;
+  private pings: Map<string, (data: Uint8Array) => void> | undefined;
   private pingSeq = 0;
   private handshaking = false;
   private hookSending = false; // an onDisconnect hook is running and may send
   private backpressured = false;
-  private roomWaiters: Waiter[] = [];
+  private roomWaiters: Waiter[] | undefined;
   private closeError: SwitchboardError | undefined;
   private initiator: CloseInfo['initiator'] | undefined;
-  private resolveClosed!: (info: CloseInfo) => void;
+  private closeInfo: CloseInfo | undefined;
+  private _closed: Promise<CloseInfo> | undefined;
+  private resolveClosed: ((info: CloseInfo) => void) | undefined;
+  private closeWatcher: ((conn: Connection<In, Out>) => void) | undefined;
   private closeTimer: ReturnType<typeof setTimeout> | undefined;
   private beatTimer: ReturnType<typeof setInterval> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastRx = Date.now();
-  private lastTx = Date.now();
-  private readonly ctx: HookContext<In, Out>;
+  private readonly timed: boolean; // an idle timeout or a heartbeat needs the last receive/send times
+  private lastRx = 0;
+  private lastTx = 0;
+  private _ctx: HookContext<In, Out> | undefined;
   private readonly receiveLimit: number;
   private readonly hwm: number;
   private readonly maxQueued: number;
@@ -200,41 +231,78 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     private readonly options: ConnectionOptions,
     link: LinkInfo,
   ) {
-    this.name = link.label;
+    this.app = link.app;
+    this.serial = link.serial;
+    this.path = link.path;
     this.role = link.role;
     this.wb = new WriteBuffer({ alloc: allocUnsafe, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold });
     this.framer = protocol.framing.create(this.wb);
-    this.meta = link.meta ?? {};
+    this.meta = link.meta ?? NO_META;
     this.consumes = callbacks?.onReceive !== undefined && callbacks.observeOnly !== true;
     this.mode = this.consumes ? 'callback' : 'none';
     // Options were checked by connect()/listen() (checkConnectionOptions) before the socket existed.
     this.receiveLimit = options.receiveQueue ?? Limits.receiveQueueMessages;
     this.hwm = options.highWaterMark ?? Limits.sendHighWaterMark;
     this.maxQueued = Math.max(this.hwm, options.maxQueuedBytes ?? Limits.sendMaxQueuedBytes);
-    this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    const self = this;
-    this.ctx = {
-      name: this.name,
-      role: this.role,
-      state: {},
-      send: (msg: Out) => self.enqueue(msg, true),
-      close: () => void self.close(),
-    };
-    sock.attach({
-      data: (chunk) => this.onData(chunk),
-      end: () => this.onPeerEnd(),
-      drain: () => this.onDrain(),
-      error: (err) => this.onSocketError(err),
-      close: () => this.onSocketClose(),
-    });
+    this.timed = (options.idleTimeout ?? 0) > 0 || protocol.heartbeat !== undefined;
+    if (this.timed) this.lastRx = this.lastTx = Date.now();
+    sock.setHandler(this);
     const session = this.framer.session;
     if (session) session.onPong = (data) => this.onPong(data);
-    if (link.initialData && link.initialData.length > 0) this.onData(link.initialData);
+    if (link.initialData && link.initialData.length > 0) this.onStreamData(link.initialData);
     if (options.idleTimeout) this.armIdle(options.idleTimeout);
+  }
+
+  /** Readable identity: `clt(name@local->remote)` or `svc(name@local<-remote)`. */
+  get name(): string {
+    return (this._name ??= linkLabel({ role: this.role, app: this.app, serial: this.serial ?? 0, path: this.path ?? '' }, this.sock));
+  }
+
+  /** Resolves once the connection is closed, with the reason. Never rejects. */
+  get closed(): Promise<CloseInfo> {
+    return (this._closed ??=
+      this.closeInfo !== undefined ? Promise.resolve(this.closeInfo) : new Promise<CloseInfo>((resolve) => (this.resolveClosed = resolve)));
+  }
+
+  /** @internal One function told when the connection closes (its server's bookkeeping), without a promise per connection. */
+  watchClose(fn: (conn: Connection<In, Out>) => void): void {
+    this.closeWatcher = fn;
   }
 
   get state(): ConnectionState {
     return this._state;
+  }
+
+  /** What hooks get: the connection's name, role, per-connection state, send and close. */
+  private get ctx(): HookContext<In, Out> {
+    if (this._ctx === undefined) {
+      const self = this;
+      this._ctx = {
+        name: this.name,
+        role: this.role,
+        state: {},
+        send: (msg: Out) => self.enqueue(msg, true),
+        close: () => void self.close(),
+      };
+    }
+    return this._ctx;
+  }
+
+  /** Received messages waiting for a consumer (handshake hook, `for await`, `receive()`). */
+  private get inbox(): AsyncQueue<In> {
+    if (this._inbox === undefined) {
+      this._inbox = new AsyncQueue<In>();
+      if (this.inboxEnd !== undefined) this._inbox.end(this.inboxEnd.error);
+    }
+    return this._inbox;
+  }
+
+  private get errq(): AsyncQueue<SwitchboardError> {
+    if (this.errorQueue === undefined) {
+      this.errorQueue = new AsyncQueue<SwitchboardError>();
+      if (this.errorsEnded) this.errorQueue.end();
+    }
+    return this.errorQueue;
   }
 
   /** Bytes accepted for sending that the kernel has not taken yet. */
@@ -326,9 +394,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
 
   // ---------------------------------------------------------------- receiving
 
-  private onData(chunk: Uint8Array): void {
+  /** @internal socket events (StreamHandler) */
+  onStreamData(chunk: Uint8Array): void {
     this.stats.bytesIn += chunk.length;
-    this.lastRx = Date.now();
+    if (this.timed) this.lastRx = Date.now();
     if (this.discarding) return;
     this.framer.push(chunk);
     if (!this.blocked) this.pump();
@@ -399,8 +468,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
 
   private drainInboxToCallback(): void {
     const cb = this.callbacks?.onReceive;
-    if (cb === undefined) return;
-    for (let m = this.inbox.tryShift(); m !== undefined; m = this.inbox.tryShift()) {
+    const q = this._inbox;
+    if (cb === undefined || q === undefined) return;
+    for (let m = q.tryShift(); m !== undefined; m = q.tryShift()) {
       const msg = m;
       this.guard(() => cb.call(this.callbacks, this, msg));
     }
@@ -409,7 +479,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
 
   /** Called after a consumer took messages: resume reading once the queue is half empty. */
   private afterTake(): void {
-    if (!this.blocked || this.inbox.length > this.receiveLimit >> 1) return;
+    if (!this.blocked || (this._inbox?.length ?? 0) > this.receiveLimit >> 1) return;
     this.blocked = false;
     this.pump();
     if (!this.blocked && !this.discarding && this._state !== 'closed') {
@@ -464,7 +534,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
    * the connection closes. Holds the newest 64 unread errors.
    */
   errors(): AsyncIterable<SwitchboardError> {
-    const q = this.errorQueue;
+    const q = this.errq;
     return { [Symbol.asyncIterator]: () => ({ next: () => q.next() }) };
   }
 
@@ -507,11 +577,11 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
       const w: Waiter = { resolve, timer: undefined };
       if (timeout !== undefined) {
         w.timer = setTimeout(() => {
-          this.roomWaiters = this.roomWaiters.filter((x) => x !== w);
+          this.roomWaiters = this.roomWaiters?.filter((x) => x !== w);
           resolve(false);
         }, timeout);
       }
-      this.roomWaiters.push(w);
+      (this.roomWaiters ??= []).push(w);
     });
   }
 
@@ -579,7 +649,14 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(this.flushFn);
+    if (dirty.length === 0) queueMicrotask(Connection.flushDirty);
+    dirty.push(this as Connection<unknown, unknown>);
+  }
+
+  private static flushDirty(this: void): void {
+    const list = dirty;
+    dirty = [];
+    for (const c of list) c.flush();
   }
 
   /** Hands everything queued to the socket as one corked write. */
@@ -589,16 +666,21 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     // While a sender waits for room, look again once the socket has written this batch: the
     // socket emits 'drain' only when its own (smaller or larger) high-water mark was crossed,
     // so a batch it takes at once would otherwise never end the wait.
-    this.sock.write(this.wb.take(), this.backpressured ? this.onWrittenFn : undefined);
-    this.lastTx = Date.now();
+    this.sock.write(this.wb.take(), this.backpressured ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
+    if (this.timed) this.lastTx = Date.now();
   }
 
-  private onDrain(): void {
+  private afterWritten(): void {
+    if (!this.sock.destroyed) this.onStreamDrain(); // a destroyed socket fails its writes: no room came
+  }
+
+  /** @internal */
+  onStreamDrain(): void {
     if (!this.backpressured || this.queuedBytes >= this.hwm) return;
     this.backpressured = false;
     const waiters = this.roomWaiters;
-    this.roomWaiters = [];
-    for (const w of waiters) {
+    this.roomWaiters = undefined;
+    for (const w of waiters ?? []) {
       clearTimeout(w.timer);
       w.resolve(true);
     }
@@ -626,11 +708,12 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     const t0 = performance.now();
     const timeout = options.timeout ?? Limits.pingTimeout;
     return new Promise<number>((resolve, reject) => {
+      const pings = (this.pings ??= new Map<string, (data: Uint8Array) => void>());
       const timer = setTimeout(() => {
-        this.pings.delete(id);
+        pings.delete(id);
         reject(new ConnectionError(ErrorCode.PING_TIMEOUT, `${this.name}: no pong within ${timeout} ms`));
       }, timeout);
-      this.pings.set(id, (got) => {
+      pings.set(id, (got) => {
         clearTimeout(timer);
         if (got.length === 0) reject(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${this.name}: closed before the pong`));
         else resolve(performance.now() - t0);
@@ -642,9 +725,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
 
   private onPong(data: Uint8Array): void {
     const id = new TextDecoder().decode(data);
-    const resolve = this.pings.get(id);
+    const resolve = this.pings?.get(id);
     if (resolve === undefined) return; // an unsolicited pong (a heartbeat): RFC 6455 5.5.3 allows it
-    this.pings.delete(id);
+    this.pings!.delete(id);
     resolve(data);
   }
 
@@ -727,7 +810,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     this.closeTimer.unref?.();
   }
 
-  private onPeerEnd(): void {
+  /** @internal */
+  onStreamEnd(): void {
     this.peerEnded = true;
     this.initiator ??= 'peer';
     if (!this.blocked) this.finishInput();
@@ -762,10 +846,13 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
   }
 
   private endInbox(): void {
-    this.inbox.end(this.closeError !== undefined && this.closeError.code !== ErrorCode.CONNECTION_CLOSED ? this.closeError : undefined);
+    const error = this.closeError !== undefined && this.closeError.code !== ErrorCode.CONNECTION_CLOSED ? this.closeError : undefined;
+    if (this._inbox !== undefined) this._inbox.end(error);
+    else this.inboxEnd ??= { error };
   }
 
-  private onSocketError(err: Error): void {
+  /** @internal */
+  onStreamError(err: Error): void {
     const code = (err as NodeJS.ErrnoException).code;
     const reset = code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED';
     this.initiator ??= reset ? 'peer' : 'error';
@@ -776,7 +863,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     this.report(e);
   }
 
-  private onSocketClose(): void {
+  /** @internal */
+  onStreamClose(): void {
     if (this._state === 'closed') return;
     this._state = 'closed';
     this.ended = true;
@@ -792,10 +880,11 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
     }
     this.endInbox();
     this.framer.dispose?.();
-    this.errorQueue.end();
+    this.errorsEnded = true;
+    this.errorQueue?.end();
     const waiters = this.roomWaiters;
-    this.roomWaiters = [];
-    for (const w of waiters) {
+    this.roomWaiters = undefined;
+    for (const w of waiters ?? []) {
       clearTimeout(w.timer);
       w.resolve(false);
     }
@@ -808,9 +897,13 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
       clean: error === undefined && (this.peerEnded || this.sessionInputEnded),
       ...(code !== undefined && { code, reason: session?.peerClose?.reason ?? (error ? '' : (this.localClose.reason ?? '')) }),
     };
-    for (const resolve of this.pings.values()) resolve(EMPTY);
-    this.pings.clear();
-    this.resolveClosed(info);
+    if (this.pings !== undefined) {
+      for (const resolve of this.pings.values()) resolve(EMPTY);
+      this.pings.clear();
+    }
+    this.closeInfo = info;
+    this.resolveClosed?.(info);
+    if (this.closeWatcher !== undefined) this.guard(() => this.closeWatcher!(this));
     const cb = this.callbacks?.onDisconnect;
     if (cb !== undefined) this.guard(() => cb.call(this.callbacks, this, info));
   }
@@ -862,8 +955,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable {
 
   /** Tells `onFail` and the error stream. */
   private report(err: SwitchboardError): void {
-    this.errorQueue.push(err);
-    if (this.errorQueue.length > ERROR_BACKLOG) this.errorQueue.tryShift(); // keep the newest
+    const q = this.errq;
+    q.push(err);
+    if (q.length > ERROR_BACKLOG) q.tryShift(); // keep the newest
     const cb = this.callbacks?.onFail;
     if (cb === undefined) return;
     try {

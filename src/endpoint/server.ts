@@ -34,6 +34,7 @@ import type { Codec, SwitchboardError } from '../core/index.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
+import { WebSocketMeta } from './ws-meta.js';
 
 export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenOptions {
   /**
@@ -70,14 +71,6 @@ export interface ServerCloseOptions {
   timeout?: number;
 }
 
-/**
- * `svc(name@127.0.0.1:8080<-127.0.0.1:50312)`, or `svc(name@unix:/path#3)` for the third
- * connection of a Unix socket server (Unix peers have no address of their own).
- */
-export function serverLabel(name: string | undefined, sock: StreamSocket, serial: number, path = ''): string {
-  const who = name ? `${name}@` : '';
-  return sock.local.startsWith('unix:') ? `svc(${who}${sock.local}#${serial})` : `svc(${who}${sock.local}${path}<-${sock.remote})`;
-}
 
 /** What a server listens with: a socket listener, or an attachment to a node:http server. */
 interface Listener {
@@ -101,9 +94,12 @@ interface Upgrade {
 export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, AsyncDisposable {
   readonly name: string;
   private readonly open = new Set<Connection<In, Out>>();
+  /** Removes a closed connection from `open`: one function for all of them. */
+  private readonly forget = (conn: Connection<In, Out>): void => void this.open.delete(conn);
   /** Connections still in the protocol's onConnect handshake. */
   private readonly pending = new Set<Connection<In, Out>>();
   private accepts = 0; // connections accepted so far, for Unix socket identities
+  private wsPlain: Protocol<In, Out> | undefined; // WebSocket without compression: shared by every connection
   private closing = false;
   private readonly accepted = new AsyncQueue<Connection<In, Out>>();
   private iterating = false;
@@ -298,25 +294,19 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
 
   private openConnection(sock: StreamSocket, upgrade: Upgrade | undefined): void {
     let protocol = this.protocol;
-    let meta: Record<string, unknown> | undefined;
+    let meta: Readonly<Record<string, unknown>> | undefined;
     if (upgrade) {
-      const compressor = compressorFor(upgrade.deflate, 'server');
-      const limits = this.ws?.options.limits;
-      protocol = {
-        ...protocol,
-        framing: webSocketFraming({ role: 'server', random: nodeRandom, ...(compressor && { compressor }), ...(limits && { limits }) }),
-      };
-      meta = {
-        path: upgrade.request.path,
-        subprotocol: upgrade.subprotocol,
-        compression: upgrade.deflate !== undefined,
-        origin: upgrade.request.origin,
-        headers: Object.fromEntries(upgrade.request.head.headers.list.map(([k, v]) => [k.toLowerCase(), v])),
-      };
+      protocol = this.webSocketProtocol(upgrade.deflate);
+      meta = new WebSocketMeta(
+        { path: upgrade.request.path, subprotocol: upgrade.subprotocol, compression: upgrade.deflate !== undefined, origin: upgrade.request.origin },
+        upgrade.request.head.headers.list,
+      ).asMeta();
     }
     const conn = new Connection<In, Out>(sock, protocol, this.options.callbacks, this.options, {
       role: 'server',
-      label: serverLabel(this.options.name, sock, ++this.accepts, upgrade ? upgrade.request.path.split('?')[0] : ''),
+      app: this.options.name,
+      serial: ++this.accepts,
+      ...(upgrade && { path: upgrade.request.path.split('?')[0]! }),
       ...(upgrade && { initialData: upgrade.initialData }),
       ...(meta && { meta }),
     });
@@ -330,13 +320,30 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
           return;
         }
         this.open.add(conn);
-        void conn.closed.then(() => this.open.delete(conn));
+        conn.watchClose(this.forget);
         if (this.iterating) this.accepted.push(conn);
       },
       () => {
         this.pending.delete(conn); // already reported to onFail by the connection
       },
     );
+  }
+
+  /**
+   * The protocol of a WebSocket connection: the server's codec and hooks over WebSocket framing.
+   * Without compression every connection shares one (the framing is a factory); a compressed
+   * one gets its own, with a compressor for its negotiated parameters.
+   */
+  private webSocketProtocol(deflate: DeflateParams | undefined): Protocol<In, Out> {
+    if (deflate === undefined && this.wsPlain !== undefined) return this.wsPlain;
+    const compressor = compressorFor(deflate, 'server');
+    const limits = this.ws?.options.limits;
+    const protocol = {
+      ...this.protocol,
+      framing: webSocketFraming({ role: 'server', random: nodeRandom, ...(compressor && { compressor }), ...(limits && { limits }) }),
+    };
+    if (deflate === undefined) this.wsPlain = protocol;
+    return protocol;
   }
 
   private overLimit(sock: StreamSocket, max: number): SwitchboardError {
@@ -355,12 +362,12 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     const err = this.overLimit(sock, max);
     const timer = setTimeout(() => sock.destroy(), this.options.closeTimeout ?? Limits.closeTimeout);
     timer.unref?.();
-    sock.attach({
-      data: () => {},
-      end: () => sock.end(),
-      drain: () => {},
-      error: () => {},
-      close: () => clearTimeout(timer),
+    sock.setHandler({
+      onStreamData: () => {},
+      onStreamEnd: () => sock.end(),
+      onStreamDrain: () => {},
+      onStreamError: () => {},
+      onStreamClose: () => clearTimeout(timer),
     });
     if (this.ws) {
       sock.write([httpErrorResponse(503)]);

@@ -35,50 +35,111 @@ export interface SocketOptions {
   tls?: TlsOptions;
 }
 
-/** Events from a socket, set once per socket (no EventEmitter fan-out on the hot path). */
-export interface StreamHandlers {
-  data(chunk: Uint8Array): void;
+/**
+ * Receives a socket's events. Listeners are added to the `net.Socket` once, when the
+ * `StreamSocket` is made, and never removed: a handler is swapped with `setHandler()` (an upgrade
+ * handshake, then the connection). Removing listeners would turn the socket's event table into a
+ * hash table (~450 bytes per connection), and per-socket closures cost ~60 bytes each.
+ */
+export interface StreamHandler {
+  onStreamData(chunk: Uint8Array): void;
   /** The peer finished sending (FIN). */
-  end(): void;
+  onStreamEnd(): void;
   /** The socket took all queued bytes after a write that exceeded its buffer. */
-  drain(): void;
-  error(err: Error): void;
+  onStreamDrain(): void;
+  onStreamError(err: Error): void;
   /** The socket is gone; no more events. */
-  close(): void;
+  onStreamClose(): void;
+}
+
+const noop = (): void => {};
+/** The handler of a socket nobody took yet: errors are ignored (the close that follows is what counts). */
+const IGNORE: StreamHandler = { onStreamData: noop, onStreamEnd: noop, onStreamDrain: noop, onStreamError: noop, onStreamClose: noop };
+
+const kStream = Symbol('switchboard.stream');
+type Owned = net.Socket & { [kStream]: StreamSocket };
+
+// One set of listener functions for every socket: `this` is the socket, which knows its StreamSocket.
+function onData(this: Owned, chunk: Buffer): void {
+  this[kStream].handler.onStreamData(chunk);
+}
+function onEnd(this: Owned): void {
+  this[kStream].handler.onStreamEnd();
+}
+function onDrain(this: Owned): void {
+  this[kStream].handler.onStreamDrain();
+}
+function onError(this: Owned, err: Error): void {
+  this[kStream].handler.onStreamError(err);
+}
+function onClose(this: Owned): void {
+  const ss = this[kStream];
+  ss.sawClose = true;
+  ss.handler.onStreamClose();
 }
 
 /** One connected stream socket. */
 export class StreamSocket {
-  /** `127.0.0.1:50312`, `[::1]:8080` or `unix:/tmp/app.sock`. */
-  readonly local: string;
-  readonly remote: string;
-  private attached = false;
+  /** @internal the current receiver of the socket's events */
+  handler: StreamHandler = IGNORE;
+  /** @internal the socket emitted 'close' */
+  sawClose = false;
+  private reading = false;
+  // Addresses are read now (a closed socket no longer knows its local address) and formatted
+  // only when asked: most connections never are, and the strings would cost ~300 bytes each.
+  private readonly localHost: string | undefined;
+  private readonly localPort: number | undefined;
+  private readonly remoteHost: string | undefined;
+  private readonly remotePort: number | undefined;
 
   constructor(
     readonly socket: net.Socket,
-    unixPath?: string,
+    private readonly unixPath?: string,
   ) {
-    if (unixPath !== undefined) {
-      this.local = `unix:${unixPath}`;
-      this.remote = `unix:${unixPath}`;
-    } else {
-      this.local = hostPort(socket.localAddress ?? '?', socket.localPort);
-      this.remote = hostPort(socket.remoteAddress ?? '?', socket.remotePort);
+    if (unixPath === undefined) {
+      this.localHost = socket.localAddress;
+      this.localPort = socket.localPort;
+      this.remoteHost = socket.remoteAddress;
+      this.remotePort = socket.remotePort;
     }
+    (socket as Owned)[kStream] = this;
+    socket.on('end', onEnd);
+    socket.on('drain', onDrain);
+    socket.on('error', onError);
+    socket.on('close', onClose);
   }
 
-  attach(h: StreamHandlers): void {
-    if (this.attached) throw new Error('StreamSocket.attach called twice');
-    this.attached = true;
+  /** `127.0.0.1:50312`, `[::1]:8080` or `unix:/tmp/app.sock`. */
+  get local(): string {
+    return this.unixPath !== undefined ? `unix:${this.unixPath}` : hostPort(this.localHost ?? '?', this.localPort);
+  }
+
+  get remote(): string {
+    return this.unixPath !== undefined ? `unix:${this.unixPath}` : hostPort(this.remoteHost ?? '?', this.remotePort);
+  }
+
+  /**
+   * Sends the socket's events to `h` from now on, and starts reading. A socket handed over
+   * paused (after an upgrade handshake) flows again; one that already closed reports it.
+   */
+  setHandler(h: StreamHandler): void {
+    this.handler = h;
     const s = this.socket;
-    s.removeAllListeners('error');
-    s.on('data', h.data);
-    s.on('end', h.end);
-    s.on('drain', h.drain);
-    s.on('error', h.error);
-    s.on('close', h.close);
-    // A socket handed over paused (after an upgrade handshake) flows again now that it has readers.
+    if (!this.reading) {
+      this.reading = true;
+      s.on('data', onData);
+    }
+    if (this.sawClose) {
+      queueMicrotask(() => h.onStreamClose());
+      return;
+    }
     if (s.isPaused()) s.resume();
+  }
+
+  /** Stops delivering events (they are ignored) and pauses reading. */
+  release(): void {
+    this.handler = IGNORE;
+    this.socket.pause();
   }
 
   /**
@@ -183,7 +244,6 @@ export function dial(address: Address, options: SocketOptions, signal?: AbortSig
     };
     const onReady = (): void => {
       cleanup();
-      socket.on('error', () => {}); // until the connection attaches its handlers
       applySocketOptions(socket, options);
       resolve(new StreamSocket(socket, address.scheme === 'unix' ? address.path : undefined));
     };
@@ -269,7 +329,6 @@ export class StreamListener {
     }
     const unixPath = address.scheme === 'unix' ? address.path : undefined;
     server.on(connectionEvent, (socket: net.Socket) => {
-      socket.on('error', () => {}); // until the connection attaches its handlers
       if (isTls) socket.allowHalfOpen = true; // the peer's FIN must not end our side: replies may still leave
       applySocketOptions(socket, options);
       onSocket(new StreamSocket(socket, unixPath));

@@ -90,9 +90,7 @@ export async function dialWebSocket(url: string, options: WebSocketClientOptions
   const s = sock.socket;
   return new Promise<UpgradedClient>((resolve, reject) => {
     const cleanup = (): void => {
-      s.removeListener('data', onData);
-      s.removeListener('error', onError);
-      s.removeListener('end', onEnd);
+      sock.release(); // paused: the connection resumes it once it takes over
       signal?.removeEventListener('abort', onAbort);
     };
     const fail = (err: SwitchboardError | Error): void => {
@@ -106,25 +104,25 @@ export async function dialWebSocket(url: string, options: WebSocketClientOptions
         }),
       );
     };
-    const onData = (chunk: Buffer): void => {
-      let r;
-      try {
-        r = hs.receive(chunk);
-      } catch (err) {
-        fail(err as Error);
-        return;
-      }
-      if (r === undefined) return;
-      cleanup();
-      s.pause(); // the connection resumes it once its handlers are attached
-      resolve({ sock, rest: r.rest, response: r.response, subprotocol: r.subprotocol, deflate: r.deflate, path });
-    };
-    const onError = (err: Error): void => fail(err);
-    const onEnd = (): void => fail(new Error('the server closed the connection before answering the upgrade'));
     const onAbort = (): void => fail((signal?.reason as Error) ?? new Error('aborted'));
-    s.on('data', onData);
-    s.on('error', onError);
-    s.on('end', onEnd);
+    sock.setHandler({
+      onStreamData: (chunk) => {
+        let r;
+        try {
+          r = hs.receive(chunk);
+        } catch (err) {
+          fail(err as Error);
+          return;
+        }
+        if (r === undefined) return;
+        cleanup();
+        resolve({ sock, rest: r.rest, response: r.response, subprotocol: r.subprotocol, deflate: r.deflate, path });
+      },
+      onStreamError: (err) => fail(err),
+      onStreamEnd: () => fail(new Error('the server closed the connection before answering the upgrade')),
+      onStreamDrain: () => {},
+      onStreamClose: () => fail(new Error('the connection closed before the upgrade answer')),
+    });
     signal?.addEventListener('abort', onAbort, { once: true });
     s.write(hs.request);
   });
@@ -185,33 +183,16 @@ export function acceptWebSocket(sock: StreamSocket, options: WebSocketServerOpti
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      s.removeListener('data', onData);
-      s.removeListener('error', onError);
-      s.removeListener('end', onEnd);
+      sock.release();
       resolve(r);
     };
     const refuse = (response: Uint8Array, error: SwitchboardError): void => {
       finish({ ok: false, error });
       // Answer, then close; a peer that does not take the answer is destroyed with the socket.
-      s.on('error', () => {});
-      s.end(response);
       const t = setTimeout(() => s.destroy(), 2000);
       t.unref?.();
-      s.once('close', () => clearTimeout(t));
-    };
-    const onData = (chunk: Buffer): void => {
-      let head: HttpRequestHead | undefined;
-      try {
-        reader.push(chunk);
-        head = reader.read();
-      } catch (err) {
-        if (err instanceof HandshakeError) return refuse(handshakeErrorResponse(err), err);
-        return refuse(httpErrorResponse(400), err as SwitchboardError);
-      }
-      if (head === undefined) return;
-      s.pause();
-      s.removeListener('data', onData);
-      void complete(head, reader.rest());
+      sock.setHandler({ onStreamData: () => {}, onStreamEnd: () => {}, onStreamDrain: () => {}, onStreamError: () => {}, onStreamClose: () => clearTimeout(t) });
+      s.end(response);
     };
     const complete = async (head: HttpRequestHead, rest: Uint8Array): Promise<void> => {
       const r = await answer(head, options);
@@ -220,17 +201,36 @@ export function acceptWebSocket(sock: StreamSocket, options: WebSocketServerOpti
       s.write(r.response);
       finish({ ok: true, rest, request: r.request, subprotocol: r.subprotocol, deflate: r.deflate });
     };
-    const onError = (err: Error): void => {
-      finish({ ok: false, error: new ServerError(ErrorCode.TRANSPORT_ERROR, `${sock.remote}: ${err.message}`, { cause: err }) });
-      s.destroy();
-    };
-    const onEnd = (): void => {
-      finish({ ok: false, error: new ServerError(ErrorCode.WS_BAD_REQUEST, `${sock.remote}: the peer left before sending a whole upgrade request`) });
-      s.destroy();
-    };
-    s.on('data', onData);
-    s.on('error', onError);
-    s.on('end', onEnd);
+    let headDone = false;
+    sock.setHandler({
+      onStreamData: (chunk) => {
+        if (headDone) return;
+        let head: HttpRequestHead | undefined;
+        try {
+          reader.push(chunk);
+          head = reader.read();
+        } catch (err) {
+          if (err instanceof HandshakeError) return refuse(handshakeErrorResponse(err), err);
+          return refuse(httpErrorResponse(400), err as SwitchboardError);
+        }
+        if (head === undefined) return;
+        headDone = true;
+        s.pause(); // bytes after the head wait for the connection
+        void complete(head, reader.rest());
+      },
+      onStreamError: (err) => {
+        finish({ ok: false, error: new ServerError(ErrorCode.TRANSPORT_ERROR, `${sock.remote}: ${err.message}`, { cause: err }) });
+        s.destroy();
+      },
+      onStreamEnd: () => {
+        finish({ ok: false, error: new ServerError(ErrorCode.WS_BAD_REQUEST, `${sock.remote}: the peer left before sending a whole upgrade request`) });
+        s.destroy();
+      },
+      onStreamDrain: () => {},
+      onStreamClose: () => {
+        finish({ ok: false, error: new ServerError(ErrorCode.WS_BAD_REQUEST, `${sock.remote}: the connection closed before a whole upgrade request`) });
+      },
+    });
   });
 }
 
@@ -285,7 +285,6 @@ export function headFromIncoming(req: IncomingMessage): HttpRequestHead {
 
 /** Wraps a socket node:http handed over in its `upgrade` event. */
 export function socketFromUpgrade(socket: net.Socket): StreamSocket {
-  socket.on('error', () => {}); // until the connection attaches its handlers
   socket.setNoDelay(true);
   // node:http sockets end themselves on the peer's FIN; the connection ends ours once flushed.
   (socket as net.Socket & { allowHalfOpen: boolean }).allowHalfOpen = true;

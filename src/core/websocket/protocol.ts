@@ -156,7 +156,7 @@ export class WebSocketProtocol {
 
   private maskPool: Uint8Array = EMPTY;
   private maskPos = 0;
-  private readonly maskKey = new Uint8Array(4);
+  private maskKey: Uint8Array | undefined; // clients only
 
   constructor(options: WebSocketProtocolOptions) {
     this.role = options.role;
@@ -565,7 +565,7 @@ export class WebSocketProtocol {
     // allocated per message.
     const p = this.maskPool;
     const i = this.maskPos;
-    const m = this.maskKey;
+    const m = (this.maskKey ??= new Uint8Array(4));
     m[0] = p[i]!;
     m[1] = p[i + 1]!;
     m[2] = p[i + 2]!;
