@@ -247,8 +247,6 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.timed = (options.idleTimeout ?? 0) > 0 || protocol.heartbeat !== undefined;
     if (this.timed) this.lastRx = this.lastTx = Date.now();
     sock.setHandler(this);
-    const session = this.framer.session;
-    if (session) session.onPong = (data) => this.onPong(data);
     if (link.initialData && link.initialData.length > 0) this.onStreamData(link.initialData);
     if (options.idleTimeout) this.armIdle(options.idleTimeout);
   }
@@ -708,6 +706,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     const t0 = performance.now();
     const timeout = options.timeout ?? Limits.pingTimeout;
     return new Promise<number>((resolve, reject) => {
+      // Pongs matter once we sent a ping (an unsolicited one is a heartbeat, RFC 6455 5.5.3).
+      session.onPong ??= (got) => this.onPong(got);
       const pings = (this.pings ??= new Map<string, (data: Uint8Array) => void>());
       const timer = setTimeout(() => {
         pings.delete(id);
