@@ -79,8 +79,11 @@ const protocolError = (message: string): WebSocketError =>
  * stays in `q`) and returns it. Each rule is checked as soon as its bytes have arrived, so a bad
  * frame is refused at its first byte, however the input is split. Throws a {@link WebSocketError}:
  * `WS_INVALID_FRAME` (1002) or `WS_MESSAGE_TOO_LARGE` (1009).
+ *
+ * With `into`, the header is written into that object (and its `mask` array, which is reused)
+ * instead of a new one: a connection parsing a frame at a time allocates nothing per frame.
  */
-export function parseFrameHeader(q: ByteQueue, options: FrameParseOptions): FrameHeader | undefined {
+export function parseFrameHeader(q: ByteQueue, options: FrameParseOptions, into?: FrameHeader): FrameHeader | undefined {
   const avail = q.length;
   if (avail < 1) return undefined;
   const b0 = q.byteAt(0);
@@ -150,12 +153,19 @@ export function parseFrameHeader(q: ByteQueue, options: FrameParseOptions): Fram
   let mask: Uint8Array | undefined;
   if (masked) {
     if (avail < pos + 4) return undefined;
-    mask = new Uint8Array(4);
+    mask = into?.mask ?? new Uint8Array(4);
     for (let k = 0; k < 4; k++) mask[k] = q.byteAt(pos + k);
     pos += 4;
   }
   q.skip(pos);
-  return { fin, rsv1, opcode: opcode as Opcode, mask, length, headerLength: pos };
+  if (into === undefined) return { fin, rsv1, opcode: opcode as Opcode, mask, length, headerLength: pos };
+  into.fin = fin;
+  into.rsv1 = rsv1;
+  into.opcode = opcode as Opcode;
+  into.mask = mask;
+  into.length = length;
+  into.headerLength = pos;
+  return into;
 }
 
 /** Header size for a payload of `length` bytes (RFC 6455 5.2: the shortest length form). */

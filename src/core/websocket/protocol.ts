@@ -39,7 +39,18 @@ import { Limits } from '../limits.js';
 import { CloseCode, closePayload, parseClosePayload } from './close.js';
 import type { Compressor } from './deflate.js';
 import { WebSocketError } from './errors.js';
-import { MAX_CONTROL_PAYLOAD, Opcode, applyMask, frameHeaderLength, parseFrameHeader, writeFrame, writeFrameHeader, type FrameHeader, type Role } from './frame.js';
+import {
+  MAX_CONTROL_PAYLOAD,
+  Opcode,
+  applyMask,
+  frameHeaderLength,
+  parseFrameHeader,
+  writeFrame,
+  writeFrameHeader,
+  type FrameHeader,
+  type FrameParseOptions,
+  type Role,
+} from './frame.js';
 import type { RandomBytes } from './handshake.js';
 import { Utf8Validator, utf8Length } from './utf8.js';
 
@@ -129,19 +140,22 @@ interface Message {
 }
 
 /** The WebSocket protocol state machine of one connection. */
-export class WebSocketProtocol {
+export class WebSocketProtocol implements FrameParseOptions {
   readonly role: Role;
   private readonly out: WriteBuffer;
   private readonly random: RandomBytes | undefined;
   private compressor: Compressor | undefined;
   private readonly maxMessageSize: number;
-  private readonly maxFrameSize: number;
+  /** Largest frame payload accepted (`limits.maxFrameSize`). */
+  readonly maxFrameSize: number;
   private readonly maxFragments: number;
   private readonly threshold: number;
 
   private _state: WsState;
   private readonly q = new ByteQueue();
   private header: FrameHeader | undefined; // parsed, payload not yet complete
+  private utf8: Utf8Validator | undefined; // for text messages in one frame
+  private scratch: FrameHeader | undefined; // every frame's header is parsed into it (made at the first frame)
   private skipping = 0; // payload bytes still to drop (data frames after a failure)
   private msg: Message | undefined;
   private readonly events: WsEvent[] = [];
@@ -242,7 +256,8 @@ export class WebSocketProtocol {
     let h = this.header;
     if (h === undefined) {
       try {
-        h = parseFrameHeader(q, { role: this.role, compression: this.compressor !== undefined, maxFrameSize: this.maxFrameSize });
+        // The protocol is its own FrameParseOptions (role, compression, maxFrameSize): nothing per frame.
+        h = parseFrameHeader(q, this, (this.scratch ??= { fin: false, rsv1: false, opcode: Opcode.CONTINUATION, mask: undefined, length: 0, headerLength: 0 }));
       } catch (err) {
         // The stream cannot be trusted past a bad header: nothing after it is read.
         return this.fail(err as WebSocketError, true);
@@ -314,6 +329,7 @@ export class WebSocketProtocol {
 
   private onData(h: FrameHeader, payload: Uint8Array): Step {
     let msg = this.msg;
+    if (msg === undefined && h.fin) return this.wholeMessage(h, payload);
     if (msg === undefined) {
       msg = {
         binary: h.opcode === Opcode.BINARY,
@@ -332,12 +348,7 @@ export class WebSocketProtocol {
       try {
         piece = this.compressor!.decompress(payload, room, h.fin);
       } catch (err) {
-        return this.fail(
-          err instanceof WebSocketError
-            ? err
-            : new WebSocketError(ErrorCode.WS_INFLATE_FAILED, `compressed message could not be inflated: ${(err as Error).message}`, CloseCode.INVALID_PAYLOAD, { cause: err }),
-          false,
-        );
+        return this.fail(inflateError(err), false);
       }
       // Also when a compressor does not honour maxOutput.
       if (piece.length > room) return this.fail(tooBig(msg.size + piece.length, this.maxMessageSize, true), false);
@@ -356,6 +367,31 @@ export class WebSocketProtocol {
     this.msg = undefined;
     const data = msg.fragments === 1 ? piece : (msg.parts.add(piece), msg.parts.finish());
     return { type: 'message', data, binary: msg.binary };
+  }
+
+  /**
+   * A message in one frame, the common case: checked like any other (size, inflation, UTF-8)
+   * without the state a fragmented message needs.
+   */
+  private wholeMessage(h: FrameHeader, payload: Uint8Array): Step {
+    let data = payload;
+    if (h.rsv1) {
+      try {
+        data = this.compressor!.decompress(payload, this.maxMessageSize, true);
+      } catch (err) {
+        return this.fail(inflateError(err), false);
+      }
+      if (data.length > this.maxMessageSize) return this.fail(tooBig(data.length, this.maxMessageSize, true), false);
+    }
+    if (h.opcode === Opcode.TEXT) {
+      // RFC 6455 8.1: a text message must be valid UTF-8 (1007).
+      const v = (this.utf8 ??= new Utf8Validator());
+      v.reset();
+      const bad = v.update(data);
+      if (bad >= 0) return this.fail(invalidUtf8(`text message is not valid UTF-8 at byte ${bad}`), false);
+      if (!v.complete) return this.fail(invalidUtf8('text message ends in the middle of a UTF-8 sequence'), false);
+    }
+    return { type: 'message', data, binary: h.opcode === Opcode.BINARY };
   }
 
   private onClose(payload: Uint8Array): Step {
@@ -649,4 +685,11 @@ class Assembler {
       this.used = 0;
     }
   }
+}
+
+/** What a failed inflation closes the connection with (1007). */
+function inflateError(err: unknown): WebSocketError {
+  return err instanceof WebSocketError
+    ? err
+    : new WebSocketError(ErrorCode.WS_INFLATE_FAILED, `compressed message could not be inflated: ${(err as Error).message}`, CloseCode.INVALID_PAYLOAD, { cause: err });
 }
