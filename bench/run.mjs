@@ -86,6 +86,7 @@ export const IMPLS = {
     ['ws', 'ws + bufferutil', 'raw-cork'],
     ['ws-nobu', 'ws without bufferutil', 'ws'],
     ['sb-ws', 'Switchboard WebSocket', 'ws'],
+    ['sb-ws-js', 'Switchboard WebSocket, portable masking', 'ws'],
     ['sb-ws-deflate', 'Switchboard WebSocket + deflate', 'ws'],
   ],
   broadcast: [
@@ -108,7 +109,8 @@ export const IMPLS = {
   ],
 };
 
-const ENV = { 'ws-nobu': { WS_NO_BUFFER_UTIL: '1' } };
+// ws-nobu: ws without bufferutil. sb-ws-js: Switchboard without it (its JavaScript masking).
+const ENV = { 'ws-nobu': { WS_NO_BUFFER_UTIL: '1' }, 'sb-ws-js': { SWITCHBOARD_NO_BUFFERUTIL: '1' } };
 
 // BENCH_DIST_B=path/to/other/dist: an A/B comparison of two builds in the same run; the `-b`
 // variants load that build and their ratio divides by the same implementation of this one.
@@ -546,10 +548,11 @@ for (const byKey of Object.values(results)) {
   }
 }
 
-// ws-nobu must not have loaded bufferutil, ws must have: otherwise the comparison is void.
+// ws-nobu and sb-ws-js must not have loaded bufferutil, ws must have: otherwise the comparison is void.
 for (const byImpl of Object.values(results.pipelined ?? {})) {
   for (const r of byImpl.ws?.runs ?? []) if (!r.error && !r.bufferutil) errors.push({ scenario: 'pipelined', impl: 'ws', error: 'ws ran without bufferutil' });
   for (const r of byImpl['ws-nobu']?.runs ?? []) if (!r.error && (r.bufferutil || r.serverBufferutil)) errors.push({ scenario: 'pipelined', impl: 'ws-nobu', error: 'WS_NO_BUFFER_UTIL did not keep bufferutil out' });
+  for (const r of byImpl['sb-ws-js']?.runs ?? []) if (!r.error && (r.bufferutil || r.serverBufferutil)) errors.push({ scenario: 'pipelined', impl: 'sb-ws-js', error: 'SWITCHBOARD_NO_BUFFERUTIL did not keep bufferutil out' });
 }
 
 const finished = new Date();

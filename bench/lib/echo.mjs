@@ -244,6 +244,7 @@ export const echoImpls = {
   ws: wsImpl(),
   'ws-nobu': wsImpl(),
   'sb-ws': sbImpl({ framing: 'ws' }),
+  'sb-ws-js': sbImpl({ framing: 'ws' }), // run with SWITCHBOARD_NO_BUFFERUTIL=1 (bench/run.mjs)
   'sb-ws-deflate': sbImpl({ framing: 'ws', compression: true }),
   // A/B: the same with the build in BENCH_DIST_B (bench/run.mjs adds them when it is set).
   'sb-lines-b': sbImpl({ framing: 'lines', variantB: true }),

@@ -17,6 +17,7 @@ import type { Codec, Framing } from '../core/index.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
 import { WebSocketMeta } from './ws-meta.js';
+import { webSocketMask } from '../transport/ws-mask.js';
 
 export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOptions {
   /**
@@ -120,6 +121,7 @@ async function dialWs(url: string, options: SocketOptions & { websocket?: WebSoc
     framing: webSocketFraming({
       role: 'client',
       random: nodeRandom,
+      mask: webSocketMask().fn,
       ...(compressor && { compressor }),
       ...(options.websocket?.limits && { limits: options.websocket.limits }),
     }),

@@ -35,6 +35,7 @@ import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
 import { WebSocketMeta } from './ws-meta.js';
+import { webSocketMask } from '../transport/ws-mask.js';
 
 export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenOptions {
   /**
@@ -340,7 +341,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     const limits = this.ws?.options.limits;
     const protocol = {
       ...this.protocol,
-      framing: webSocketFraming({ role: 'server', random: nodeRandom, ...(compressor && { compressor }), ...(limits && { limits }) }),
+      framing: webSocketFraming({ role: 'server', random: nodeRandom, mask: webSocketMask().fn, ...(compressor && { compressor }), ...(limits && { limits }) }),
     };
     if (deflate === undefined) this.wsPlain = protocol;
     return protocol;

@@ -225,6 +225,13 @@ export function writeFrameHeader(
  * XOR-ed with octet i MOD 4 of the key). `dst` may be `src` itself (with `at` = 0) to unmask in
  * place.
  */
+/**
+ * XORs `src` with the 4-byte `mask` into `dst` from offset `at` (`src === dst` with `at` 0 masks
+ * in place). {@link applyMask} is the portable one; the Node transport passes a native one
+ * (bufferutil, SIMD) where it is installed.
+ */
+export type MaskFunction = (src: Uint8Array, mask: Uint8Array, dst: Uint8Array, at: number) => void;
+
 export function applyMask(src: Uint8Array, mask: Uint8Array, dst: Uint8Array, at: number): void {
   const n = src.length;
   let i = 0;
@@ -290,6 +297,7 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
  * when large). With `mask`, header and payload go into one reserved slot and the payload is
  * XOR-ed into it: copied exactly once, `payload` itself untouched. With `owned: true` the
  * caller gives up `payload` (a fresh compressor output): it is masked in place instead.
+ * `maskWith` does the XOR (default {@link applyMask}).
  */
 export function writeFrame(
   out: WriteBuffer,
@@ -299,19 +307,20 @@ export function writeFrame(
   payload: Uint8Array,
   mask: Uint8Array | undefined,
   owned = false,
+  maskWith: MaskFunction = applyMask,
 ): void {
   const n = payload.length;
   const h = frameHeaderLength(n, mask !== undefined);
   if (mask === undefined || owned) {
     const { buf, at } = out.reserve(h);
     writeFrameHeader(buf, at, opcode, fin, rsv1, n, mask);
-    if (mask !== undefined) applyMask(payload, mask, payload, 0);
+    if (mask !== undefined) maskWith(payload, mask, payload, 0);
     out.writeBytes(payload);
     return;
   }
   const { buf, at } = out.reserve(h + n);
   writeFrameHeader(buf, at, opcode, fin, rsv1, n, mask);
-  applyMask(payload, mask, buf, at + h);
+  maskWith(payload, mask, buf, at + h);
 }
 
 function hex(b: number): string {

@@ -14,7 +14,7 @@ import { Limits } from '../limits.js';
 import type { Framer, Framing, Session } from '../framing/framer.js';
 import { CloseCode } from './close.js';
 import type { Compressor } from './deflate.js';
-import type { Role } from './frame.js';
+import type { MaskFunction, Role } from './frame.js';
 import type { RandomBytes } from './handshake.js';
 import { WebSocketProtocol, type WebSocketLimits } from './protocol.js';
 
@@ -25,6 +25,8 @@ export interface WebSocketFramingOptions {
   /** Makes the permessage-deflate compressor of one connection, when the handshake negotiated it. */
   compressor?: () => Compressor;
   limits?: WebSocketLimits;
+  /** Masks and unmasks payloads. @default applyMask (portable JavaScript) */
+  mask?: MaskFunction;
 }
 
 /** A framing whose framers speak WebSocket frames (RFC 6455) over an open, upgraded link. */
@@ -58,6 +60,7 @@ class WebSocketFramer implements Framer, Session {
       random: options.random,
       ...(options.limits && { limits: options.limits }),
       ...(options.compressor && { compressor: options.compressor() }),
+      ...(options.mask && { mask: options.mask }),
     });
     // RFC 6455 7.1.1: the server closes TCP first; a client waits for it.
     this.waitForPeerClose = options.role === 'client';

@@ -1,8 +1,9 @@
 /**
  * WebSocket (RFC 6455) with permessage-deflate (RFC 7692), sans-I/O: the opening handshake, frames,
  * close codes, UTF-8 validation, extension negotiation and the protocol state machine. SHA-1,
- * random bytes and DEFLATE are injected (see src/transport/ws-crypto.ts and
- * src/transport/deflate.ts for the Node versions). docs/websocket-protocol.md is the guide.
+ * random bytes and DEFLATE are injected, and so may be a faster masking function (see
+ * src/transport/ws-crypto.ts, src/transport/ws-mask.ts and src/transport/deflate.ts for the Node
+ * versions). docs/websocket-protocol.md is the guide.
  */
 export { WebSocketError, HandshakeError } from './errors.js';
 export { base64Encode, base64Decode } from './base64.js';
@@ -16,6 +17,7 @@ export {
   writeFrameHeader,
   writeFrame,
   applyMask,
+  type MaskFunction,
   type Role,
   type FrameHeader,
   type FrameParseOptions,

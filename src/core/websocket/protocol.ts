@@ -49,6 +49,7 @@ import {
   writeFrameHeader,
   type FrameHeader,
   type FrameParseOptions,
+  type MaskFunction,
   type Role,
 } from './frame.js';
 import type { RandomBytes } from './handshake.js';
@@ -102,6 +103,8 @@ export interface WebSocketProtocolOptions {
   limits?: WebSocketLimits;
   /** permessage-deflate, when the handshake negotiated it. */
   compressor?: Compressor;
+  /** Masks and unmasks payloads. @default applyMask (portable JavaScript) */
+  mask?: MaskFunction;
   /** `CONNECTING` to create the protocol before the handshake finished; then call `open()`. @default 'OPEN' */
   state?: 'CONNECTING' | 'OPEN';
 }
@@ -144,6 +147,7 @@ export class WebSocketProtocol implements FrameParseOptions {
   readonly role: Role;
   private readonly out: WriteBuffer;
   private readonly random: RandomBytes | undefined;
+  private readonly maskWith: MaskFunction;
   private compressor: Compressor | undefined;
   private readonly maxMessageSize: number;
   /** Largest frame payload accepted (`limits.maxFrameSize`). */
@@ -176,6 +180,7 @@ export class WebSocketProtocol implements FrameParseOptions {
     this.role = options.role;
     this.out = options.out;
     this.random = options.random;
+    this.maskWith = options.mask ?? applyMask;
     if (this.role === 'client' && this.random === undefined) {
       throw new ConfigError(ErrorCode.WS_INVALID_ARGUMENT, 'a client WebSocketProtocol needs `random` for masking keys (RFC 6455 5.3)');
     }
@@ -276,13 +281,13 @@ export class WebSocketProtocol implements FrameParseOptions {
     this.header = undefined;
     const payload = q.take(h.length);
     // Our bytes: unmask in place (RFC 6455 5.3).
-    if (h.mask !== undefined) applyMask(payload, h.mask, payload, 0);
+    if (h.mask !== undefined) this.maskWith(payload, h.mask, payload, 0);
 
     switch (h.opcode) {
       case Opcode.PING:
         // RFC 6455 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
         // response ... with identical Application data". Not once we have sent a close frame.
-        if (this._state === WsState.OPEN) writeFrame(this.out, Opcode.PONG, true, false, payload, this.nextMask());
+        if (this._state === WsState.OPEN) writeFrame(this.out, Opcode.PONG, true, false, payload, this.nextMask(), false, this.maskWith);
         return { type: 'ping', data: payload };
       case Opcode.PONG:
         // RFC 6455 5.5.3: an unsolicited pong is allowed and needs no answer.
@@ -497,7 +502,7 @@ export class WebSocketProtocol implements FrameParseOptions {
   }
 
   private writeClose(payload: Uint8Array): void {
-    writeFrame(this.out, Opcode.CLOSE, true, false, payload, this.nextMask());
+    writeFrame(this.out, Opcode.CLOSE, true, false, payload, this.nextMask(), false, this.maskWith);
     this.closeSent = true;
   }
 
@@ -552,20 +557,20 @@ export class WebSocketProtocol implements FrameParseOptions {
     writeFrameHeader(buf, at, opcode, true, false, n, mask);
     const body = buf.subarray(at + h, at + h + n);
     encoder.encodeInto(s, body);
-    applyMask(body, mask, body, 0);
+    this.maskWith(body, mask, body, 0);
   }
 
   /** Writes `data` as one frame or as fragments. `owned`: `data` is ours to mask in place. */
   private writeMessage(data: Uint8Array, opcode: Opcode, rsv1: boolean, fragmentSize: number, owned: boolean): void {
     if (data.length <= fragmentSize) {
-      writeFrame(this.out, opcode, true, rsv1, data, this.nextMask(), owned);
+      writeFrame(this.out, opcode, true, rsv1, data, this.nextMask(), owned, this.maskWith);
       return;
     }
     for (let off = 0; off < data.length; off += fragmentSize) {
       const end = Math.min(off + fragmentSize, data.length);
       // RFC 6455 5.4: first frame with the opcode, then continuation frames; RFC 7692 6.1:
       // RSV1 on the first frame only.
-      writeFrame(this.out, off === 0 ? opcode : Opcode.CONTINUATION, end === data.length, off === 0 && rsv1, data.subarray(off, end), this.nextMask(), owned);
+      writeFrame(this.out, off === 0 ? opcode : Opcode.CONTINUATION, end === data.length, off === 0 && rsv1, data.subarray(off, end), this.nextMask(), owned, this.maskWith);
     }
   }
 
@@ -585,7 +590,7 @@ export class WebSocketProtocol implements FrameParseOptions {
       throw new ConfigError(ErrorCode.WS_INVALID_ARGUMENT, `${opcode === Opcode.PING ? 'ping' : 'pong'} payload of ${bytes(b.length)}, expected no more than ${MAX_CONTROL_PAYLOAD}`);
     }
     if (this._state !== WsState.OPEN) return false;
-    writeFrame(this.out, opcode, true, false, b, this.nextMask());
+    writeFrame(this.out, opcode, true, false, b, this.nextMask(), false, this.maskWith);
     return true;
   }
 
