@@ -654,7 +654,14 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private static flushDirty(this: void): void {
     const list = dirty;
     dirty = [];
-    for (const c of list) c.flush();
+    for (const c of list) {
+      try {
+        c.flush();
+      } catch (err) {
+        // A socket that throws on write is broken: that connection goes, the others still flush.
+        c.destroy(asError(err, ErrorCode.TRANSPORT_ERROR, c.name));
+      }
+    }
   }
 
   /** Hands everything queued to the socket as one corked write. */
