@@ -162,7 +162,7 @@ export class WebSocketProtocol implements FrameParseOptions {
   private scratch: FrameHeader | undefined; // every frame's header is parsed into it (made at the first frame)
   private skipping = 0; // payload bytes still to drop (data frames after a failure)
   private msg: Message | undefined;
-  private readonly events: WsEvent[] = [];
+  private events: WsEvent[] | undefined; // queued by a local close after EOF (rare)
 
   private closeSent = false;
   private closeReceived = false;
@@ -233,7 +233,7 @@ export class WebSocketProtocol implements FrameParseOptions {
 
   /** The next event, or `undefined` when the buffered bytes hold no more. */
   nextEvent(): WsEvent | undefined {
-    const queued = this.events.shift();
+    const queued = this.events?.shift();
     if (queued !== undefined) return queued;
     if (this._state === WsState.CONNECTING) return this.eof ? this.finish() : undefined;
     for (;;) {
@@ -260,6 +260,7 @@ export class WebSocketProtocol implements FrameParseOptions {
     }
     let h = this.header;
     if (h === undefined) {
+      if (q.length === 0) return NOT_YET; // (an idle connection never makes the scratch header)
       try {
         // The protocol is its own FrameParseOptions (role, compression, maxFrameSize): nothing per frame.
         h = parseFrameHeader(q, this, (this.scratch ??= { fin: false, rsv1: false, opcode: Opcode.CONTINUATION, mask: undefined, length: 0, headerLength: 0 }));
@@ -492,7 +493,7 @@ export class WebSocketProtocol implements FrameParseOptions {
     if (this._state === WsState.CONNECTING) {
       // RFC 6455 7.1.7: before the connection is established there is no close frame to send.
       this.closeSent = true;
-      this.events.push(this.finish()!);
+      (this.events ??= []).push(this.finish()!);
       return true;
     }
     if (this._state !== WsState.OPEN) return false;
