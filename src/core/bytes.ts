@@ -122,6 +122,14 @@ export class ByteQueue {
 
   /** Reads an unsigned integer of 1, 2 or 4 bytes at `pos` without consuming. */
   readUint(pos: number, width: 1 | 2 | 4, littleEndian: boolean): number {
+    const c = this.chunks[this.head];
+    const p = this.offset + pos;
+    if (c !== undefined && p + width <= c.length) {
+      // The common case: the field lies in the first chunk (no walk over chunks per byte).
+      if (width === 1) return c[p]!;
+      if (width === 2) return littleEndian ? c[p]! | (c[p + 1]! << 8) : (c[p]! << 8) | c[p + 1]!;
+      return (littleEndian ? c[p]! | (c[p + 1]! << 8) | (c[p + 2]! << 16) | (c[p + 3]! << 24) : (c[p]! << 24) | (c[p + 1]! << 16) | (c[p + 2]! << 8) | c[p + 3]!) >>> 0;
+    }
     let v = 0;
     if (littleEndian) {
       for (let k = width - 1; k >= 0; k--) v = v * 256 + this.byteAt(pos + k);
@@ -322,6 +330,11 @@ export class WriteBuffer {
 
 /** Writes `value` as an unsigned big- or little-endian integer of `width` bytes at `at`. */
 export function writeUint(buf: Uint8Array, at: number, width: number, value: number, littleEndian: boolean): void {
+  if (width <= 4) {
+    // Below 2^32: shifts instead of division.
+    for (let k = 0; k < width; k++) buf[littleEndian ? at + k : at + width - 1 - k] = (value >>> (8 * k)) & 0xff;
+    return;
+  }
   let v = value;
   for (let k = 0; k < width; k++) {
     const byte = v % 256;
