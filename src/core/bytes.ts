@@ -47,6 +47,11 @@ export class ByteQueue {
 
   /** Position of the first `byte` at or after `from`, or -1. */
   indexOf(byte: number, from = 0): number {
+    if (this.head === this.chunks.length - 1) {
+      // One chunk buffered (the common case): one native search, no walk.
+      const hit = this.chunks[this.head]!.indexOf(byte, this.offset + from);
+      return hit < 0 ? -1 : hit - this.offset;
+    }
     let base = -this.offset; // position of chunks[idx][0] relative to the queue start
     for (let idx = this.head; idx < this.chunks.length; idx++) {
       const c = this.chunks[idx]!;
