@@ -248,8 +248,10 @@ export class WriteBuffer {
   private readonly slabSize: number;
   private readonly copyThreshold: number;
   private readonly alloc: Allocator;
-  /** Size of the next slab: doubles while bursts fill slabs, halves when flushes are small. */
+  /** Size of the next slab: doubles while bursts fill slabs, halves when flushes copy little. */
   private nextSlab: number;
+  /** Bytes copied into slabs since the last take (payloads kept by reference do not count). */
+  private copied = 0;
 
   constructor(options: WriteBufferOptions = {}) {
     this.slabSize = options.slabSize ?? 64 * 1024;
@@ -268,6 +270,7 @@ export class WriteBuffer {
       const slab = this.ensure(n);
       slab.set(b, this.pos);
       this.pos += n;
+      this.copied += n;
     }
     this.length += n;
   }
@@ -286,6 +289,7 @@ export class WriteBuffer {
     const { written } = encoder.encodeInto(s, slab.subarray(this.pos, this.pos + max));
     this.pos += written;
     this.length += written;
+    this.copied += written;
     return written;
   }
 
@@ -295,6 +299,7 @@ export class WriteBuffer {
     const at = this.pos;
     this.pos += n;
     this.length += n;
+    this.copied += n;
     return { buf, at };
   }
 
@@ -302,13 +307,16 @@ export class WriteBuffer {
   take(): Uint8Array[] {
     this.seal();
     const out = this.out;
-    const taken = this.length;
+    const copied = this.copied;
     this.out = [];
     this.length = 0;
+    this.copied = 0;
     // An idle connection should not hold a burst's 64 KiB slab: only a small slab is kept for the
-    // next flush, and the next slab shrinks again after small flushes.
+    // next flush, and the next slab shrinks again after flushes that copied little. Payloads kept
+    // by reference do not count: 16 KiB messages with 4-byte headers need a small slab, and
+    // counting them kept an 8 KiB slab allocated for every flush.
     if (this.slab !== undefined && this.slab.length > MIN_SLAB) this.slab = undefined;
-    if (taken < this.nextSlab >> 2) this.nextSlab = Math.max(Math.min(MIN_SLAB, this.slabSize), this.nextSlab >> 1);
+    if (copied < this.nextSlab >> 2) this.nextSlab = Math.max(Math.min(MIN_SLAB, this.slabSize), this.nextSlab >> 1);
     return out;
   }
 

@@ -469,4 +469,27 @@ describe('WriteBuffer slab sizing', () => {
     }
     assert.ok(sizes.every((n) => n === 2048), `after small flushes the slabs shrink back to 2 KiB (${[...new Set(sizes)].join(', ')})`);
   });
+
+  it('sizes slabs by the bytes copied into them: large payloads kept by reference do not make every flush allocate', () => {
+    const sizes: number[] = [];
+    const wb = new WriteBuffer({ alloc: (n) => (sizes.push(n), new Uint8Array(n)) });
+    const big = new Uint8Array(16 * 1024); // at the copy threshold: kept by reference
+    // One burst that fills the 2 KiB slab with headers grows the next slab...
+    for (let i = 0; i < 600; i++) {
+      wb.reserve(4);
+      wb.writeBytes(big);
+    }
+    wb.take();
+    sizes.length = 0;
+    // ...then 200 flushes of four 16 KiB messages each: 16 header bytes copied per flush.
+    for (let f = 0; f < 200; f++) {
+      for (let i = 0; i < 4; i++) {
+        wb.reserve(4);
+        wb.writeBytes(big);
+      }
+      const pieces = wb.take();
+      assert.equal(pieces.reduce((n, c) => n + c.length, 0), 4 * (4 + big.length));
+    }
+    assert.ok(sizes.length <= 3, `${sizes.length} slabs allocated for 200 flushes (${[...new Set(sizes)].join(', ')}), expected the 2 KiB slab to be reused`);
+  });
 });
