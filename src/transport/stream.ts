@@ -86,7 +86,7 @@ export class StreamSocket {
   sawClose = false;
   private reading = false;
   // Addresses are read now (a closed socket no longer knows its local address) and formatted
-  // only when asked: most connections never are, and the strings would cost ~300 bytes each.
+  // only when asked: most connections never are, and the label strings cost ~300 bytes a connection.
   private readonly localHost: string | undefined;
   private readonly localPort: number | undefined;
   private readonly remoteHost: string | undefined;
