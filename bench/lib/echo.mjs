@@ -76,6 +76,21 @@ function rawSend(sock, payload) {
   }
 }
 
+/** Feeds each chunk to `split`; with `cork`, replies written while splitting leave as one write. */
+function readLines(sock, split, cork) {
+  sock.on('error', () => {});
+  sock.on(
+    'data',
+    cork
+      ? (chunk) => {
+          sock.cork();
+          split(chunk);
+          sock.uncork();
+        }
+      : split,
+  );
+}
+
 function rawImpl({ cork, unix }) {
   return {
     async server() {
@@ -83,17 +98,7 @@ function rawImpl({ cork, unix }) {
       const srv = net.createServer({ noDelay: true }, (sock) => {
         sock.setNoDelay(true);
         const split = lineSplitter((msg, frame) => (frame ? sock.write(frame) : rawSend(sock, msg)));
-        sock.on('error', () => {});
-        sock.on(
-          'data',
-          cork
-            ? (chunk) => {
-                sock.cork();
-                split(chunk);
-                sock.uncork();
-              }
-            : split,
-        );
+        readLines(sock, split, cork);
       });
       await new Promise((resolve, reject) => {
         srv.once('error', reject);
@@ -111,18 +116,7 @@ function rawImpl({ cork, unix }) {
         s.once('error', reject);
       });
       sock.setNoDelay(true);
-      sock.on('error', () => {});
-      const split = lineSplitter((msg) => onMessage(msg));
-      sock.on(
-        'data',
-        cork
-          ? (chunk) => {
-              sock.cork();
-              split(chunk);
-              sock.uncork();
-            }
-          : split,
-      );
+      readLines(sock, lineSplitter((msg) => onMessage(msg)), cork);
       return {
         send: (payload) => rawSend(sock, payload),
         batch: cork
