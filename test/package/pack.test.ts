@@ -18,7 +18,7 @@ import {
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { repoRoot } from '../helpers/root.js';
 
 const require = createRequire(join(repoRoot, 'package.json'));
@@ -257,6 +257,15 @@ describe('the npm tarball', () => {
     assert.equal(installed.license, 'MIT');
     assert.match(readFileSync(join(root, 'LICENSE'), 'utf8'), /^MIT License\n\nCopyright \(c\) \d{4} Switchboard contributors\n/);
     assert.equal(existsSync(join(app, 'node_modules', 'bufferutil')), false, 'optional modules left out');
+  });
+
+  it("has the file name the README's Install section tells users to install", () => {
+    const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+    const install = /^## Install\n([\s\S]*?)\n## /m.exec(readme)?.[1] ?? '';
+    assert.match(install, /^npm install switchboard$/m);
+    const named = [...install.matchAll(/switchboard-[\w.-]+\.tgz/g)].map((m) => m[0]);
+    assert.ok(named.length > 0, 'the Install section names the tarball');
+    for (const n of named) assert.equal(n, basename(tarball));
   });
 
   it('imports from ESM and echoes over TCP and WebSocket on loopback without the optional native modules', () => {
