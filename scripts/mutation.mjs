@@ -192,8 +192,8 @@ function mutationsOf(node, sf, add) {
     }
   } else if (ts.isPropertyAccessExpression(node)) {
     const name = node.name.text;
-    const swaps = { shift: 'pop', pop: 'shift' };
-    if (swaps[name] && ts.isCallExpression(node.parent) && node.parent.expression === node) add('method', node.name.getStart(sf), node.name.end, swaps[name]);
+    const swaps = new Map([['shift', 'pop'], ['pop', 'shift']]); // a Map: `toString` is not a swap
+    if (swaps.has(name) && ts.isCallExpression(node.parent) && node.parent.expression === node) add('method', node.name.getStart(sf), node.name.end, swaps.get(name));
     if (ts.isIdentifier(node.expression) && node.expression.text === 'Math' && (name === 'min' || name === 'max')) add('method', node.name.getStart(sf), node.name.end, name === 'min' ? 'max' : 'min');
   }
 }
