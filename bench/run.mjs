@@ -4,7 +4,7 @@
 // (child_process.fork of bench/worker.mjs); implementations are alternated within each round and
 // each is measured several times; the report shows medians and ratios to the baseline.
 //
-//   npm run bench                      the full benchmark (about 12 minutes on 2 cores)
+//   npm run bench                      the full benchmark (about 13 minutes on 2 cores)
 //   npm run bench -- --quick           smoke version of every scenario (CI): tiny counts, 1 run
 //   npm run bench -- --only pingpong,idle --runs 5
 //
@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { absNow, median, sizeLabel, sleep } from './lib/common.mjs';
 import { renderMarkdown, evaluateTargets } from './lib/report.mjs';
+import { IMPLS } from './lib/impls.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, 'worker.mjs');
@@ -66,48 +67,6 @@ const config = quick
 if (value('--connections')) config.connections.n = Number(value('--connections'));
 if (value('--idle-settle')) config.idle.settleMs = Number(value('--idle-settle')) * 1000;
 if (runsOverride) for (const c of Object.values(config)) c.runs = runsOverride;
-
-/** Implementations per scenario, in the order of the report; `base` is what the ratio divides by. */
-export const IMPLS = {
-  pingpong: [
-    ['raw-net', 'raw net (TCP)'],
-    ['sb-lines', 'Switchboard TCP lines', 'raw-net'],
-    ['sb-length', 'Switchboard TCP length prefix', 'raw-net'],
-    ['raw-unix', 'raw net (Unix socket)'],
-    ['sb-unix', 'Switchboard Unix lines', 'raw-unix'],
-    ['ws', 'ws', 'raw-net'],
-    ['sb-ws', 'Switchboard WebSocket', 'ws'],
-  ],
-  pipelined: [
-    ['raw-net', 'raw net, one write per message', 'raw-cork'],
-    ['raw-cork', 'raw net, cork-batched (the limit)'],
-    ['sb-lines', 'Switchboard TCP lines', 'raw-cork'],
-    ['sb-length', 'Switchboard TCP length prefix', 'raw-cork'],
-    ['ws', 'ws + bufferutil', 'raw-cork'],
-    ['ws-nobu', 'ws without bufferutil', 'ws'],
-    ['sb-ws', 'Switchboard WebSocket', 'ws'],
-    ['sb-ws-js', 'Switchboard WebSocket, portable masking', 'ws'],
-    ['sb-ws-deflate', 'Switchboard WebSocket + deflate', 'ws'],
-  ],
-  broadcast: [
-    ['raw-net', 'raw net (one write per client per burst)'],
-    ['sb-lines', 'Switchboard TCP lines', 'raw-net'],
-    ['ws', 'ws', 'raw-net'],
-    ['sb-ws', 'Switchboard WebSocket', 'ws'],
-  ],
-  connections: [
-    ['raw-net', 'raw net (TCP)'],
-    ['sb-lines', 'Switchboard TCP', 'ws'],
-    ['ws', 'ws', 'raw-net'],
-    ['sb-ws', 'Switchboard WebSocket', 'ws'],
-  ],
-  idle: [
-    ['raw-net', 'raw net + hand-written reconnect loop'],
-    ['sb-lines', 'Switchboard TCP + permanentClient', 'raw-net'],
-    ['ws', 'ws + hand-written reconnect loop', 'raw-net'],
-    ['sb-ws', 'Switchboard WebSocket + permanentClient', 'ws'],
-  ],
-};
 
 // ws-nobu: ws without bufferutil. sb-ws-js: Switchboard without it (its JavaScript masking).
 const ENV = { 'ws-nobu': { WS_NO_BUFFER_UTIL: '1' }, 'sb-ws-js': { SWITCHBOARD_NO_BUFFERUTIL: '1' } };
@@ -548,9 +507,9 @@ for (const byKey of Object.values(results)) {
   }
 }
 
-// ws-nobu and sb-ws-js must not have loaded bufferutil, ws must have: otherwise the comparison is void.
+// ws-nobu and sb-ws-js must not have loaded bufferutil, ws and ws-cork must have: otherwise the comparison is void.
 for (const byImpl of Object.values(results.pipelined ?? {})) {
-  for (const r of byImpl.ws?.runs ?? []) if (!r.error && !r.bufferutil) errors.push({ scenario: 'pipelined', impl: 'ws', error: 'ws ran without bufferutil' });
+  for (const id of ['ws', 'ws-cork']) for (const r of byImpl[id]?.runs ?? []) if (!r.error && !r.bufferutil) errors.push({ scenario: 'pipelined', impl: id, error: `${id} ran without bufferutil` });
   for (const r of byImpl['ws-nobu']?.runs ?? []) if (!r.error && (r.bufferutil || r.serverBufferutil)) errors.push({ scenario: 'pipelined', impl: 'ws-nobu', error: 'WS_NO_BUFFER_UTIL did not keep bufferutil out' });
   for (const r of byImpl['sb-ws-js']?.runs ?? []) if (!r.error && (r.bufferutil || r.serverBufferutil)) errors.push({ scenario: 'pipelined', impl: 'sb-ws-js', error: 'SWITCHBOARD_NO_BUFFERUTIL did not keep bufferutil out' });
 }

@@ -4,8 +4,9 @@
 //   client(url, params, onMessage)    -> { send(payload), batch(fn) }
 //
 // `batch(fn)` runs `fn` (which sends many messages) as one batch: the cork-batched raw baseline
-// corks the socket around it; everything else just calls it (Switchboard coalesces by itself;
-// ws has no batching API). The client side calls `onMessage(msg)` for every reply.
+// and "ws, corked per batch" cork the socket around it; everything else just calls it
+// (Switchboard coalesces by itself; ws has no batching API, and its idiomatic use is one `send`
+// per message). The client side calls `onMessage(msg)` for every reply.
 //
 // The raw baselines are written to be as fast as node:net allows:
 //   - replies are cut from socket chunks with Buffer#indexOf and delivered as views (no copy);
@@ -133,7 +134,23 @@ function rawImpl({ cork, unix }) {
 
 // ------------------------------------------------------------------ ws (npm)
 
-function wsImpl() {
+/**
+ * Corks `sock` while each chunk it reads is handled: ws parses a chunk and emits its messages
+ * synchronously, so the replies sent from those handlers leave as one write (as the cork-batched
+ * raw baseline's do). ws reaches the socket through `ws._socket`; its own 'data' listener was
+ * added when the socket was attached, so ours go before and after it.
+ */
+function corkPerChunk(sock) {
+  sock.prependListener('data', () => sock.cork());
+  sock.on('data', () => sock.uncork());
+}
+
+/**
+ * `ws` as its README shows it: one `ws.send` per message. With `cork`, "ws, corked per batch":
+ * the same sends, with the socket corked around each batch the client sends and around the
+ * replies to each chunk read (both sides), as the raw cork-batched baseline does.
+ */
+function wsImpl({ cork = false } = {}) {
   return {
     async server(params) {
       const { WebSocketServer } = await import('ws');
@@ -141,6 +158,7 @@ function wsImpl() {
       wss.on('connection', (ws) => {
         ws.on('error', () => {});
         ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary, compress: false }));
+        if (cork) corkPerChunk(ws._socket);
       });
       await new Promise((resolve) => wss.once('listening', resolve));
       return { url: `ws://127.0.0.1:${wss.address().port}/bench` };
@@ -155,7 +173,17 @@ function wsImpl() {
       ws.on('error', () => {});
       ws.on('message', (data) => onMessage(data));
       const opts = { binary: true, compress: false };
-      return { send: (payload) => ws.send(payload, opts), batch: (fn) => fn() };
+      if (!cork) return { send: (payload) => ws.send(payload, opts), batch: (fn) => fn() };
+      const sock = ws._socket;
+      corkPerChunk(sock);
+      return {
+        send: (payload) => ws.send(payload, opts),
+        batch: (fn) => {
+          sock.cork();
+          fn();
+          sock.uncork();
+        },
+      };
     },
   };
 }
@@ -236,6 +264,7 @@ export const echoImpls = {
   'sb-length': sbImpl({ framing: 'length' }),
   'sb-unix': sbImpl({ framing: 'lines', unix: true }),
   ws: wsImpl(),
+  'ws-cork': wsImpl({ cork: true }),
   'ws-nobu': wsImpl(),
   'sb-ws': sbImpl({ framing: 'ws' }),
   'sb-ws-js': sbImpl({ framing: 'ws' }), // run with SWITCHBOARD_NO_BUFFERUTIL=1 (bench/run.mjs)

@@ -7,6 +7,9 @@
 //   raw-net  one buffer holding the k framed messages, one socket.write per connection (the limit)
 //   sb-lines server.broadcast(msg) k times (encoded once, coalesced per connection per tick)
 //   ws       for each message, for each client, ws.send (what ws's README shows)
+//   ws-cork  "ws, corked per batch": each message framed once (ws's own Sender.frame), the k frames
+//            written to each client's socket as one buffer (as raw-net does), ws's framing and
+//            sockets otherwise
 //   sb-ws    server.broadcast(msg) k times over WebSocket
 import net from 'node:net';
 
@@ -76,8 +79,8 @@ async function sbHub(ws) {
   });
 }
 
-async function wsHub() {
-  const { WebSocketServer } = await import('ws');
+async function wsHub({ frameOnce = false } = {}) {
+  const { WebSocketServer, Sender } = await import('ws');
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, backlog: 511 });
   wss.on('connection', (ws) => {
     ws.on('error', () => {});
@@ -95,9 +98,17 @@ async function wsHub() {
       for (const c of wss.clients) if (c.bufferedAmount > mq) mq = c.bufferedAmount;
       return mq;
     },
-    burst(payload, k) {
-      for (let i = 0; i < k; i++) for (const c of wss.clients) c.send(payload, opts);
-    },
+    burst: frameOnce
+      ? (payload, k) => {
+          // A server frame is not masked: header + payload, the same bytes for every client.
+          // Written straight to the socket: with compression off ws's sender keeps no queue of its own.
+          const frame = Buffer.concat(Sender.frame(payload, { fin: true, rsv1: false, opcode: 0x02, mask: false, readOnly: false }));
+          const batch = Buffer.concat(Array.from({ length: k }, () => frame));
+          for (const c of wss.clients) if (c.readyState === 1) c._socket.write(batch);
+        }
+      : (payload, k) => {
+          for (let i = 0; i < k; i++) for (const c of wss.clients) c.send(payload, opts);
+        },
   };
 }
 
@@ -105,7 +116,8 @@ export const hubs = {
   'raw-net': rawHub,
   'sb-lines': () => sbHub(false),
   'sb-ws': () => sbHub(true),
-  ws: wsHub,
+  ws: () => wsHub(),
+  'ws-cork': () => wsHub({ frameOnce: true }),
 };
 
 /**

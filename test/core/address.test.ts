@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode, Scheme, formatAddress, hostPort, parseAddress, type Address } from '../../src/core/index.js';
+import { parseDatagramAddress } from '../../src/core/address.js';
 
 describe('parseAddress', () => {
   it('parses tcp and tls host:port addresses', () => {
@@ -123,5 +124,12 @@ describe('formatAddress and hostPort', () => {
 
   it('lists the schemes it understands', () => {
     assert.deepEqual(Object.values(Scheme).sort(), ['tcp', 'tls', 'unix']);
+  });
+});
+
+describe('parseDatagramAddress', () => {
+  it('refuses a unixgram path holding NUL (%00), which the system would cut there', () => {
+    assert.deepEqual(parseDatagramAddress('unixgram:///tmp/a.sock'), { scheme: 'unixgram', path: '/tmp/a.sock' });
+    assert.throws(() => parseDatagramAddress('unixgram:///tmp/a%00b.sock'), { code: ErrorCode.INVALID_ADDRESS });
   });
 });

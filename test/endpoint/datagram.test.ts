@@ -8,6 +8,7 @@ import { message, namedMessageDatagrams, type Message } from '../../src/core/mes
 import { bindDatagram, datagramClient, type DatagramEndpoint } from '../../src/endpoint/datagram.js';
 import { unixgramSupport } from '../../src/transport/datagram.js';
 import { WAIT_MS, tempSocketPath, waitFor, within } from '../helpers/net.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 const support = unixgramSupport();
 const skipUnix =
@@ -381,7 +382,7 @@ describe('secret_code', () => {
   });
 });
 
-describe('datagram endpoints over Unix datagram sockets', { skip: skipUnix }, () => {
+describeOrSkip('datagram endpoints over Unix datagram sockets', skipUnix, ({ it }) => {
   it('round-trips named messages both ways with a bound client, and removes the socket files', async () => {
     const serverPath = tempSocketPath('srv.sock');
     const clientPath = tempSocketPath('clt.sock');
@@ -439,7 +440,7 @@ describe('datagram endpoints over Unix datagram sockets', { skip: skipUnix }, ()
   });
 });
 
-describe('datagram endpoints without the unix-dgram addon', { skip: support.available ? 'the addon loads here' : false }, () => {
+describeOrSkip('datagram endpoints without the unix-dgram addon', support.available ? 'the addon loads here' : false, ({ it }) => {
   it('fail with UNIXGRAM_UNAVAILABLE, and UDP still works', async () => {
     await assert.rejects(bindDatagram(`unixgram://${tempSocketPath()}`), { code: ErrorCode.UNIXGRAM_UNAVAILABLE });
     await assert.rejects(datagramClient(`unixgram://${tempSocketPath()}`), { code: ErrorCode.UNIXGRAM_UNAVAILABLE });

@@ -98,6 +98,41 @@ describe('permanent client', () => {
     }
   });
 
+  for (const [overflow, survivors] of [
+    ['reject-new', [1, 2]],
+    ['drop-oldest', [3, 4]],
+  ] as const) {
+    it(`with overflow ${overflow}, delivers exactly messages ${survivors.join(' and ')} of 1-4 once connected (maxMessages 2)`, async () => {
+      const port = await freePort();
+      const client = permanentClient<Msg, Msg>(`tcp://127.0.0.1:${port}`, {
+        backoff: pauseSchedule([20]),
+        outbox: { maxMessages: 2, overflow },
+      });
+      try {
+        const statuses = [1, 2, 3, 4].map((n) => client.send({ n }));
+        assert.deepEqual(statuses, overflow === 'reject-new' ? ['queued', 'queued', 'dropped', 'dropped'] : ['queued', 'queued', 'queued', 'queued']);
+        assert.equal(client.stats.outboxDropped, 2);
+        assert.equal(client.queued, 2);
+        const { server, got } = await echoServer(port);
+        try {
+          const echoed: Msg[] = [];
+          for await (const m of client) {
+            echoed.push(m);
+            if (echoed.length === 2) break;
+          }
+          assert.deepEqual(echoed, survivors.map((n) => ({ n })), 'the surviving messages, in order');
+          assert.deepEqual(got, survivors.map((n) => ({ n })));
+          assert.equal(client.queued, 0);
+        } finally {
+          await client.close();
+          await server.close();
+        }
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
   it('bounds the outbox: reject-new drops the new message, drop-oldest the oldest', async () => {
     const port = await freePort();
     const reject = permanentClient<Msg, Msg>(`tcp://127.0.0.1:${port}`, {

@@ -125,6 +125,42 @@ describe('send status', () => {
     }
   });
 
+  it('returns backpressured when the queued bytes reach exactly highWaterMark, and sent one byte below it', async () => {
+    const server = await rawListen();
+    try {
+      const hwm = 4 * KiB;
+      const conn = await connect(server.url, { protocol: binary, highWaterMark: hwm, timeout: WAIT_MS });
+      await server.accept();
+      // A length-prefixed frame is 4 header bytes + the payload, on an idle connection (nothing queued).
+      assert.equal(conn.queuedBytes, 0);
+      assert.equal(conn.send(new Uint8Array(hwm - 4 - 1)), 'sent', 'hwm - 1 queued bytes: under the mark');
+      await waitFor(() => conn.queuedBytes === 0, WAIT_MS, 'the first frame to leave');
+      assert.equal(conn.send(new Uint8Array(hwm - 4)), 'backpressured', 'exactly hwm queued bytes: at the mark');
+      assert.equal(await within(conn.drained({ timeout: WAIT_MS }), WAIT_MS, 'drained'), true);
+      await conn.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('returns queued, not sent, under highWaterMark while the socket itself waits for a drain, and sent again once the peer reads', async () => {
+    await withPausedPeer(async (server) => {
+      const hwm = 64 * 1024 * KiB;
+      const conn = await connect(server.url, { protocol: binary, highWaterMark: hwm, maxQueuedBytes: 2 * hwm, timeout: WAIT_MS });
+      const peer = await server.accept();
+      // The kernel's buffers fill and the socket keeps the rest: it needs a drain, while our queue is far under hwm.
+      await fillUntilStuck(conn, 256 * KiB);
+      assert.ok(conn.queuedBytes < hwm, `queued ${conn.queuedBytes} bytes, under ${hwm}`);
+      assert.equal(conn.send(numbered(1, 100)), 'queued', 'accepted, but waiting behind bytes the socket could not write');
+      let got = 0;
+      peer.socket.on('data', (c: Buffer) => void (got += c.length));
+      peer.socket.resume();
+      await waitFor(() => got >= conn.stats.bytesOut && conn.queuedBytes === 0, WAIT_MS, 'everything to arrive');
+      assert.equal(conn.send(numbered(2, 100)), 'sent', 'the socket has room again');
+      await conn.close();
+    });
+  });
+
   it('drops messages over maxQueuedBytes for a peer that never reads, keeping memory bounded, and delivers every accepted one in order once it reads', async () => {
     await withPausedPeer(async (server) => {
       const max = 1024 * KiB;

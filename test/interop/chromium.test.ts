@@ -4,13 +4,13 @@
  * whose script opens a WebSocket to our server, sends a short text, a 70,000-byte binary and a
  * 200,000-character text message, checks each echo, and closes with 1000. Our server is
  * attached to the same node:http server (attachWebSocket) or is a separate listen('ws://...')
- * with permessage-deflate on and off. Skipped, with the reason, when Chromium is not installed
- * (.ci/run installs it).
+ * with permessage-deflate on and off. Each test is skipped, with the reason, when Chromium is not
+ * installed (.ci/run installs it, and sets SWITCHBOARD_REQUIRE_INTEROP=1 so that a missing browser
+ * fails instead).
  */
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate, createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,11 +18,11 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { attachWebSocket, type CloseInfo, type Connection, type Server } from '../../src/index.js';
 import { within } from '../helpers/net.js';
+import { describeOrSkip } from '../helpers/skip.js';
 import { testPki } from '../helpers/tls.js';
-import { STEP_MS, echoCallbacks, startEchoServer, summary, type EchoServer, type Msg } from './helpers.js';
+import { CHROMIUM, STEP_MS, chromiumMissing, echoCallbacks, peerSkip, startEchoServer, summary, type EchoServer, type Msg } from './helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
+const skip = peerSkip('Chromium', chromiumMissing());
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -138,7 +138,7 @@ interface PageResult {
   pong: string | null;
 }
 
-describe('interop chromium (headless, playwright-core)', { skip }, () => {
+describeOrSkip('interop chromium (headless, playwright-core)', skip, ({ it, before, after }) => {
   let ctx: BrowserContext | undefined;
   let userDataDir: string | undefined;
   let http: HttpServer | undefined;

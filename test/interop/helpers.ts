@@ -5,7 +5,10 @@
  * Every wait is bounded (WAIT_MS unless told); child processes are killed by the tests' `after`
  * hooks through {@link ChildProcessLines.kill}.
  */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { listen, type CloseInfo, type Connection, type ListenOptions, type Server } from '../../src/index.js';
@@ -209,9 +212,37 @@ export function spawnLines(command: string, args: string[], options: { cwd?: str
 }
 
 /** Why a peer cannot run here, or `false` when it can. */
+/** The Python that runs the peer scripts (Debian's, with python3-websockets). SWITCHBOARD_PYTHON overrides the path. */
+export const PYTHON = process.env['SWITCHBOARD_PYTHON'] ?? '/usr/bin/python3';
+/** The headless browser (Debian's chromium). SWITCHBOARD_CHROMIUM overrides the path. */
+export const CHROMIUM = process.env['SWITCHBOARD_CHROMIUM'] ?? '/usr/bin/chromium';
+
+/** Why python3-websockets cannot be used here, or false when it can (it is imported, not assumed). */
 export function pythonWebsocketsMissing(): string | false {
-  const r = spawnSync('/usr/bin/python3', ['-c', 'import websockets; print(websockets.__version__)'], { encoding: 'utf8', timeout: 20_000 });
-  if (r.error) return `/usr/bin/python3 not runnable (${r.error.message}); install python3-websockets`;
-  if (r.status !== 0) return 'python3-websockets is not installed (apt-get install python3-websockets)';
+  const r = spawnSync(PYTHON, ['-c', 'import websockets; print(websockets.__version__)'], { encoding: 'utf8', timeout: 20_000 });
+  if (r.error) return `${PYTHON} not runnable (${r.error.message}); install python3-websockets`;
+  if (r.status !== 0) return `python3-websockets is not installed for ${PYTHON} (apt-get install python3-websockets)`;
   return false;
+}
+
+/** Why Chromium cannot be used here, or false when it can. */
+export function chromiumMissing(): string | false {
+  return existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed (apt-get install chromium)`;
+}
+
+/** Set by .ci/run: a missing interop peer fails the run instead of skipping its tests. */
+export const interopRequired = process.env['SWITCHBOARD_REQUIRE_INTEROP'] === '1';
+
+/**
+ * The skip reason for the suites that need `peer`, given why it is missing (false: it is here).
+ * With SWITCHBOARD_REQUIRE_INTEROP=1 a missing peer is one failing test, saying what is missing,
+ * and the suites' tests are skipped pointing at it (rather than each failing on a timeout).
+ */
+export function peerSkip(peer: string, missing: string | false): string | false {
+  if (missing === false) return false;
+  if (!interopRequired) return missing;
+  it(`${peer} is installed, as SWITCHBOARD_REQUIRE_INTEROP=1 requires`, () => {
+    assert.fail(`${missing}; SWITCHBOARD_REQUIRE_INTEROP=1 requires ${peer}`);
+  });
+  return `${missing}; SWITCHBOARD_REQUIRE_INTEROP=1 made this a failure (see the failing test)`;
 }

@@ -2,20 +2,23 @@
  * Interop with Python's `websockets` (Debian's python3-websockets, run with /usr/bin/python3):
  * test/interop/python/echo_server.py against our client, test/interop/python/client.py against
  * our server, with permessage-deflate (websockets' default) and with `compression=None`.
- * Skipped, with the reason, when python3-websockets is not installed (.ci/run installs it).
+ * Each test is skipped, with the reason, when python3-websockets is not installed (.ci/run installs
+ * it, and sets SWITCHBOARD_REQUIRE_INTEROP=1 so that a missing peer fails instead).
  */
-import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { connect, type Connection } from '../../src/index.js';
 import { repoRoot } from '../helpers/root.js';
 import { within } from '../helpers/net.js';
+import { describeOrSkip } from '../helpers/skip.js';
 import {
   BIG_LIMITS,
   BIG_QUEUE,
   MiB,
+  PYTHON,
   STEP_MS,
   binaryPayload,
+  peerSkip,
   pythonWebsocketsMissing,
   spawnLines,
   startEchoServer,
@@ -26,9 +29,8 @@ import {
   type Msg,
 } from './helpers.js';
 
-const PYTHON = '/usr/bin/python3';
 const SCRIPTS = join(repoRoot, 'test', 'interop', 'python');
-const skip = pythonWebsocketsMissing();
+const skip = peerSkip('python3-websockets', pythonWebsocketsMissing());
 
 const SIZES = [0, 1, 125, 126, 127, 65_535, 65_536, 65_537, 1 * MiB + 3, 4 * MiB];
 const CLOSES: Array<{ code: number; reason: string }> = [
@@ -59,7 +61,7 @@ for (const compression of ['none', 'deflate'] as const) {
   const on = compression === 'deflate';
   const mode = on ? 'permessage-deflate (websockets default)' : 'compression=None';
 
-  describe(`interop python websockets: our client -> echo_server.py (${mode})`, { skip }, () => {
+  describeOrSkip(`interop python websockets: our client -> echo_server.py (${mode})`, skip, ({ it, before, after }) => {
     let py: ChildProcessLines | undefined;
     let base: string;
     const conns: Array<Connection<Msg, Msg>> = [];
@@ -173,7 +175,7 @@ for (const compression of ['none', 'deflate'] as const) {
 
   // ----------------------------------------------------------------------------------------------
 
-  describe(`interop python websockets: client.py -> our server (${mode})`, { skip }, () => {
+  describeOrSkip(`interop python websockets: client.py -> our server (${mode})`, skip, ({ it, before, after }) => {
     let echo: EchoServer | undefined;
     const children: ChildProcessLines[] = [];
 

@@ -15,6 +15,7 @@ import {
   type DatagramSocket,
 } from '../../src/transport/datagram.js';
 import { WAIT_MS, tempSocketPath, waitFor, within } from '../helpers/net.js';
+import { describeOrSkip } from '../helpers/skip.js';
 
 const support = unixgramSupport();
 /** Unix datagram tests run when the addon loads, and must run when SWITCHBOARD_REQUIRE_UNIXGRAM=1. */
@@ -111,7 +112,7 @@ describe('UDP datagram sockets', () => {
   });
 });
 
-describe('Unix datagram sockets (unix-dgram)', { skip: skipUnix }, () => {
+describeOrSkip('Unix datagram sockets (unix-dgram)', skipUnix, ({ it }) => {
   it('loads the addon', () => {
     if (!support.available) throw support.error;
     assert.ok(existsSync(support.addon), support.addon);
@@ -247,7 +248,7 @@ describe('Unix datagram sockets (unix-dgram)', { skip: skipUnix }, () => {
   });
 });
 
-describe('Unix datagram sockets when the addon cannot load', { skip: support.available ? 'the addon loads here' : false }, () => {
+describeOrSkip('Unix datagram sockets when the addon cannot load', support.available ? 'the addon loads here' : false, ({ it }) => {
   it('fails with UNIXGRAM_UNAVAILABLE, saying why and how to fix it', async () => {
     await assert.rejects(openDatagramSocket({ scheme: 'unixgram', path: tempSocketPath() }, {}, collector()), (err: SwitchboardError) => {
       assert.equal(err.code, ErrorCode.UNIXGRAM_UNAVAILABLE);

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, listen, type Connection, type SwitchboardError } from '../../src/index.js';
+import { SwitchboardError, connect, listen, type Connection } from '../../src/index.js';
 import { testPki } from '../helpers/tls.js';
 import { WAIT_MS, rawConnect, waitFor, within } from '../helpers/net.js';
 
@@ -101,19 +101,23 @@ describe('tls', () => {
       // Under TLS 1.3 the client's handshake can finish before the server checks the client
       // certificate, so the refusal shows either as a failed connect or as a link the server
       // closes at once with an error. Either way no message gets through.
-      let refused: SwitchboardError | undefined;
+      // Only connect() sits in the try: an assertion failing below must fail the test, not count as a refusal.
+      let bad: Connection<Msg, Msg> | undefined;
+      let connectError: unknown;
       try {
-        const bad = await connect<Msg, Msg>(server.url, { tls: { ca: pki.ca }, timeout: WAIT_MS });
+        bad = await connect<Msg, Msg>(server.url, { tls: { ca: pki.ca }, timeout: WAIT_MS });
+      } catch (e) {
+        connectError = e;
+      }
+      if (bad === undefined) {
+        assert.ok(connectError instanceof SwitchboardError, `connect() rejects with a SwitchboardError, got ${String(connectError)}`);
+      } else {
         bad.send({ n: 666 });
         const info = await within(bad.closed, WAIT_MS, 'the refused link to close');
-        refused = info.error;
         assert.ok(info.error, 'the refused link closes with an error');
         assert.notEqual(info.clean, true);
         await assert.rejects(bad.receive({ timeout: WAIT_MS }));
-      } catch (e) {
-        refused ??= e as SwitchboardError;
       }
-      assert.ok(refused, 'the client without a certificate is refused');
       await waitFor(() => fails.length >= 1, WAIT_MS, 'onFail to see the refused client');
       assert.equal(fails[0]!.code, 'TRANSPORT_ERROR');
       assert.match(fails[0]!.message, /certificate/i);

@@ -223,6 +223,14 @@ describe('RFC 6455 5.4 fragmentation', () => {
     mustFail('server', wire, 1009, ErrorCode.WS_MESSAGE_TOO_LARGE, { limits: { maxFragments: 2 } });
     assert.deepEqual(messages(run('server', [wire], { limits: { maxFragments: 3 } }).events), ['616263']);
   });
+  it('accepts a message of exactly maxMessageSize bytes, whole or in fragments, and fails one byte more with 1009', () => {
+    const limits = { maxMessageSize: 150 };
+    const whole = run('server', [clientFrame(Opcode.BINARY, new Uint8Array(150))], { limits }).events;
+    assert.deepEqual(whole.map((e) => [e.type, e.type === 'message' ? e.data.length : undefined]), [['message', 150]]);
+    const parts = cat(clientFrame(Opcode.BINARY, new Uint8Array(100), { fin: false }), clientFrame(Opcode.CONTINUATION, new Uint8Array(50)));
+    assert.deepEqual(run('server', [parts], { limits }).events.map((e) => [e.type, e.type === 'message' ? e.data.length : undefined]), [['message', 150]]);
+    mustFail('server', clientFrame(Opcode.BINARY, new Uint8Array(151)), 1009, ErrorCode.WS_MESSAGE_TOO_LARGE, { limits });
+  });
   it('fails fragments adding up to more than maxMessageSize with 1009, at the header of the fragment that overflows', () => {
     const wire = cat(
       clientFrame(Opcode.BINARY, new Uint8Array(60), { fin: false }),
@@ -465,6 +473,16 @@ describe('RFC 7692 6 permessage-deflate framing', () => {
     assert.deepEqual(summary(events), [{ type: 'error', code: ErrorCode.WS_MESSAGE_TOO_LARGE, closeCode: 1009 }]);
     assert.ok(process.memoryUsage().rss - before < 40 * 1024 * 1024, 'did not inflate the 50 MiB');
   });
+  it('accepts a compressed message that inflates to exactly maxMessageSize bytes, and fails one byte more with 1009', () => {
+    for (const [size, ok] of [[1000, true], [1001, false]] as const) {
+      const { events } = run('server', [clientFrame(Opcode.BINARY, deflate(new Uint8Array(size)), { rsv1: true })], {
+        compressor: nodeDeflate(deflateParams, 'server'),
+        limits: { maxMessageSize: 1000 },
+      });
+      if (ok) assert.deepEqual(events.map((e) => [e.type, e.type === 'message' ? e.data.length : undefined]), [['message', 1000]]);
+      else assert.deepEqual(summary(events), [{ type: 'error', code: ErrorCode.WS_MESSAGE_TOO_LARGE, closeCode: 1009 }]);
+    }
+  });
   it('fails a compressed message whose fragments inflate past maxMessageSize with 1009', () => {
     const body = deflate(new Uint8Array(3000));
     const half = body.length >> 1;
@@ -595,5 +613,8 @@ describe('RFC 7692 5 and 7.1 permessage-deflate negotiation', () => {
     );
     assert.equal(formatExtensions([deflateOffer({ clientMaxWindowBits: false })]), 'permessage-deflate');
     assert.throws(() => deflateOffer({ serverMaxWindowBits: 16 }), { code: ErrorCode.WS_INVALID_ARGUMENT });
+    assert.throws(() => deflateOffer({ serverMaxWindowBits: 7 }), { code: ErrorCode.WS_INVALID_ARGUMENT });
+    // The bounds themselves are allowed (RFC 7692 7.1.2.1: 8 to 15).
+    assert.equal(formatExtensions([deflateOffer({ serverMaxWindowBits: 15, clientMaxWindowBits: 8 })]), 'permessage-deflate; server_max_window_bits=15; client_max_window_bits=8');
   });
 });

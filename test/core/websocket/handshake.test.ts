@@ -435,3 +435,15 @@ describe('client and server together', () => {
     assert.deepEqual(c.deflate, { serverNoContextTakeover: true, clientNoContextTakeover: false, serverMaxWindowBits: 12, clientMaxWindowBits: 10 });
   });
 });
+
+describe('isToken (RFC 9110 5.6.2)', () => {
+  it('accepts tchar only: refuses every byte from 0x80 up, the first one included, and separators', async () => {
+    const { isToken } = await import('../../../src/core/websocket/index.js');
+    assert.equal(isToken('permessage-deflate'), true);
+    assert.equal(isToken("!#$%&'*+-.^_`|~09azAZ"), true);
+    for (const c of [0x80, 0x81, 0xff, 0x100, 0x7f, 0x20, 0x22, 0x2c, 0x3b, 0x3d, 0x00]) {
+      assert.equal(isToken(`a${String.fromCharCode(c)}b`), false, `U+${c.toString(16).padStart(4, '0')}`);
+    }
+    assert.equal(isToken(''), false);
+  });
+});

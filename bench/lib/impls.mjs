@@ -1,0 +1,52 @@
+// The implementations of every scenario, in the order of the report: [id, label, divisor id].
+// The divisor is what the row's ratios divide by, and the report names it in every row; a row
+// without one is a baseline. Used by bench/run.mjs and by bench/update-readme.mjs (which takes
+// labels and divisors from here, so a fixed divisor applies to the figures of the last run).
+//
+// Rule: a row divides by the baseline of its own kind. TCP rows divide by raw node:net, Unix rows
+// by raw node:net on a Unix socket, `ws` variants by raw net, and Switchboard WebSocket by `ws`
+// (what its users would otherwise write).
+
+/** Implementations per scenario, in the order of the report; `base` is what the ratio divides by. */
+export const IMPLS = {
+  pingpong: [
+    ['raw-net', 'raw net (TCP)'],
+    ['sb-lines', 'Switchboard TCP lines', 'raw-net'],
+    ['sb-length', 'Switchboard TCP length prefix', 'raw-net'],
+    ['raw-unix', 'raw net (Unix socket)'],
+    ['sb-unix', 'Switchboard Unix lines', 'raw-unix'],
+    ['ws', 'ws', 'raw-net'],
+    ['sb-ws', 'Switchboard WebSocket', 'ws'],
+  ],
+  pipelined: [
+    ['raw-net', 'raw net, one write per message', 'raw-cork'],
+    ['raw-cork', 'raw net, cork-batched (the limit)'],
+    ['sb-lines', 'Switchboard TCP lines', 'raw-cork'],
+    ['sb-length', 'Switchboard TCP length prefix', 'raw-cork'],
+    ['ws', 'ws + bufferutil', 'raw-cork'],
+    ['ws-cork', 'ws + bufferutil, corked per batch', 'raw-cork'],
+    ['ws-nobu', 'ws without bufferutil', 'ws'],
+    ['sb-ws', 'Switchboard WebSocket', 'ws'],
+    ['sb-ws-js', 'Switchboard WebSocket, portable masking', 'ws'],
+    ['sb-ws-deflate', 'Switchboard WebSocket + deflate', 'ws'],
+  ],
+  broadcast: [
+    ['raw-net', 'raw net (one write per client per burst)'],
+    ['sb-lines', 'Switchboard TCP lines', 'raw-net'],
+    ['ws', 'ws (one send per message per client)', 'raw-net'],
+    ['ws-cork', 'ws, corked per batch (framed once, one write per client per burst)', 'raw-net'],
+    ['sb-ws', 'Switchboard WebSocket', 'ws'],
+  ],
+  connections: [
+    ['raw-net', 'raw net (TCP)'],
+    ['sb-lines', 'Switchboard TCP', 'raw-net'],
+    ['ws', 'ws', 'raw-net'],
+    ['sb-ws', 'Switchboard WebSocket', 'ws'],
+  ],
+  idle: [
+    ['raw-net', 'raw net + hand-written reconnect loop'],
+    ['sb-lines', 'Switchboard TCP + permanentClient', 'raw-net'],
+    ['ws', 'ws + hand-written reconnect loop', 'raw-net'],
+    ['sb-ws', 'Switchboard WebSocket + permanentClient', 'ws'],
+  ],
+};
