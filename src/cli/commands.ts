@@ -42,6 +42,9 @@ export interface ListenFlags extends CommonFlags {
   secretCode?: string;
 }
 
+/** After SIGINT/SIGTERM, how long the graceful close may take before the socket is destroyed, in ms. */
+const ABORT_GRACE_MS = 2000;
+
 /** True for `udp://` and `unixgram://` URLs: one message per datagram. */
 export function isDatagramUrl(url: string): boolean {
   return /^(udp|unixgram):\/\//i.test(url);
@@ -239,16 +242,16 @@ export async function listenCommand(url: string, flags: ListenFlags, io: CliIo):
   const warn = warner(io);
   const tally = flags.quiet && !flags.trace ? new ErrorTally(warn) : undefined;
   const peerError = tally ? (code: string): void => tally.add(code) : (_code: string, line: string): void => warn(line);
-  const server: Running = isDatagramUrl(url)
-    ? await startDatagramListener(url, flags, print, warn, peerError)
-    : await startListener(url, flags, print, warn, peerError);
+  const datagrams = isDatagramUrl(url);
+  const server = datagrams ? await startDatagramListener(url, flags, print, warn, peerError) : await startListener(url, flags, print, warn, peerError);
   io.stderr.write(`listening on ${server.url}\n`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  // Graceful: each connection gets its goodbye and up to closeTimeout to finish.
-  await server.close();
+  // Graceful: each connection gets its goodbye; those not closed within the grace are destroyed.
+  if (datagrams) await server.close();
+  else await (server as Server<unknown, unknown>).close({ timeout: ABORT_GRACE_MS });
   tally?.stop();
   return Exit.ok;
 }
@@ -261,8 +264,6 @@ export interface ConnectFlags extends CommonFlags {
   secretCode?: string;
 }
 
-/** After SIGINT/SIGTERM, how long the graceful close may take before the socket is destroyed, in ms. */
-const ABORT_GRACE_MS = 2000;
 /** How long one stdin line may wait for room in the send queue (a server that does not read), in ms. */
 const SEND_WAIT_MS = 30_000;
 

@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { isSwitchboardError } from '../core/index.js';
 import { connectCommand, listenCommand, type ConnectFlags, type ListenFlags } from './commands.js';
 import { scenarios } from './demo/index.js';
+import { escapeControls } from './escape.js';
 import { Exit, type CliIo } from './io.js';
 import { CODEC_HELP, FRAMING_HELP } from './spec.js';
 import { signalCommand, type SignalFlags } from './signal.js';
@@ -155,7 +156,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return err.exitCode === 0 ? Exit.ok : Exit.usage;
     }
     if (isSwitchboardError(err)) {
-      io.stderr.write(`switchboard: ${err.code}: ${err.message}\n`);
+      // Messages may quote the peer (an HTTP status line, a close reason): escaped like all diagnostics.
+      io.stderr.write(`switchboard: ${err.code}: ${escapeControls(err.message)}\n`);
       return err.code === 'INVALID_OPTION' || err.code === 'INVALID_ADDRESS' ? Exit.usage : Exit.failure;
     }
     io.stderr.write(`switchboard: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -150,6 +150,22 @@ describe('cli connect: every error path ends the process with a non-zero status'
   });
 });
 
+describe('cli listen: signals', () => {
+  it('SIGTERM ends listen, exit 0, while a client never finishes closing', async () => {
+    const p = startBin(['listen', 'tcp://127.0.0.1:0', '--echo'], '');
+    await waitFor(() => /listening on (\S+)/.test(p.err()), WAIT_MS, 'the listener');
+    const url = /listening on (\S+)/.exec(p.err())![1]!;
+    const peer = await rawConnect(url, { halfOpen: true }); // never answers the server's FIN
+    await peer.write('a partial line');
+    p.child.kill('SIGTERM');
+    const r = await p.done;
+    assert.equal(r.killed, false, 'the process ended by itself');
+    assert.equal(r.code, 0, r.err);
+    await within(peer.ended, WAIT_MS, "the server's FIN");
+    peer.destroy();
+  });
+});
+
 describe('cli --version', () => {
   it('prints the version of package.json for --version and -V, and exits 0', async () => {
     const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
