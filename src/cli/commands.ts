@@ -370,9 +370,11 @@ export async function connectCommand(url: string, flags: ConnectFlags, io: CliIo
   return connectExit(info, { inputError, reported, aborted: io.signal.aborted, warn });
 }
 
+/** `CODE: message`; INVALID_OPTION is left out, it is the code of lineToMessage's own messages. */
 function errorLine(err: unknown): string {
-  if (err instanceof Error) return 'code' in err && typeof err.code === 'string' ? `${err.code}: ${err.message}` : err.message;
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  const code = 'code' in err && typeof err.code === 'string' && err.code !== 'INVALID_OPTION' ? `${err.code}: ` : '';
+  return code + err.message;
 }
 
 /** Says why `connect` failed, if it did, and gives its exit status. */

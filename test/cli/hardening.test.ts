@@ -23,7 +23,7 @@ import {
   type Connection,
   type Message,
 } from '../../src/index.js';
-import { rawConnect, rawListen, waitFor, within, WAIT_MS } from '../helpers/net.js';
+import { closedPort, rawConnect, rawListen, waitFor, within, WAIT_MS } from '../helpers/net.js';
 import { repoRoot } from '../helpers/root.js';
 
 const BIN = join(repoRoot, 'dist', 'cli', 'bin.js');
@@ -103,7 +103,7 @@ describe('cli connect: every error path ends the process with a non-zero status'
       const r = await startBin(['connect', server.url, '--codec', 'json'], '{"a":1}\nnot json\n').done;
       assert.equal(r.killed, false, 'the process ended by itself');
       assert.equal(r.code, 1, r.err);
-      assert.match(r.err, /line 2 of stdin was not sent: .*not JSON: "not json"/);
+      assert.equal(r.err, 'switchboard: line 2 of stdin was not sent: not JSON: "not json"\n');
       await waitFor(() => got.length === 1, WAIT_MS, 'the first line');
       assert.deepEqual(got, [{ a: 1 }]);
     } finally {
@@ -127,6 +127,16 @@ describe('cli connect: every error path ends the process with a non-zero status'
     } finally {
       await raw.close();
     }
+  });
+
+  it('a signal while connect is still retrying exits 1 with one line, not a stack trace', async () => {
+    const port = await closedPort();
+    const c = capture();
+    const running = main(['connect', `tcp://127.0.0.1:${port}`, '--retry-after', '20', '--timeout', '60000'], c.io);
+    await new Promise((r) => setTimeout(r, 100)); // a few refused attempts
+    c.abort();
+    assert.equal(await within(running, WAIT_MS, 'connect'), 1);
+    assert.equal(c.err(), 'switchboard: stopped before the connection was made\n');
   });
 
   it('SIGTERM ends connect with stdin still open: a graceful close, then exit 0', async () => {
