@@ -349,7 +349,8 @@ export async function connectCommand(url: string, flags: ConnectFlags, io: CliIo
       }
       if (status === 'closed') break;
       if (status === 'timeout' || status === 'dropped') {
-        inputError = `line ${lineNo} of stdin was not sent (${status}): the server read nothing for ${SEND_WAIT_MS} ms`;
+        const why = status === 'timeout' ? `the server read nothing for ${SEND_WAIT_MS} ms` : 'the send queue is over maxQueuedBytes';
+        inputError = `line ${lineNo} of stdin was not sent (${status}): ${why}`;
         break;
       }
     }
