@@ -263,6 +263,32 @@ describe('cli listen --codec named: a line that does not parse is reported and s
   });
 });
 
+describe('cli connect: a message from the server that does not decode', () => {
+  it('is reported and skipped, the next one is printed, and connect exits 1', async () => {
+    const server = await listen<string, string>('tcp://127.0.0.1:0', {
+      protocol: text,
+      callbacks: {
+        onConnect: (conn) => {
+          conn.send('{"ok":false');
+          conn.send('{"ok":true}');
+        },
+      },
+    });
+    try {
+      const stdin = new PassThrough();
+      const c = capture(stdin);
+      const running = main(['connect', server.url, '--codec', 'json'], c.io);
+      await waitFor(() => c.out().length > 0, WAIT_MS, 'the good message');
+      stdin.end();
+      assert.equal(await within(running, WAIT_MS, 'connect'), 1, c.err());
+      assert.equal(c.out(), '{"ok":true}\n');
+      assert.match(c.err(), /^INVALID_JSON: /m);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('cli: the server closing on us is a failure', () => {
   it('connect says the server closed first and exits 1 when framings do not match', async () => {
     const l = await cliListen(['tcp://127.0.0.1:0', '--framing', 'length']);
