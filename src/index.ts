@@ -1,5 +1,5 @@
 /**
- * Switchboard: message-based clients and servers over TCP, TLS and Unix sockets.
+ * Switchboard: message-based clients and servers over TCP, TLS, Unix sockets, UDP and WebSocket.
  *
  *     import { listen, connect, protocols } from 'switchboard';
  *

@@ -37,4 +37,14 @@ describe('docs', () => {
     assert.deepEqual(commands, ['npm ci && npm run demo', 'npm test']);
     assert.match(read('.ci/run'), /^npm test$/m);
   });
+
+  it('names every transport where the project describes itself in one line', () => {
+    const lines = {
+      'docs/README.md': read('docs/README.md').split('\n')[2]!,
+      'src/index.ts banner': read('src/index.ts').split('\n')[1]!,
+    };
+    for (const [where, line] of Object.entries(lines)) {
+      for (const t of ['TCP', 'TLS', 'Unix', 'UDP', 'WebSocket']) assert.ok(line.includes(t), `${where} does not name ${t}: ${line}`);
+    }
+  });
 });

@@ -4,10 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { datagram, formatAddress, isSwitchboardError, namedMessageLines, type Protocol } from '../core/index.js';
-import { bindDatagram, connect, datagramClient, describeClose, listen, type Connection, type Server } from '../endpoint/index.js';
-import { isWebSocketUrl } from '../transport/websocket.js';
+import { ConfigError, ErrorCode, datagram, formatAddress, namedMessageLines, type Protocol, type SwitchboardError } from '../core/index.js';
+import { bindDatagram, connect, datagramClient, describeClose, listen, type CloseInfo, type Connection, type Server } from '../endpoint/index.js';
+import { isWebSocketUrl, type WebSocketClientOptions } from '../transport/websocket.js';
 import type { TlsOptions } from '../transport/stream.js';
+import { escapeControls } from './escape.js';
 import { Exit, type CliIo } from './io.js';
 import { lineToMessage, parseCodec, parseFraming, showMessage } from './spec.js';
 
@@ -21,6 +22,15 @@ export interface CommonFlags {
   ca?: string;
   insecure?: boolean;
   name?: string;
+  /** Print messages as they came: no escaping of terminal control characters. */
+  raw?: boolean;
+  /** ws:// and wss:// only: `websocket.limits` and `websocket.compression` of listen()/connect(). */
+  wsMaxMessageSize?: number;
+  wsMaxFrameSize?: number;
+  wsMaxFragments?: number;
+  wsCompressionThreshold?: number;
+  /** `--compression` / `--no-compression`; unset: the library's default (offered / accepted). */
+  compression?: boolean;
 }
 
 export interface ListenFlags extends CommonFlags {
@@ -31,6 +41,9 @@ export interface ListenFlags extends CommonFlags {
   trace?: boolean;
   secretCode?: string;
 }
+
+/** After SIGINT/SIGTERM, how long the graceful close may take before the socket is destroyed, in ms. */
+const ABORT_GRACE_MS = 2000;
 
 /** True for `udp://` and `unixgram://` URLs: one message per datagram. */
 export function isDatagramUrl(url: string): boolean {
@@ -52,6 +65,85 @@ export function protocolFrom(flags: CommonFlags, url: string): Protocol<unknown,
   return { framing: parseFraming(flags.framing, flags.maxFrameSize), codec };
 }
 
+/**
+ * The `websocket` option of listen()/connect() from the `--ws-*` and `--[no-]compression` flags.
+ * They are refused on other schemes, and `--max-frame-size` (the stream framer's limit) is
+ * refused on ws:// and wss://, where it would silently do nothing.
+ */
+export function websocketFrom(flags: CommonFlags, url: string): Pick<WebSocketClientOptions, 'limits' | 'compression'> | undefined {
+  const limits = {
+    ...(flags.wsMaxMessageSize !== undefined && { maxMessageSize: flags.wsMaxMessageSize }),
+    ...(flags.wsMaxFrameSize !== undefined && { maxFrameSize: flags.wsMaxFrameSize }),
+    ...(flags.wsMaxFragments !== undefined && { maxFragments: flags.wsMaxFragments }),
+    ...(flags.wsCompressionThreshold !== undefined && { compressionThreshold: flags.wsCompressionThreshold }),
+  };
+  const given = Object.keys(limits).length > 0 || flags.compression !== undefined;
+  if (!isWebSocketUrl(url)) {
+    if (given) throw new ConfigError(ErrorCode.INVALID_OPTION, `--ws-* and --[no-]compression apply to ws:// and wss:// only, got ${url}`);
+    return undefined;
+  }
+  if (flags.maxFrameSize !== undefined) {
+    throw new ConfigError(
+      ErrorCode.INVALID_OPTION,
+      '--max-frame-size is the stream framer\'s limit and does nothing on ws:// and wss://; use --ws-max-message-size and --ws-max-frame-size',
+    );
+  }
+  if (!given) return undefined;
+  return { ...(Object.keys(limits).length > 0 && { limits }), ...(flags.compression !== undefined && { compression: flags.compression }) };
+}
+
+/** Prints message text on stdout: escaped (see escape.ts) unless `--raw`. */
+export function messagePrinter(io: Pick<CliIo, 'stdout'>, flags: Pick<CommonFlags, 'raw'>, rawFraming = false): (text: string) => void {
+  const end = rawFraming ? '' : '\n';
+  if (flags.raw) return (text) => void io.stdout.write(text + end);
+  return (text) => void io.stdout.write(escapeControls(text, rawFraming) + end);
+}
+
+/** Diagnostics on stderr: always escaped, they quote peer text (messages, close reasons). */
+export function warner(io: Pick<CliIo, 'stderr'>): (line: string) => void {
+  return (line) => void io.stderr.write(escapeControls(line) + '\n');
+}
+
+/**
+ * `--quiet` without `--trace`: per-connection errors (a peer that resets, a bad frame) are
+ * counted by code instead of printed one line each, and summed up at most once per
+ * `intervalMs` and when the listener stops.
+ */
+export class ErrorTally {
+  private counts = new Map<string, number>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly warn: (line: string) => void,
+    intervalMs = 10_000,
+  ) {
+    this.timer = setInterval(() => this.flush(), intervalMs);
+    this.timer.unref?.();
+  }
+
+  add(code: string): void {
+    this.counts.set(code, (this.counts.get(code) ?? 0) + 1);
+  }
+
+  /** Prints one summary line if anything was counted since the last one. */
+  flush(): void {
+    if (this.counts.size === 0) return;
+    let total = 0;
+    const parts: string[] = [];
+    for (const [code, n] of [...this.counts].sort((a, b) => b[1] - a[1])) {
+      total += n;
+      parts.push(`${code} ${n}`);
+    }
+    this.counts.clear();
+    this.warn(`${total} connection error${total === 1 ? '' : 's'} (${parts.join(', ')}); --trace prints each`);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+}
+
 /** Something that runs until closed: a server or a datagram endpoint. */
 export interface Running {
   readonly url: string;
@@ -71,21 +163,30 @@ export function tlsFrom(flags: CommonFlags, server: boolean): TlsOptions | undef
 
 /**
  * Starts a server that prints each message (one per line) and, with `echo`, sends it back as it
- * came. Used by `switchboard listen` and by the demos.
+ * came. Used by `switchboard listen` and by the demos. `peerError` gets each per-connection
+ * error (default: `warn` its line); `listen --quiet` counts them instead.
+ *
+ * A frame the codec cannot decode (a line that is not a named message, not JSON) is reported and
+ * skipped, and the connection goes on, as eventdispatcher does; a framing error (a frame over
+ * the size limit) still closes the connection.
  */
 export async function startListener(
   url: string,
   flags: ListenFlags,
   print: (line: string) => void,
   warn: (line: string) => void,
+  peerError: (code: string, line: string) => void = (_code, line) => warn(line),
 ): Promise<Server<unknown, unknown>> {
   const tls = tlsFrom(flags, true);
   const trace = flags.trace ? warn : undefined;
+  const websocket = websocketFrom(flags, url);
   return listen<unknown, unknown>(url, {
     protocol: protocolFrom(flags, url),
+    decodeErrors: 'skip',
     ...(flags.name !== undefined && { name: flags.name }),
     ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),
     ...(tls && { tls }),
+    ...(websocket && { websocket }),
     callbacks: {
       onConnect(conn) {
         trace?.(`${conn.name} connected`);
@@ -99,10 +200,11 @@ export async function startListener(
         if (flags.echo) conn.send(msg);
       },
       onFail(err, conn) {
-        warn(`${conn ? conn.name + ': ' : ''}${err.code}: ${err.message}`);
+        if (conn) peerError(err.code, `${conn.name}: ${err.code}: ${err.message}`);
+        else warn(`${err.code}: ${err.message}`);
       },
       onReject(remote, err) {
-        warn(`refused ${remote}: ${err.message}`);
+        peerError('refused', `refused ${remote}: ${err.message}`);
       },
     },
   });
@@ -114,8 +216,10 @@ export async function startDatagramListener(
   flags: ListenFlags,
   print: (line: string) => void,
   warn: (line: string) => void,
+  peerError: (code: string, line: string) => void = (_code, line) => warn(line),
 ): Promise<Running> {
   const trace = flags.trace ? warn : undefined;
+  websocketFrom(flags, url); // refuses --ws-* here
   return bindDatagram<unknown, unknown>(url, {
     protocol: protocolFrom(flags, url),
     ...(flags.name !== undefined && { name: flags.name }),
@@ -127,22 +231,28 @@ export async function startDatagramListener(
         if (flags.echo && from) ep.send(msg, from);
       },
       onFail(err) {
-        warn(`${err.code}: ${err.message}`);
+        peerError(err.code, `${err.code}: ${err.message}`);
       },
     },
   });
 }
 
 export async function listenCommand(url: string, flags: ListenFlags, io: CliIo): Promise<number> {
-  const print = (line: string): void => void io.stdout.write(line + '\n');
-  const warn = (line: string): void => void io.stderr.write(line + '\n');
-  const server: Running = isDatagramUrl(url) ? await startDatagramListener(url, flags, print, warn) : await startListener(url, flags, print, warn);
+  const print = messagePrinter(io, flags);
+  const warn = warner(io);
+  const tally = flags.quiet && !flags.trace ? new ErrorTally(warn) : undefined;
+  const peerError = tally ? (code: string): void => tally.add(code) : (_code: string, line: string): void => warn(line);
+  const datagrams = isDatagramUrl(url);
+  const server = datagrams ? await startDatagramListener(url, flags, print, warn, peerError) : await startListener(url, flags, print, warn, peerError);
   io.stderr.write(`listening on ${server.url}\n`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  await server.close();
+  // Graceful: each connection gets its goodbye; those not closed within the grace are destroyed.
+  if (datagrams) await server.close();
+  else await (server as Server<unknown, unknown>).close({ timeout: ABORT_GRACE_MS });
+  tally?.stop();
   return Exit.ok;
 }
 
@@ -154,55 +264,142 @@ export interface ConnectFlags extends CommonFlags {
   secretCode?: string;
 }
 
+/** How long one stdin line may wait for room in the send queue (a server that does not read), in ms. */
+const SEND_WAIT_MS = 30_000;
+
 /**
  * Sends each stdin line as a message and prints each message received. When stdin ends the
  * connection closes gracefully, so replies still on their way are printed before exit.
+ *
+ * Exit status: 0 when stdin ended, we closed and the connection ended clean. 1 (with one line on
+ * stderr saying why) when a stdin line cannot be sent (not JSON, not a named message, not
+ * encodable, no room for 30 s), when the connection ends with an error (reset, bad frame,
+ * timeout), when a message from the server cannot be decoded, when the server closes first,
+ * and on WebSocket when the close code is not 1000. SIGINT/SIGTERM close gracefully (at most
+ * 2 s, then the socket is destroyed) and exit 0 unless an error happened.
  */
 export async function connectCommand(url: string, flags: ConnectFlags, io: CliIo): Promise<number> {
   if (isDatagramUrl(url)) return datagramConnect(url, flags, io);
   const tls = tlsFrom(flags, false);
   const protocol = protocolFrom(flags, url);
+  const websocket = websocketFrom(flags, url);
+  const cname = codecName(flags, url);
+  const rawFraming = protocol.framing.name === 'raw';
+  const print = messagePrinter(io, flags, rawFraming);
+  const warn = warner(io);
+  // Every error the connection reports is printed once, when it happens.
+  const reported = new Set<SwitchboardError>();
   let conn: Connection<unknown, unknown>;
-  conn = await connect<unknown, unknown>(url, {
-    protocol,
-    ...(flags.name !== undefined && { name: flags.name }),
-    ...(flags.timeout !== undefined && { timeout: flags.timeout }),
-    ...(flags.retryAfter !== undefined && { retryAfter: flags.retryAfter }),
-    ...(tls && { tls }),
-    signal: io.signal,
-  });
-  const appendNewline = protocol.framing.name === 'raw';
+  try {
+    conn = await connect<unknown, unknown>(url, {
+      protocol,
+      decodeErrors: 'skip',
+      ...(flags.name !== undefined && { name: flags.name }),
+      ...(flags.timeout !== undefined && { timeout: flags.timeout }),
+      ...(flags.retryAfter !== undefined && { retryAfter: flags.retryAfter }),
+      ...(tls && { tls }),
+      ...(websocket && { websocket }),
+      callbacks: {
+        onFail(err) {
+          reported.add(err);
+          warn(`${err.code}: ${err.message}`);
+        },
+      },
+      signal: io.signal,
+    });
+  } catch (err) {
+    if (io.signal.aborted) {
+      warn('switchboard: stopped before the connection was made');
+      return Exit.failure;
+    }
+    throw err;
+  }
   const printer = (async () => {
     try {
-      for await (const msg of conn) io.stdout.write(showMessage(msg) + (appendNewline ? '' : '\n'));
-    } catch (err) {
-      io.stderr.write(`${isSwitchboardError(err) ? err.code + ': ' : ''}${(err as Error).message}\n`);
+      for await (const msg of conn) print(showMessage(msg));
+    } catch {
+      // The error that ended the connection was reported through onFail.
     }
   })();
   const rl = createInterface({ input: io.stdin, crlfDelay: Infinity });
-  const onAbort = (): void => rl.close();
+  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const onAbort = (): void => {
+    rl.close();
+    // Graceful first (a sendWait in progress resolves 'closed'), then destroyed if the peer is slow.
+    void conn.close();
+    graceTimer = setTimeout(() => conn.destroy(), ABORT_GRACE_MS);
+    graceTimer.unref?.();
+  };
   io.signal.addEventListener('abort', onAbort, { once: true });
   // The server may leave while stdin is still open: stop reading stdin then.
   void conn.closed.then(() => rl.close());
+  let inputError: string | undefined;
+  let lineNo = 0;
   try {
     for await (const line of rl) {
+      lineNo++;
       if (conn.state !== 'open') break;
-      if (line.trim() === '' && codecName(flags, url) === 'named') continue;
-      const msg = lineToMessage(appendNewline ? line + '\n' : line, codecName(flags, url));
-      const status = await conn.sendWait(msg, { timeout: 30_000 });
+      if (line.trim() === '' && cname === 'named') continue;
+      let status;
+      try {
+        status = await conn.sendWait(lineToMessage(rawFraming ? line + '\n' : line, cname), { timeout: SEND_WAIT_MS });
+      } catch (err) {
+        inputError = `line ${lineNo} of stdin was not sent: ${errorLine(err)}`;
+        break;
+      }
       if (status === 'closed') break;
+      if (status === 'timeout' || status === 'dropped') {
+        const why = status === 'timeout' ? `the server read nothing for ${SEND_WAIT_MS} ms` : 'the send queue is over maxQueuedBytes';
+        inputError = `line ${lineNo} of stdin was not sent (${status}): ${why}`;
+        break;
+      }
     }
+  } catch (err) {
+    // stdin itself failed (EIO, a destroyed stream).
+    inputError = `reading stdin failed: ${errorLine(err)}`;
   } finally {
     io.signal.removeEventListener('abort', onAbort);
     rl.close();
   }
-  const info = await conn.close();
-  await printer;
-  if (info.error && info.error.code !== 'CONNECTION_RESET') {
-    io.stderr.write(`${info.error.code}: ${info.error.message}\n`);
-    return Exit.failure;
+  let info: CloseInfo;
+  try {
+    info = await conn.close();
+  } finally {
+    clearTimeout(graceTimer);
   }
-  return Exit.ok;
+  await printer;
+  return connectExit(info, { inputError, reported, aborted: io.signal.aborted, warn });
+}
+
+/** `CODE: message`; INVALID_OPTION is left out, it is the code of lineToMessage's own messages. */
+function errorLine(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const code = 'code' in err && typeof err.code === 'string' && err.code !== 'INVALID_OPTION' ? `${err.code}: ` : '';
+  return code + err.message;
+}
+
+/** Says why `connect` failed, if it did, and gives its exit status. */
+function connectExit(
+  info: CloseInfo,
+  o: { inputError: string | undefined; reported: ReadonlySet<SwitchboardError>; aborted: boolean; warn: (line: string) => void },
+): number {
+  let failed = false;
+  if (o.inputError !== undefined) {
+    o.warn(`switchboard: ${o.inputError}`);
+    failed = true;
+  }
+  if (info.error !== undefined && !o.reported.has(info.error)) o.warn(`${info.error.code}: ${info.error.message}`);
+  // Decode errors (skipped) and the error that ended the connection, CONNECTION_RESET included.
+  if (o.reported.size > 0 || info.error !== undefined) failed = true;
+  const ws = info.code === undefined ? '' : ` with code ${info.code}${info.reason ? ` "${info.reason}"` : ''}`;
+  if (info.error === undefined && info.initiator === 'peer' && !o.aborted) {
+    o.warn(`switchboard: the server closed the connection${ws} before stdin ended`);
+    failed = true;
+  } else if (info.error === undefined && info.code !== undefined && info.code !== 1000) {
+    o.warn(`switchboard: the connection closed${ws}`);
+    failed = true;
+  }
+  return failed ? Exit.failure : Exit.ok;
 }
 
 /**
@@ -210,29 +407,48 @@ export async function connectCommand(url: string, flags: ConnectFlags, io: CliIo
  * end: after stdin ends, replies are awaited for `linger` ms.
  */
 async function datagramConnect(url: string, flags: ConnectFlags, io: CliIo): Promise<number> {
+  websocketFrom(flags, url); // refuses --ws-* here
+  const print = messagePrinter(io, flags);
+  const warn = warner(io);
+  let failed = false;
   const ep = await datagramClient<unknown, unknown>(url, {
     protocol: protocolFrom(flags, url),
     ...(flags.name !== undefined && { name: flags.name }),
     ...(flags.secretCode !== undefined && { secretCode: flags.secretCode }),
     callbacks: {
-      onReceive: (_ep, msg) => void io.stdout.write(showMessage(msg) + '\n'),
-      onFail: (err) => void io.stderr.write(`${err.code}: ${err.message}\n`),
+      onReceive: (_ep, msg) => print(showMessage(msg)),
+      onFail: (err) => warn(`${err.code}: ${err.message}`),
     },
   });
-  const rl = createInterface({ input: io.stdin, crlfDelay: Infinity });
-  const onAbort = (): void => rl.close();
-  io.signal.addEventListener('abort', onAbort, { once: true });
-  let failed = false;
   try {
-    for await (const line of rl) {
-      if (line.trim() === '' && codecName(flags, url) === 'named') continue;
-      if (ep.send(lineToMessage(line, codecName(flags, url))) !== 'sent') failed = true;
+    const rl = createInterface({ input: io.stdin, crlfDelay: Infinity });
+    const onAbort = (): void => rl.close();
+    io.signal.addEventListener('abort', onAbort, { once: true });
+    let lineNo = 0;
+    try {
+      for await (const line of rl) {
+        lineNo++;
+        if (line.trim() === '' && codecName(flags, url) === 'named') continue;
+        let status;
+        try {
+          status = ep.send(lineToMessage(line, codecName(flags, url)));
+        } catch (err) {
+          warn(`switchboard: line ${lineNo} of stdin was not sent: ${errorLine(err)}`);
+          failed = true;
+          break;
+        }
+        if (status !== 'sent') {
+          warn(`switchboard: line ${lineNo} of stdin was not sent (${status})`);
+          failed = true;
+        }
+      }
+    } finally {
+      io.signal.removeEventListener('abort', onAbort);
+      rl.close();
     }
+    if (!io.signal.aborted) await new Promise((r) => setTimeout(r, flags.linger ?? 200));
   } finally {
-    io.signal.removeEventListener('abort', onAbort);
-    rl.close();
+    await ep.close();
   }
-  await new Promise((r) => setTimeout(r, flags.linger ?? 200));
-  await ep.close();
   return failed ? Exit.failure : Exit.ok;
 }

@@ -6,9 +6,11 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { isSwitchboardError } from '../core/index.js';
 import { connectCommand, listenCommand, type ConnectFlags, type ListenFlags } from './commands.js';
 import { scenarios } from './demo/index.js';
+import { escapeControls } from './escape.js';
 import { Exit, type CliIo } from './io.js';
 import { CODEC_HELP, FRAMING_HELP } from './spec.js';
 import { signalCommand, type SignalFlags } from './signal.js';
+import { packageVersion } from './version.js';
 
 function intArg(name: string, min: number) {
   return (v: string): number => {
@@ -27,7 +29,19 @@ function common(cmd: Command): Command {
     .option('--cert <file>', 'TLS: PEM certificate of this side')
     .option('--key <file>', 'TLS: PEM private key for --cert')
     .option('--ca <file>', 'TLS: PEM authority to trust (a server then asks clients for certificates)')
-    .option('--insecure', 'TLS: do not verify the peer certificate');
+    .option('--insecure', 'TLS: do not verify the peer certificate')
+    .option('--raw', 'print messages as they came; by default terminal control characters in them are shown as escapes (\\x1b, \\u009b)')
+    .option('--ws-max-message-size <bytes>', 'ws/wss: largest message accepted (default 8 MiB)', intArg('--ws-max-message-size', 1))
+    .option('--ws-max-frame-size <bytes>', 'ws/wss: largest frame accepted (default 8 MiB)', intArg('--ws-max-frame-size', 1))
+    .option('--ws-max-fragments <n>', 'ws/wss: most frames in one message (default 1048576)', intArg('--ws-max-fragments', 1))
+    .option('--ws-compression-threshold <bytes>', 'ws/wss: smallest message sent compressed (default 1024)', intArg('--ws-compression-threshold', 0))
+    .option('--compression', 'ws/wss: offer or accept permessage-deflate (the default)')
+    .option('--no-compression', 'ws/wss: neither offer nor accept permessage-deflate');
+}
+
+/** The end of a command's --help: a few runnable examples. */
+function examples(lines: readonly string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  ${l}`).join("\n")}`;
 }
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -36,12 +50,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .description('Message-based clients and servers over TCP, TLS, Unix sockets, UDP and WebSocket')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .addHelpText(
+      'after',
+      examples([
+        'switchboard listen tcp://127.0.0.1:4000 --echo',
+        "printf 'hello\\n' | switchboard connect tcp://127.0.0.1:4000",
+        'switchboard <command> --help',
+      ]),
+    );
 
   program
     .command('demo')
     .description('run the seed scenarios on loopback: all of them, or the one named')
     .argument('[name]', `one of: ${scenarios.map((s) => s.name).join(', ')}`)
+    .addHelpText('after', examples(['switchboard demo', 'switchboard demo websocket', 'switchboard demo eventdispatcher']))
     .action(async (name: string | undefined) => {
       const chosen = name === undefined ? scenarios : scenarios.filter((s) => s.name === name);
       if (chosen.length === 0) {
@@ -63,10 +87,18 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       .argument('<url>', 'tcp://host:port, tls://, unix:///path, ws://host:port/path, wss://, udp://host:port or unixgram:///path'),
   )
     .option('--echo', 'send every message back as it came')
-    .option('--quiet', 'do not print messages')
+    .option('--quiet', 'do not print messages; count per-connection errors and print a summary at most every 10 s (with --trace: each one)')
     .option('--trace', 'log connections and every message, with the connection name, to stderr')
     .option('--secret-code <code>', 'udp: drop named messages without this secret_code')
     .option('--max-connections <n>', 'refuse connections beyond this many', intArg('--max-connections', 0))
+    .addHelpText(
+      'after',
+      examples([
+        'switchboard listen tcp://127.0.0.1:4000 --echo',
+        'switchboard listen tcp://0.0.0.0:4041 --codec named --quiet',
+        'switchboard listen ws://127.0.0.1:9001 --echo --ws-max-message-size 67108864 --ws-max-frame-size 67108864',
+      ]),
+    )
     .action(async (url: string, flags: ListenFlags) => {
       code = await listenCommand(url, flags, io);
     });
@@ -81,6 +113,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--retry-after <ms>', 'pause between connection attempts (default: one attempt)', intArg('--retry-after', 1))
     .option('--linger <ms>', 'udp: how long to wait for replies after stdin ends (default 200)', intArg('--linger', 0))
     .option('--secret-code <code>', 'udp: add this secret_code to named messages')
+    .addHelpText(
+      'after',
+      examples([
+        "printf 'hello\\n' | switchboard connect tcp://127.0.0.1:4000",
+        'switchboard connect ws://127.0.0.1:9001/chat --no-compression',
+        "echo '{\"op\":\"ping\"}' | switchboard connect tcp://127.0.0.1:4000 --framing length:4 --codec json",
+      ]),
+    )
     .action(async (url: string, flags: ConnectFlags) => {
       code = await connectCommand(url, flags, io);
     });
@@ -96,6 +136,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--reply', 'wait for one reply and print it')
     .option('--timeout <ms>', 'time to connect and to wait for the reply (default 5000)', intArg('--timeout', 1))
     .option('--trace', 'print the message sent to stderr')
+    .addHelpText(
+      'after',
+      examples([
+        'switchboard signal --host 127.0.0.1:4041 --message QUIT',
+        'switchboard signal --host 127.0.0.1:4041 --type udp --message LOG_ROTATE --secret-code s3cret',
+        'switchboard signal --host /run/daemon.sock --type unix --message daemon/STATUS --reply',
+      ]),
+    )
     .action(async (flags: SignalFlags) => {
       code = await signalCommand(flags, io);
     });
@@ -108,7 +156,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return err.exitCode === 0 ? Exit.ok : Exit.usage;
     }
     if (isSwitchboardError(err)) {
-      io.stderr.write(`switchboard: ${err.code}: ${err.message}\n`);
+      // Messages may quote the peer (an HTTP status line, a close reason): escaped like all diagnostics.
+      io.stderr.write(`switchboard: ${err.code}: ${escapeControls(err.message)}\n`);
       return err.code === 'INVALID_OPTION' || err.code === 'INVALID_ADDRESS' ? Exit.usage : Exit.failure;
     }
     io.stderr.write(`switchboard: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

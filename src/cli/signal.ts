@@ -16,6 +16,7 @@ import {
   type Message,
 } from '../core/index.js';
 import { connect, datagramClient } from '../endpoint/index.js';
+import { escapeControls } from './escape.js';
 import { Exit, type CliIo } from './io.js';
 
 export interface SignalFlags {
@@ -79,7 +80,7 @@ export async function signalCommand(flags: SignalFlags, io: CliIo): Promise<numb
     }
     if (!flags.reply) return Exit.ok;
     const { msg: reply } = await ep.receive({ timeout });
-    io.stdout.write(reply.toString() + '\n');
+    io.stdout.write(escapeControls(reply.toString()) + '\n');
     return Exit.ok;
   }
   await using conn = await connect<Message, Message>(url, { protocol: namedMessages(), timeout, decodeErrors: 'skip' });
@@ -90,6 +91,6 @@ export async function signalCommand(flags: SignalFlags, io: CliIo): Promise<numb
   }
   if (!flags.reply) return Exit.ok;
   const reply = await conn.receive({ timeout });
-  io.stdout.write(reply.toString() + '\n');
+  io.stdout.write(escapeControls(reply.toString()) + '\n');
   return Exit.ok;
 }

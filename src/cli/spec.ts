@@ -94,7 +94,7 @@ export function lineToMessage(line: string, codecName: string): unknown {
     try {
       return JSON.parse(line);
     } catch (cause) {
-      throw new ConfigError(ErrorCode.INVALID_OPTION, `input line is not JSON: ${JSON.stringify(line.slice(0, 80))}`, { cause });
+      throw new ConfigError(ErrorCode.INVALID_OPTION, `not JSON: ${JSON.stringify(line.slice(0, 80))}`, { cause });
     }
   }
   if (codecName === 'bytes') return new TextEncoder().encode(line);

@@ -35,7 +35,10 @@ export function parseAddress(url: string): Address {
   if (scheme === 'udp' || scheme === 'unixgram') {
     throw bad(url, `"${scheme}" is a datagram scheme: use bindDatagram() or datagramClient(), not a stream connection`);
   }
-  if (scheme !== 'tcp' && scheme !== 'tls') throw bad(url, `unknown scheme "${scheme}", expected tcp, tls or unix`);
+  if (scheme === 'ws' || scheme === 'wss') {
+    throw bad(url, `"${scheme}" is a WebSocket scheme: pass the URL to connect() or listen(); parseAddress() reads tcp, tls and unix`);
+  }
+  if (scheme !== 'tcp' && scheme !== 'tls') throw bad(url, `unknown scheme "${scheme}", expected ${EVERY_SCHEME}`);
   return { scheme, ...parseHostPort(url, rest) };
 }
 
@@ -54,9 +57,15 @@ export function parseDatagramAddress(url: string): DatagramAddress {
   if (scheme === 'tcp' || scheme === 'tls' || scheme === 'unix') {
     throw bad(url, `"${scheme}" is a stream scheme: use connect() or listen(); datagrams use udp or unixgram`);
   }
-  if (scheme !== 'udp') throw bad(url, `unknown scheme "${scheme}", expected udp or unixgram`);
+  if (scheme === 'ws' || scheme === 'wss') {
+    throw bad(url, `"${scheme}" is a WebSocket scheme: use connect() or listen(); datagrams use udp or unixgram`);
+  }
+  if (scheme !== 'udp') throw bad(url, `unknown scheme "${scheme}", expected ${EVERY_SCHEME}`);
   return { scheme, ...parseHostPort(url, rest) };
 }
+
+/** Every scheme, for "unknown scheme" messages: the user may have meant any of them. */
+const EVERY_SCHEME = 'tcp, tls, unix, ws, wss, udp or unixgram';
 
 function splitScheme(url: string, example: string): { scheme: string; rest: string } {
   const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(url);

@@ -9,8 +9,11 @@ export interface HookContext<In, Out> {
   readonly name: string;
   readonly role: 'client' | 'server';
   send(msg: Out): SendStatus;
-  /** Starts a graceful close. */
-  close(): void;
+  /**
+   * Starts a graceful close. A protocol that closes because the peer said goodbye (LEADS'
+   * `disconnect`) passes `{ initiator: 'peer' }`, so `CloseInfo.initiator` reports `peer`.
+   */
+  close(options?: { initiator?: 'peer' }): void;
   /** Unused by the library: a place for the protocol to keep per-connection state (a sequence number, a session). */
   state: Record<string, unknown>;
 }
@@ -110,7 +113,7 @@ export function leads(options: { separator?: string; maxFrameSize?: number } = {
       onReceive(msg, ctx) {
         if (!isDisconnect(msg)) return true;
         ctx.state['leadsPeerLeft'] = true;
-        ctx.close();
+        ctx.close({ initiator: 'peer' });
         return false;
       },
     },

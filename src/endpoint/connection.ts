@@ -280,7 +280,11 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
         role: this.role,
         state: {},
         send: (msg: Out) => self.enqueue(msg, true),
-        close: () => void self.close(),
+        close: (options) => {
+          // The peer asked to leave (a goodbye message): the close is the peer's, not ours.
+          if (options?.initiator === 'peer') self.initiator ??= 'peer';
+          void self.close();
+        },
       };
     }
     return this._ctx;

@@ -145,15 +145,16 @@ describe('cli: main()', () => {
     await running;
   });
 
-  it('connect ends when the server closes while stdin is still open', async () => {
+  it('connect ends when the server closes while stdin is still open, says so and exits 1', async () => {
     const server = await listen<string, string>('tcp://127.0.0.1:0', {
       protocol: { framing: parseFraming('lines'), codec: parseCodec('text') as never },
       callbacks: { onConnect: (conn) => { conn.send('bye'); void conn.close(); } },
     });
     const stdin = new PassThrough(); // never ends
     const cli = capture(stdin);
-    assert.equal(await main(['connect', server.url], cli.io), 0);
+    assert.equal(await main(['connect', server.url], cli.io), 1);
     assert.equal(cli.out(), 'bye\n');
+    assert.match(cli.err(), /the server closed the connection before stdin ended/);
     stdin.destroy();
     await server.close();
   });

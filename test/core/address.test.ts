@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ErrorCode, Scheme, formatAddress, hostPort, parseAddress, type Address } from '../../src/core/index.js';
-import { parseDatagramAddress } from '../../src/core/address.js';
+import { ErrorCode, Scheme, formatAddress, hostPort, parseAddress, parseDatagramAddress, type Address } from '../../src/core/index.js';
 
 describe('parseAddress', () => {
   it('parses tcp and tls host:port addresses', () => {
@@ -90,6 +89,22 @@ describe('parseAddress', () => {
       );
     });
   }
+});
+
+describe('unknown scheme messages', () => {
+  it('name every scheme the library reads, streams and datagrams', () => {
+    for (const parse of [parseAddress, parseDatagramAddress]) {
+      assert.throws(() => parse('http://example.com:80'), {
+        code: ErrorCode.INVALID_ADDRESS,
+        message: 'invalid address "http://example.com:80": unknown scheme "http", expected tcp, tls, unix, ws, wss, udp or unixgram',
+      });
+    }
+  });
+
+  it('say where a WebSocket URL goes instead of calling ws unknown', () => {
+    assert.throws(() => parseAddress('ws://127.0.0.1:80/x'), { code: ErrorCode.INVALID_ADDRESS, message: /"ws" is a WebSocket scheme: pass the URL to connect\(\) or listen\(\)/ });
+    assert.throws(() => parseDatagramAddress('wss://127.0.0.1:80/x'), { code: ErrorCode.INVALID_ADDRESS, message: /"wss" is a WebSocket scheme/ });
+  });
 });
 
 describe('formatAddress and hostPort', () => {

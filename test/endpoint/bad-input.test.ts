@@ -270,4 +270,29 @@ describe('bad input from the peer', () => {
       await server.close();
     }
   });
+
+  it("reports a close caused by the peer's LEADS 'disconnect' with initiator 'peer', and our own close with 'local'", async () => {
+    const leads = protocols.leads();
+    const infos: CloseInfo[] = [];
+    const server = await listen<Uint8Array, Uint8Array | string>('tcp://127.0.0.1:0', {
+      protocol: leads,
+      callbacks: { onDisconnect: (_c, i) => void infos.push(i) },
+    });
+    try {
+      const conn = await connect<Uint8Array, Uint8Array | string>(server.url, { protocol: leads, timeout: WAIT_MS });
+      const mine = await within(conn.close(), WAIT_MS, 'close');
+      assert.equal(mine.initiator, 'local', 'the client that sent disconnect closed');
+      await waitFor(() => infos.length === 1, WAIT_MS, 'the server side to close');
+      assert.equal(infos[0]!.initiator, 'peer', 'the server closed because its peer said disconnect');
+      assert.equal(infos[0]!.clean, true);
+
+      const raw = await rawConnect(server.url);
+      await raw.write('disconnect;');
+      await within(raw.closed, WAIT_MS, 'the server to close');
+      await waitFor(() => infos.length === 2, WAIT_MS, 'the second close');
+      assert.equal(infos[1]!.initiator, 'peer');
+    } finally {
+      await server.close();
+    }
+  });
 });

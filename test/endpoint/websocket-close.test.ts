@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, listen, type CloseInfo, type Connection, type Server, type SwitchboardError } from '../../src/index.js';
+import { connect, lines, listen, messageCodec, type CloseInfo, type Connection, type Server, type SwitchboardError } from '../../src/index.js';
 import { WAIT_MS, waitFor, within } from '../helpers/net.js';
 import { OP, closeBody, maskedFrame, rawWsConnect, rawWsListen, unmaskedFrame } from '../helpers/ws-raw.js';
 
@@ -214,6 +214,27 @@ describe('websocket close handshake', () => {
       assert.equal(info.code, 1000);
     } finally {
       await rs.close();
+    }
+  });
+});
+
+describe('websocket close codes of connection errors', () => {
+  it('a heartbeat timeout closes with 1008, reported in CloseInfo.code on both sides (the error has no closeCode)', async () => {
+    const { server, infos } = await echoServer();
+    try {
+      // The echo server never speaks first: the client hears nothing within 50 ms.
+      const c = await connect<Msg, Msg>(server.url, {
+        timeout: WAIT_MS,
+        protocol: { framing: lines(), codec: messageCodec(), heartbeat: { interval: 60_000, timeout: 50, message: 'beat' } },
+      });
+      const info = await within(c.closed, WAIT_MS, 'the heartbeat timeout');
+      assert.equal(info.error?.code, 'HEARTBEAT_TIMEOUT');
+      assert.equal(info.code, 1008, 'docs/websocket.md: the code sent is CloseInfo.code');
+      assert.equal(info.error?.closeCode, undefined, 'docs/websocket.md: only WebSocketError carries closeCode');
+      await waitFor(() => infos.length === 1, WAIT_MS, 'the server-side close');
+      assert.equal(infos[0]!.code, 1008);
+    } finally {
+      await server.close();
     }
   });
 });
