@@ -315,7 +315,9 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     conn.open().then(
       () => {
         this.pending.delete(conn);
-        if (conn.state !== 'open') return;
+        // A connection whose peer closed in the bytes that came with the upgrade is already
+        // closing: it is still handed out, its messages readable, until it has closed.
+        if (conn.state === 'closed') return;
         if (this.closing) {
           void conn.close();
           return;
