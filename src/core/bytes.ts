@@ -125,6 +125,29 @@ export class ByteQueue {
     return backing.subarray(0, n);
   }
 
+  /**
+   * Calls `fn` with views of the bytes at positions `from` to `from + n` (`from + n` at most
+   * `length`), in order, one view per chunk they span, without consuming or copying them.
+   * `fn` may write into the views (the queue's chunks are its owner's: a WebSocket unmasks
+   * a payload in place as it arrives).
+   */
+  forEachView(from: number, n: number, fn: (view: Uint8Array) => void): void {
+    let idx = this.head;
+    let pos = from + this.offset;
+    let left = n;
+    while (left > 0) {
+      const c = this.chunks[idx++]!;
+      if (pos >= c.length) {
+        pos -= c.length;
+        continue;
+      }
+      const part = Math.min(left, c.length - pos);
+      fn(c.subarray(pos, pos + part));
+      left -= part;
+      pos = 0;
+    }
+  }
+
   /** Reads an unsigned integer of 1, 2 or 4 bytes at `pos` without consuming. */
   readUint(pos: number, width: 1 | 2 | 4, littleEndian: boolean): number {
     const c = this.chunks[this.head];

@@ -23,6 +23,7 @@ import {
   unmaskedFrame,
   upgradeRequest,
   utf8,
+  wsFrame,
   type FrameSpec,
   type RawWsClient,
   type UpgradeSpec,
@@ -161,6 +162,22 @@ describe('websocket frames from a raw client to our server', () => {
       assert.equal(pong.payload.length, 125);
       assert.equal(pong.masked, false);
       raw.destroy();
+    } finally {
+      await h.server.close();
+    }
+  });
+
+  it('fails with 1007 on invalid UTF-8 inside one frame while the rest of that frame has not been sent', async () => {
+    // Autobahn 6.4.3/6.4.4: the frame announces 64 KiB; only its start is sent, with a bad byte
+    // after a valid prefix. The rest never comes: waiting for it would wait for ever.
+    const h = await harness();
+    try {
+      for (const prefix of [Uint8Array.from([0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xf4, 0x90, 0x80]), Uint8Array.from([0x61, 0x62, 0x63, 0x64, 0x65, 0xff])]) {
+        const raw = await expectFailure(h, send(wsFrame({ opcode: OP.TEXT, payload: prefix, announce: 65536 })), { close: 1007, code: 'WS_INVALID_UTF8' });
+        assert.equal(raw.frames().filter((f) => f.opcode !== OP.CLOSE).length, 0, 'nothing but the close frame came back');
+        raw.destroy();
+      }
+      assert.deepEqual(h.received, ['are you there?', 'are you there?'], 'no partial message was delivered');
     } finally {
       await h.server.close();
     }
@@ -395,6 +412,23 @@ describe('websocket frames from a raw server to our client', () => {
       assert.equal(info.clean, false);
       assert.deepEqual(got, ['fine'], 'the masked frame was not delivered');
       assert.ok(fails.some((f) => f.code === 'WS_INVALID_FRAME'));
+    } finally {
+      await rs.close();
+    }
+  });
+
+  it('fails our client with 1007 on invalid UTF-8 inside one frame whose rest the server has not sent', async () => {
+    const rs = await rawWsListen('/');
+    try {
+      const pending = connect<Msg, Msg>(rs.url, { timeout: WAIT_MS });
+      const peer = await rs.accept();
+      const client = await pending;
+      await peer.write(wsFrame({ opcode: OP.TEXT, payload: Uint8Array.from([0x61, 0xed, 0xa0]), announce: 65536, mask: false }));
+      assert.equal((await peer.closeFrame()).code, 1007);
+      peer.peer.end();
+      const info = await within(client.closed, WAIT_MS, 'the client to close');
+      assert.equal(info.error?.code, 'WS_INVALID_UTF8');
+      assert.equal(info.code, 1007);
     } finally {
       await rs.close();
     }
