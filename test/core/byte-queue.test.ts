@@ -174,6 +174,19 @@ describe('ByteQueue', () => {
     assert.equal(q.length, 5, 'reading consumes nothing');
   });
 
+  it('visits views of a range across chunks, in order, without consuming, and writes through them', () => {
+    const q = queueOf('ab', 'cde', 'f', 'ghij');
+    q.skip(1); // b cde f ghij
+    const seen: string[] = [];
+    q.forEachView(1, 6, (v) => void seen.push(str(v)));
+    assert.deepEqual(seen, ['cde', 'f', 'gh']);
+    assert.equal(q.length, 9);
+    q.forEachView(0, 9, (v) => v.fill(0x78));
+    assert.equal(str(q.take(9)), 'xxxxxxxxx');
+    const empty = queueOf('abc');
+    empty.forEachView(3, 0, () => assert.fail('no view for an empty range'));
+  });
+
   it('clears everything', () => {
     const q = queueOf('abc', 'def');
     q.skip(1);
