@@ -187,6 +187,23 @@ describe('ByteQueue', () => {
     empty.forEachView(3, 0, () => assert.fail('no view for an empty range'));
   });
 
+  it('visits every range of a queue of partly consumed chunks', () => {
+    const parts = ['ab', 'c', 'defg', 'h', 'ijk'];
+    const all = parts.join('');
+    for (let consumed = 0; consumed < all.length; consumed++) {
+      for (let from = 0; from <= all.length - consumed; from++) {
+        for (let n = 0; from + n <= all.length - consumed; n++) {
+          const q = queueOf(...parts);
+          q.skip(consumed);
+          const seen: string[] = [];
+          q.forEachView(from, n, (v) => void seen.push(str(v)));
+          assert.equal(seen.join(''), all.slice(consumed + from, consumed + from + n), `consumed ${consumed}, from ${from}, n ${n}`);
+          assert.ok(seen.every((v) => v.length > 0), 'no empty views');
+        }
+      }
+    }
+  });
+
   it('clears everything', () => {
     const q = queueOf('abc', 'def');
     q.skip(1);
