@@ -125,6 +125,38 @@ export class ByteQueue {
     return backing.subarray(0, n);
   }
 
+  /**
+   * Calls `fn` with views of the bytes at positions `from` to `from + n` (`from + n` at most
+   * `length`), in order, one view per chunk they span, without consuming or copying them.
+   * `fn` may write into the views (the queue's chunks are its owner's: a WebSocket unmasks
+   * a payload in place as it arrives). The start is found from the end of the queue, so
+   * visiting the bytes that arrived last costs the chunks they span, not every chunk buffered:
+   * a frame dribbled in 1-byte chunks and checked after each one stays linear.
+   */
+  forEachView(from: number, n: number, fn: (view: Uint8Array) => void): void {
+    if (n <= 0) return;
+    const chunks = this.chunks;
+    let idx = chunks.length - 1;
+    let tail = this.length - from; // bytes from `from` to the end of the queue
+    for (;;) {
+      const len = idx === this.head ? chunks[idx]!.length - this.offset : chunks[idx]!.length;
+      if (len >= tail) break;
+      tail -= len;
+      idx--;
+    }
+    let c = chunks[idx]!;
+    let pos = c.length - tail;
+    let left = n;
+    for (;;) {
+      const part = Math.min(left, c.length - pos);
+      fn(c.subarray(pos, pos + part));
+      left -= part;
+      if (left === 0) return;
+      c = chunks[++idx]!;
+      pos = 0;
+    }
+  }
+
   /** Reads an unsigned integer of 1, 2 or 4 bytes at `pos` without consuming. */
   readUint(pos: number, width: 1 | 2 | 4, littleEndian: boolean): number {
     const c = this.chunks[this.head];

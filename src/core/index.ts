@@ -25,6 +25,7 @@ export {
   leads,
   protocolName,
   type Protocol,
+  type ProtocolSpec,
   type ProtocolHooks,
   type HookContext,
   type HandshakeContext,
@@ -38,4 +39,5 @@ export {
   type UpgradeRequest,
   type HandshakeRefusal,
   type DeflateOptions,
+  type WebSocketLimits,
 } from './websocket/index.js';

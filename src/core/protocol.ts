@@ -69,8 +69,21 @@ export interface Protocol<In, Out = In> {
   readonly name?: string;
 }
 
-/** Identity function that lets TypeScript infer `In` and `Out` for a protocol literal. */
-export function defineProtocol<In, Out = In>(p: Protocol<In, Out>): Protocol<In, Out> {
+/**
+ * What `listen()` and `connect()` take as `protocol`: a {@link Protocol} whose `framing` may be
+ * left out. On WebSocket the framing is never used (each WebSocket message is one frame), so a
+ * WebSocket protocol is a codec plus hooks. On a byte stream a missing framing is `lines()`, as
+ * with the `codec` option.
+ */
+export type ProtocolSpec<In, Out = In> = Omit<Protocol<In, Out>, 'framing'> & { readonly framing?: Framing };
+
+/**
+ * Identity function that lets TypeScript infer `In` and `Out` for a protocol literal. Without
+ * `framing` it gives a {@link ProtocolSpec}, for WebSocket (or `lines()` on a byte stream).
+ */
+export function defineProtocol<In, Out = In>(p: Protocol<In, Out>): Protocol<In, Out>;
+export function defineProtocol<In, Out = In>(p: ProtocolSpec<In, Out>): ProtocolSpec<In, Out>;
+export function defineProtocol<In, Out>(p: ProtocolSpec<In, Out>): ProtocolSpec<In, Out> {
   return p;
 }
 

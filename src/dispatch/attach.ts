@@ -4,14 +4,14 @@
  *     const server = await listen('tcp://127.0.0.1:4040', dispatcherOptions(d, { name: 'lockd' }));
  *     const conn = await connect('tcp://127.0.0.1:4040', dispatcherOptions(client));
  */
-import type { Protocol } from '../core/index.js';
+import type { ProtocolSpec } from '../core/index.js';
 import { namedMessages, type Message } from '../core/message/index.js';
 import { chainCallbacks, type Callbacks, type ConnectOptions, type ListenOptions } from '../endpoint/index.js';
 import type { Dispatcher } from './dispatcher.js';
 
 /** What `dispatcherOptions()` always sets in the options it returns. */
 export interface DispatchedOptions {
-  protocol: Protocol<Message, Message>;
+  protocol: ProtocolSpec<Message, Message>;
   decodeErrors: 'close' | 'skip';
   callbacks: Callbacks<Message, Message>;
 }

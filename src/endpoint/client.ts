@@ -9,6 +9,7 @@ import {
   lines,
   messageCodec,
   type Protocol,
+  type ProtocolSpec,
 } from '../core/index.js';
 import { dial, type SocketOptions, type StreamSocket } from '../transport/stream.js';
 import { webSocketFraming } from '../core/websocket/framing.js';
@@ -23,9 +24,10 @@ export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOption
   /**
    * Framing + codec + hooks. @default lines + JSON on byte streams; on WebSocket, the `message`
    * codec (text frames as strings, binary frames as bytes). On WebSocket the protocol's framing
-   * is not used: each WebSocket message is one frame.
+   * is not used (each WebSocket message is one frame) and may be left out; on a byte stream a
+   * protocol without one uses `lines()`.
    */
-  protocol?: Protocol<In, Out>;
+  protocol?: ProtocolSpec<In, Out>;
   /** Shorthand for `protocol: { framing: lines(), codec }` (on WebSocket: just the codec). */
   codec?: Codec<In, Out>;
   /** `ws://` / `wss://` only: origin, subprotocols, extra headers, compression, limits. */
@@ -132,11 +134,12 @@ async function dialWs(url: string, options: SocketOptions & { websocket?: WebSoc
 }
 
 /** The protocol a connection runs: the given one, or a default for the transport. */
-export function resolveProtocol<In, Out>(options: { protocol?: Protocol<In, Out>; codec?: Codec<In, Out> }, ws: boolean): Protocol<In, Out> {
+export function resolveProtocol<In, Out>(options: { protocol?: ProtocolSpec<In, Out>; codec?: Codec<In, Out> }, ws: boolean): Protocol<In, Out> {
   if (options.protocol && options.codec) {
     throw new ConfigError(ErrorCode.INVALID_OPTION, 'give either protocol or codec, not both');
   }
-  if (options.protocol) return options.protocol;
+  const p = options.protocol;
+  if (p) return p.framing !== undefined ? (p as Protocol<In, Out>) : { ...p, framing: lines() };
   if (options.codec) return { framing: lines(), codec: options.codec };
   if (ws) return { framing: lines(), codec: messageCodec() as unknown as Codec<In, Out> };
   return linesJson<In, Out>() as Protocol<In, Out>;

@@ -223,6 +223,12 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private readonly receiveLimit: number;
   private readonly hwm: number;
   private readonly maxQueued: number;
+  /**
+   * Bytes that came with the transport handshake (frames right after a WebSocket 101), read by
+   * `open()`: a server may send a message and its close (or a bad frame) in the same segment as
+   * the 101, and the message must reach the application before the close does.
+   */
+  private early: Uint8Array | undefined;
 
   constructor(
     private readonly sock: StreamSocket,
@@ -247,7 +253,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.timed = (options.idleTimeout ?? 0) > 0 || protocol.heartbeat !== undefined;
     if (this.timed) this.lastRx = this.lastTx = Date.now();
     sock.setHandler(this);
-    if (link.initialData && link.initialData.length > 0) this.onStreamData(link.initialData);
+    if (link.initialData && link.initialData.length > 0) this.early = link.initialData;
     if (options.idleTimeout) this.armIdle(options.idleTimeout);
   }
 
@@ -340,6 +346,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     const hook = this.protocol.hooks?.onConnect;
     if (hook) {
       this.handshaking = true;
+      this.readEarly(); // the handshake hook may need them
       const timeoutMs = this.options.handshakeTimeout ?? Limits.handshakeTimeout;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const hctx: HandshakeContext<In, Out> = {
@@ -390,8 +397,20 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.guard(() => this.callbacks?.onConnect?.(this));
     // Messages that arrived during the handshake and were not taken by it go to the consumer.
     if (this.mode === 'callback') this.drainInboxToCallback();
+    // What came with the upgrade is read now that the connection is open: its messages are
+    // delivered, then a close or a bad frame after them closes the connection, which `open()`
+    // still returns (state `closing`, the messages readable). Read in the constructor, the
+    // close would have won and the messages been lost with "closed before it opened".
+    this.readEarly();
     if (!this.blocked) this.pump();
     if (this.peerEnded) this.finishAfterPeerEnd();
+  }
+
+  private readEarly(): void {
+    const early = this.early;
+    if (early === undefined) return;
+    this.early = undefined;
+    this.onStreamData(early);
   }
 
   // ---------------------------------------------------------------- receiving

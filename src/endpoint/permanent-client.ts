@@ -21,7 +21,7 @@ import {
   isSwitchboardError,
   linesJson,
   type Backoff,
-  type Protocol,
+  type ProtocolSpec,
   type SwitchboardError,
 } from '../core/index.js';
 import { AsyncQueue } from './async-queue.js';
@@ -87,7 +87,7 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
   private readonly statusQueue = new AsyncQueue<ClientStatus<In, Out>>();
   private statusListening = false;
   private readonly done: Promise<void>;
-  private readonly protocol: Protocol<In, Out>;
+  private readonly protocol: ProtocolSpec<In, Out>;
   private readonly backoff: Backoff;
   private readonly maxMessages: number;
   private readonly maxBytes: number;
@@ -100,7 +100,7 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
     private readonly options: PermanentClientOptions<In, Out> = {},
   ) {
     this.name = options.name ? `permanent(${options.name}@${url})` : `permanent(${url})`;
-    this.protocol = options.protocol ?? (linesJson<In, Out>() as Protocol<In, Out>);
+    this.protocol = options.protocol ?? (linesJson<In, Out>() as ProtocolSpec<In, Out>);
     this.backoff = options.backoff ?? exponentialBackoff();
     const ob = options.outbox ?? {};
     this.maxMessages = ob.maxMessages ?? Limits.outboxMessages;

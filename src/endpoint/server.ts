@@ -11,6 +11,7 @@ import {
   type Address,
   type Framer,
   type Protocol,
+  type ProtocolSpec,
 } from '../core/index.js';
 import { StreamListener, type ListenOptions as SocketListenOptions, type StreamSocket } from '../transport/stream.js';
 import {
@@ -40,9 +41,10 @@ import { webSocketMask } from '../transport/ws-mask.js';
 export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenOptions {
   /**
    * Framing + codec + hooks. @default lines + JSON on byte streams; on WebSocket, the `message`
-   * codec (text frames as strings, binary frames as bytes), and the framing is not used.
+   * codec (text frames as strings, binary frames as bytes), and the framing is not used (it may
+   * be left out; on a byte stream a protocol without one uses `lines()`).
    */
-  protocol?: Protocol<In, Out>;
+  protocol?: ProtocolSpec<In, Out>;
   /** Shorthand for `protocol: { framing: lines(), codec }` (on WebSocket: just the codec). */
   codec?: Codec<In, Out>;
   /** `ws://` / `wss://` only: `verify` hook (origin, credentials, path), subprotocols, compression, limits. */
@@ -315,7 +317,9 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     conn.open().then(
       () => {
         this.pending.delete(conn);
-        if (conn.state !== 'open') return;
+        // A connection whose peer closed in the bytes that came with the upgrade is already
+        // closing: it is still handed out, its messages readable, until it has closed.
+        if (conn.state === 'closed') return;
         if (this.closing) {
           void conn.close();
           return;

@@ -149,9 +149,14 @@ export interface WebSocketServerOptions {
   limits?: WebSocketLimits;
 }
 
-/** Checks `websocket.limits` before any socket is opened (`INVALID_OPTION`). */
+const LIMIT_NAMES: readonly string[] = ['maxMessageSize', 'maxFrameSize', 'maxFragments', 'compressionThreshold'] satisfies ReadonlyArray<keyof WebSocketLimits>;
+
+/** Checks `websocket.limits` before any socket is opened (`INVALID_OPTION`): known names, and numbers in range. */
 export function checkWebSocketLimits(limits: WebSocketLimits | undefined): void {
   for (const [k, v] of Object.entries(limits ?? {})) {
+    if (!LIMIT_NAMES.includes(k)) {
+      throw new ConfigError(ErrorCode.INVALID_OPTION, `websocket.limits.${k} is not a WebSocket limit, expected one of ${LIMIT_NAMES.join(', ')}`);
+    }
     if (v === undefined) continue; // the default
     const ok = typeof v === 'number' && (k === 'compressionThreshold' ? v >= 0 : v > 0);
     if (!ok) throw new ConfigError(ErrorCode.INVALID_OPTION, `websocket.limits.${k} must be a ${k === 'compressionThreshold' ? 'number, 0 or more' : 'positive number'}, got ${String(v)}`);

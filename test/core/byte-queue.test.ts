@@ -174,6 +174,36 @@ describe('ByteQueue', () => {
     assert.equal(q.length, 5, 'reading consumes nothing');
   });
 
+  it('visits views of a range across chunks, in order, without consuming, and writes through them', () => {
+    const q = queueOf('ab', 'cde', 'f', 'ghij');
+    q.skip(1); // b cde f ghij
+    const seen: string[] = [];
+    q.forEachView(1, 6, (v) => void seen.push(str(v)));
+    assert.deepEqual(seen, ['cde', 'f', 'gh']);
+    assert.equal(q.length, 9);
+    q.forEachView(0, 9, (v) => v.fill(0x78));
+    assert.equal(str(q.take(9)), 'xxxxxxxxx');
+    const empty = queueOf('abc');
+    empty.forEachView(3, 0, () => assert.fail('no view for an empty range'));
+  });
+
+  it('visits every range of a queue of partly consumed chunks', () => {
+    const parts = ['ab', 'c', 'defg', 'h', 'ijk'];
+    const all = parts.join('');
+    for (let consumed = 0; consumed < all.length; consumed++) {
+      for (let from = 0; from <= all.length - consumed; from++) {
+        for (let n = 0; from + n <= all.length - consumed; n++) {
+          const q = queueOf(...parts);
+          q.skip(consumed);
+          const seen: string[] = [];
+          q.forEachView(from, n, (v) => void seen.push(str(v)));
+          assert.equal(seen.join(''), all.slice(consumed + from, consumed + from + n), `consumed ${consumed}, from ${from}, n ${n}`);
+          assert.ok(seen.every((v) => v.length > 0), 'no empty views');
+        }
+      }
+    }
+  });
+
   it('clears everything', () => {
     const q = queueOf('abc', 'def');
     q.skip(1);

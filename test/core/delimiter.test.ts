@@ -322,18 +322,18 @@ describe('delimiter framing: encoding', () => {
     assert.deepEqual(encodeBoth(delimiter('aab'), 'xa'), ['xaaab', 'xaaab']);
   });
 
-  it('rejects a payload ending in "\\r" when trimCR would drop it on the other side', () => {
-    for (const how of ['encode', 'encodeText'] as const) {
-      const out = new WriteBuffer();
-      const framer = lines().create();
-      assert.throws(
-        () => (how === 'encode' ? framer.encode(utf8('line\r'), out) : framer.encodeText('line\r', out)),
-        { code: ErrorCode.ENCODE_FAILED },
-        how,
-      );
-      assert.equal(out.length, 0);
-    }
-    // Without trimCR the "\r" survives the round trip, so it is allowed.
+  it('sends a payload ending in "\\r" with one more "\\r", which trimCR drops on the other side', () => {
+    // "abc\r\r\n" is read as "abc\r": an echo server must be able to send that frame back.
+    assertEverySplit(lines(), 'abc\r\r\n', ['abc\r']);
+    assert.deepEqual(encodeBoth(lines(), 'abc\r'), ['abc\r\r\n', 'abc\r\r\n']);
+    assert.deepEqual(encodeBoth(lines(), '\r\r'), ['\r\r\r\n', '\r\r\r\n']);
+    assertEverySplit(lines(), '\r\r\r\n', ['\r\r']);
+    // A payload without a trailing "\r" still ends with a bare "\n", as before.
+    assert.deepEqual(encodeBoth(lines(), 'a\rb'), ['a\rb\n', 'a\rb\n']);
+    // The extra "\r" does not count towards maxFrameSize: a 3-byte payload fits a 3-byte limit.
+    assert.deepEqual(encodeBoth(lines({ maxFrameSize: 3 }), 'ab\r'), ['ab\r\r\n', 'ab\r\r\n']);
+    assertEverySplit(lines({ maxFrameSize: 3 }), 'ab\r\r\n', ['ab\r']);
+    // Without trimCR the "\r" survives the round trip as it is.
     assert.deepEqual(encodeBoth(delimiter('\n'), 'line\r'), ['line\r\n', 'line\r\n']);
   });
 

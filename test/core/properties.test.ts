@@ -9,6 +9,10 @@
  * 3. "Not yet" consumes nothing: when `next()` returns `undefined`, `buffered` is unchanged
  *    (a recovering delimiter framer may drop bytes, and then counts every one in `skipped`;
  *    with `skipEmpty` it may have consumed empty frames it dropped).
+ * 4. Whatever a framer delivers from random input can be sent back: `encode` (and `encodeText`,
+ *    for a frame that is UTF-8) accepts every delivered frame, and a fresh framer decodes what
+ *    they wrote to the same frames, under any chunking (an echo server or a relay never meets
+ *    `ENCODE_FAILED` on a frame the same framing delivered).
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +29,7 @@ import {
   fixed,
   lengthPrefix,
   lines,
+  namedMessageLines,
   raw,
   type Framer,
   type Framing,
@@ -355,4 +360,84 @@ describe('property: encodeText writes what encode writes for the UTF-8 bytes', (
       );
     });
   }
+});
+
+describe('property: every frame a framer delivers from random input encodes and decodes back to itself', () => {
+  const randomInput = fc.oneof(
+    bytesArb(80),
+    fc.uint8Array({ maxLength: 80 }),
+    // Few distinct bytes, so delimiters, "\r\r\n" and overlapping delimiters come up often.
+    fc.array(fc.constantFrom(...utf8('a\r\n;e'), 0xff), { maxLength: 40 }).map((a) => Uint8Array.from(a)),
+    fc.array(fc.constantFrom(...utf8('\r\n;')), { maxLength: 40 }).map((a) => Uint8Array.from(a)),
+  );
+  const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  /** The frame as text when it is valid UTF-8 (and survives encodeText unchanged), else undefined. */
+  const asText = (f: Uint8Array): string | undefined => {
+    try {
+      return fatal.decode(f);
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** Encodes `frames` with a fresh framer (as bytes, or as text when `useText` and they are UTF-8). */
+  function reEncode(framing: Framing, frames: Uint8Array[], useText: boolean[], buffer: WriteBufferOptions): Uint8Array[] {
+    const framer = framing.create();
+    const wires: Uint8Array[] = [];
+    for (const [k, f] of frames.entries()) {
+      const out = new WriteBuffer(buffer);
+      const text = useText[k % Math.max(1, useText.length)] ? asText(f) : undefined;
+      // Must not throw: ENCODE_FAILED or MESSAGE_TOO_LARGE here is the bug this property is about.
+      if (text !== undefined) framer.encodeText(text, out);
+      else framer.encode(f, out);
+      wires.push(concatBytes(out.take()).slice());
+    }
+    return wires;
+  }
+
+  // Every framing whose frames are its payloads. A custom framing whose `encode` adds a header
+  // delivers the header too (`frameOf`): re-encoding would add a second one, by design.
+  const cases = [...streamCases, ...decodeOnlyCases].filter((c) => c.frameOf === undefined);
+  cases.push({ framing: namedMessageLines({ maxLineLength: 16 }), skipEmpty: true }, { framing: lines({ maxFrameSize: 1 }) });
+  for (const { framing, skipEmpty } of cases) {
+    it(`${framing.name} (max ${framing.maxFrameSize}) sends back every frame it delivered`, () => {
+      fc.assert(
+        fc.property(randomInput, chunkingArb, chunkingArb, fc.array(fc.boolean(), { maxLength: 4 }), writeBufferArb, (bytes, how1, how2, useText, buffer) => {
+          const delivered = run(framing.create(), cut(bytes, how1), false, skipEmpty).frames;
+          const wire = concatBytes(reEncode(framing, delivered, useText, buffer)).slice();
+          const back = run(framing.create(), cut(wire, how2), true, skipEmpty);
+          assert.equal(back.error, undefined, `decoding what was sent back failed with ${back.error}`);
+          assert.deepEqual(back.frames, delivered);
+          assert.equal(back.skipped, 0);
+        }),
+        { numRuns: NUM_RUNS },
+      );
+    });
+  }
+
+  it('datagram sends back every datagram it delivered, each as one datagram', () => {
+    const framing = datagram({ maxFrameSize: 16 });
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 16 }), { maxLength: 8 }), fc.array(fc.boolean(), { maxLength: 4 }), writeBufferArb, (datagrams, useText, buffer) => {
+        const delivered = run(framing.create(), datagrams, true).frames;
+        const back = run(framing.create(), reEncode(framing, delivered, useText, buffer), true);
+        assert.equal(back.error, undefined);
+        assert.deepEqual(back.frames, delivered);
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('raw sends back every chunk it delivered: the bytes read back are the same', () => {
+    fc.assert(
+      fc.property(randomInput, chunkingArb, chunkingArb, fc.integer({ min: 1, max: 16 }), writeBufferArb, (bytes, how1, how2, maxChunk, buffer) => {
+        const framing = raw({ maxChunk });
+        const delivered = run(framing.create(), cut(bytes, how1), true).frames;
+        const wire = concatBytes(reEncode(framing, delivered, [false], buffer)).slice();
+        // Raw chunk boundaries carry no meaning: the bytes, not the cuts, come back.
+        assert.deepEqual(concatBytes(run(framing.create(), cut(wire, how2), true).frames), concatBytes(delivered));
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  });
 });

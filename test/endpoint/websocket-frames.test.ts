@@ -23,6 +23,7 @@ import {
   unmaskedFrame,
   upgradeRequest,
   utf8,
+  wsFrame,
   type FrameSpec,
   type RawWsClient,
   type UpgradeSpec,
@@ -161,6 +162,22 @@ describe('websocket frames from a raw client to our server', () => {
       assert.equal(pong.payload.length, 125);
       assert.equal(pong.masked, false);
       raw.destroy();
+    } finally {
+      await h.server.close();
+    }
+  });
+
+  it('fails with 1007 on invalid UTF-8 inside one frame while the rest of that frame has not been sent', async () => {
+    // Autobahn 6.4.3/6.4.4: the frame announces 64 KiB; only its start is sent, with a bad byte
+    // after a valid prefix. The rest never comes: waiting for it would wait for ever.
+    const h = await harness();
+    try {
+      for (const prefix of [Uint8Array.from([0xce, 0xba, 0xe1, 0xbd, 0xb9, 0xf4, 0x90, 0x80]), Uint8Array.from([0x61, 0x62, 0x63, 0x64, 0x65, 0xff])]) {
+        const raw = await expectFailure(h, send(wsFrame({ opcode: OP.TEXT, payload: prefix, announce: 65536 })), { close: 1007, code: 'WS_INVALID_UTF8' });
+        assert.equal(raw.frames().filter((f) => f.opcode !== OP.CLOSE).length, 0, 'nothing but the close frame came back');
+        raw.destroy();
+      }
+      assert.deepEqual(h.received, ['are you there?', 'are you there?'], 'no partial message was delivered');
     } finally {
       await h.server.close();
     }
@@ -400,6 +417,23 @@ describe('websocket frames from a raw server to our client', () => {
     }
   });
 
+  it('fails our client with 1007 on invalid UTF-8 inside one frame whose rest the server has not sent', async () => {
+    const rs = await rawWsListen('/');
+    try {
+      const pending = connect<Msg, Msg>(rs.url, { timeout: WAIT_MS });
+      const peer = await rs.accept();
+      const client = await pending;
+      await peer.write(wsFrame({ opcode: OP.TEXT, payload: Uint8Array.from([0x61, 0xed, 0xa0]), announce: 65536, mask: false }));
+      assert.equal((await peer.closeFrame()).code, 1007);
+      peer.peer.end();
+      const info = await within(client.closed, WAIT_MS, 'the client to close');
+      assert.equal(info.error?.code, 'WS_INVALID_UTF8');
+      assert.equal(info.code, 1007);
+    } finally {
+      await rs.close();
+    }
+  });
+
   it('fails our client with 1002 on a reserved opcode and 1007 on bad UTF-8 from a server', async () => {
     const rs = await rawWsListen('/');
     try {
@@ -422,3 +456,103 @@ describe('websocket frames from a raw server to our client', () => {
     }
   });
 });
+
+describe('websocket frames that arrive with the opening handshake', () => {
+  it('delivers a message sent in the same segment as the 101, then reports the close that followed it', async () => {
+    const rs = await rawWsListen('/');
+    const events: string[] = [];
+    try {
+      const pending = connect<Msg, Msg>(rs.url, {
+        timeout: WAIT_MS,
+        callbacks: {
+          observeOnly: true,
+          onConnect: () => void events.push('connect'),
+          onReceive: (_c, m) => void events.push(typeof m === 'string' ? `text ${m}` : `binary ${[...m].join()}`),
+          onDisconnect: (_c, info) => void events.push(`disconnect ${info.code}`),
+        },
+      });
+      const peer = await rs.accept(WAIT_MS, Buffer.concat([unmaskedFrame(OP.TEXT, 'hello'), unmaskedFrame(OP.BINARY, Uint8Array.of(1, 2)), unmaskedFrame(OP.CLOSE, closeBody(1000, 'bye'))]));
+      const client = await pending; // resolves: the messages before the close are the application's
+      assert.equal(await client.receive({ timeout: WAIT_MS }), 'hello');
+      assert.deepEqual([...((await client.receive({ timeout: WAIT_MS })) as Uint8Array)], [1, 2]);
+      await assert.rejects(client.receive({ timeout: WAIT_MS }), { code: 'CONNECTION_CLOSED' });
+      // Our client answered the close (masked) and waits for the server to close TCP.
+      assert.deepEqual((await peer.closeFrame()).code, 1000);
+      peer.peer.end();
+      const info = await within(client.closed, WAIT_MS, 'the client to close');
+      assert.equal(info.initiator, 'peer');
+      assert.equal(info.code, 1000);
+      assert.equal(info.reason, 'bye');
+      assert.equal(info.error, undefined);
+      assert.deepEqual(events, ['connect', 'text hello', 'binary 1,2', 'disconnect 1000']);
+    } finally {
+      await rs.close();
+    }
+  });
+
+  it('delivers a message sent in the same segment as the 101, then fails with 1002 on the bad frame after it', async () => {
+    const rs = await rawWsListen('/');
+    const got: Msg[] = [];
+    const fails: SwitchboardError[] = [];
+    try {
+      for (const [bad, code, err] of [
+        [unmaskedFrame(0x3, 'reserved opcode'), 1002, 'WS_INVALID_FRAME'],
+        [unmaskedFrame(OP.TEXT, Uint8Array.from([0x61, 0xc0, 0x80])), 1007, 'WS_INVALID_UTF8'],
+      ] as const) {
+        got.length = 0;
+        const pending = connect<Msg, Msg>(rs.url, {
+          timeout: WAIT_MS,
+          callbacks: { onReceive: (_c, m) => void got.push(m), onFail: (e) => void fails.push(e) },
+        });
+        const peer = await rs.accept(WAIT_MS, Buffer.concat([unmaskedFrame(OP.TEXT, 'before'), bad]));
+        const client = await pending;
+        assert.deepEqual(got, ['before'], 'the message before the bad frame reached onReceive');
+        assert.equal((await peer.closeFrame()).code, code);
+        peer.peer.end();
+        const info = await within(client.closed, WAIT_MS, 'the client to close');
+        assert.equal(info.initiator, 'error');
+        assert.equal(info.error?.code, err);
+        assert.equal(info.code, code);
+        assert.ok(fails.some((f) => f === info.error));
+      }
+    } finally {
+      await rs.close();
+    }
+  });
+
+  it('our server delivers a message sent in the same segment as the upgrade request, then the close after it', async () => {
+    const h = await harness();
+    try {
+      const u = new URL(h.server.url);
+      const raw = await rawConnect(tcpUrlOf(h.server.url));
+      await raw.write(Buffer.concat([Buffer.from(upgradeRequest({ path: u.pathname, host: u.host }), 'latin1'), maskedFrame(OP.TEXT, 'early'), maskedFrame(OP.CLOSE, closeBody(1000))]));
+      await waitFor(() => h.infos.size === 1, WAIT_MS, 'the server-side connection to close');
+      assert.deepEqual(h.received, ['early']);
+      const info = [...h.infos.values()][0]!;
+      assert.equal(info.code, 1000);
+      assert.equal(info.error, undefined);
+      raw.destroy();
+    } finally {
+      await h.server.close();
+    }
+  });
+
+  it('a server iterated with for await hands out a connection whose peer closed with the upgrade, its messages readable', async () => {
+    const server = await listen<Msg, Msg>('ws://127.0.0.1:0/it');
+    try {
+      const u = new URL(server.url);
+      const raw = await rawConnect(tcpUrlOf(server.url));
+      await raw.write(Buffer.concat([Buffer.from(upgradeRequest({ path: u.pathname, host: u.host }), 'latin1'), maskedFrame(OP.TEXT, 'early'), maskedFrame(OP.CLOSE, closeBody(1001))]));
+      const it = server[Symbol.asyncIterator]();
+      const next = await within(it.next(), WAIT_MS, 'the connection');
+      const conn = next.value as Connection<Msg, Msg>;
+      assert.equal(await conn.receive({ timeout: WAIT_MS }), 'early');
+      const info = await within(conn.closed, WAIT_MS, 'the connection to close');
+      assert.equal(info.code, 1001);
+      raw.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+});
+

@@ -251,8 +251,12 @@ export async function rawWsConnect(wsUrl: string, spec: UpgradeSpec = {}, option
 export interface RawWsServer {
   readonly url: string;
   readonly raw: RawServer;
-  /** The next upgraded connection: the peer, the request head, and the frames that follow it. */
-  accept(timeoutMs?: number): Promise<RawWsServerPeer>;
+  /**
+   * The next upgraded connection: the peer, the request head, and the frames that follow it.
+   * `withAnswer`: bytes (frames) sent in the same write as the 101 answer, so they reach the
+   * client in the same TCP segment.
+   */
+  accept(timeoutMs?: number, withAnswer?: Uint8Array): Promise<RawWsServerPeer>;
   close(): Promise<void>;
 }
 
@@ -270,7 +274,7 @@ export async function rawWsListen(path = '/', extraHeaders = '', options: RawOpt
   return {
     url: `ws://127.0.0.1:${raw.port}${path}`,
     raw,
-    accept: async (timeoutMs = WAIT_MS) => {
+    accept: async (timeoutMs = WAIT_MS, withAnswer?: Uint8Array) => {
       const peer = await raw.accept(timeoutMs);
       await waitFor(() => peer.received().includes('\r\n\r\n'), timeoutMs, 'an upgrade request');
       const all = peer.received();
@@ -278,9 +282,8 @@ export async function rawWsListen(path = '/', extraHeaders = '', options: RawOpt
       const request = all.subarray(0, headLength).toString('latin1');
       const key = /^sec-websocket-key:\s*(\S+)/im.exec(request)?.[1];
       if (!key) throw new Error(`no key in ${request}`);
-      await peer.write(
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\n${extraHeaders}\r\n`,
-      );
+      const answer = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\n${extraHeaders}\r\n`;
+      await peer.write(withAnswer ? Buffer.concat([Buffer.from(answer, 'latin1'), withAnswer]) : answer);
       const frames = (): ParsedFrame[] => parseFrames(peer.received().subarray(headLength));
       return {
         peer,

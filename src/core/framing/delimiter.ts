@@ -13,13 +13,18 @@ export interface DelimiterOptions {
    * @default false
    */
   recover?: boolean;
-  /** Also drop a `\r` before each `\n` delimiter, so `\r\n` lines work with `\n`. @default false */
+  /**
+   * Also drop one `\r` before each `\n` delimiter, so `\r\n` lines work with `\n`. A message
+   * ending in `\r` is then sent with one more `\r` before the `\n`, which the receiver drops:
+   * every delivered frame can be sent back unchanged. Only for the delimiter `"\n"`. @default false
+   */
   trimCR?: boolean;
   /** Silently drop empty frames (two delimiters in a row). @default false */
   skipEmpty?: boolean;
 }
 
 const utf8 = new TextEncoder();
+const CRLF = Uint8Array.of(0x0d, 0x0a);
 
 /**
  * Frames end with a delimiter: one byte (`\n`, `;`) or a sequence (`\r\n`, `end;`).
@@ -46,7 +51,10 @@ export function delimiter(delim: string | Uint8Array, options: DelimiterOptions 
   };
 }
 
-/** Newline-terminated frames; a `\r` before the `\n` is dropped. */
+/**
+ * Newline-terminated frames; one `\r` before the `\n` is dropped (`abc\r\r\n` is `abc\r`), and a
+ * message ending in `\r` is sent with `\r\n` so it reads back the same.
+ */
 export function lines(options: DelimiterOptions = {}): Framing {
   const f = delimiter('\n', { trimCR: true, ...options });
   return { ...f, name: 'lines' };
@@ -156,9 +164,11 @@ class DelimiterFramer implements Framer {
       joined.set(this.seq, tail.length);
       if (indexOfSeq(joined, this.seq) < tail.length) throw runsIntoDelimiter();
     }
-    if (this.trimCR && payload.length > 0 && payload[payload.length - 1] === 0x0d) throw endsWithCR();
     out.writeBytes(payload);
-    out.writeBytes(this.seq);
+    // trimCR drops one `\r` before the `\n`: a payload that ends with `\r` gets one more, which
+    // the receiver drops, so "abc\r" is sent as "abc\r\r\n" and read back as "abc\r".
+    if (this.trimCR && payload.length > 0 && payload[payload.length - 1] === 0x0d) out.writeBytes(CRLF);
+    else out.writeBytes(this.seq);
   }
 
   encodeText(payload: string, out: WriteBuffer): void {
@@ -177,9 +187,8 @@ class DelimiterFramer implements Framer {
       const tail = payload.slice(-(text.length - 1)); // the same check as in encode, on the string
       if ((tail + text).indexOf(text) < tail.length) throw runsIntoDelimiter();
     }
-    if (this.trimCR && payload.endsWith('\r')) throw endsWithCR();
     out.writeText(payload);
-    out.writeBytes(this.seq);
+    out.writeBytes(this.trimCR && payload.endsWith('\r') ? CRLF : this.seq); // see encode
   }
 
   private check(n: number): void {
@@ -203,10 +212,6 @@ function containsDelimiter(): CodecError {
 
 function runsIntoDelimiter(): CodecError {
   return new CodecError(ErrorCode.ENCODE_FAILED, 'message ends with bytes that form the frame delimiter together with it');
-}
-
-function endsWithCR(): CodecError {
-  return new CodecError(ErrorCode.ENCODE_FAILED, 'message ends with "\\r", which the receiver drops before the "\\n" delimiter (trimCR)');
 }
 
 function indexOfSeq(hay: Uint8Array, seq: Uint8Array): number {

@@ -159,6 +159,10 @@ export class WebSocketProtocol implements FrameParseOptions {
   private readonly q = new ByteQueue();
   private header: FrameHeader | undefined; // parsed, payload not yet complete
   private utf8: Utf8Validator | undefined; // for text messages in one frame
+  // An uncompressed text frame is unmasked and checked as its payload arrives (see checkAhead):
+  private frameUtf8: Utf8Validator | undefined; // the validator of the frame being read, if text
+  private checked = 0; // payload bytes of that frame already unmasked and validated
+  private rotated: Uint8Array | undefined; // the masking key rotated to a payload offset
   private scratch: FrameHeader | undefined; // every frame's header is parsed into it (made at the first frame)
   private skipping = 0; // payload bytes still to drop (data frames after a failure)
   private msg: Message | undefined;
@@ -277,12 +281,31 @@ export class WebSocketProtocol implements FrameParseOptions {
       const err = this.checkHeader(h);
       if (err !== undefined) return this.fail(err, true);
       this.header = h;
+      this.frameUtf8 = this.textValidatorFor(h);
+      this.checked = 0;
     }
-    if (q.length < h.length) return NOT_YET;
+    if (q.length < h.length) {
+      // RFC 6455 8.1: "When an endpoint is to interpret a byte stream as UTF-8 but finds that
+      // the byte stream is not, in fact, a valid UTF-8 stream, that endpoint MUST _Fail the
+      // WebSocket Connection_": as soon as it is seen, not once the whole frame is here.
+      if (this.frameUtf8 !== undefined && q.length > this.checked) return this.checkAhead(h);
+      return NOT_YET;
+    }
     this.header = undefined;
     const payload = q.take(h.length);
-    // Our bytes: unmask in place (RFC 6455 5.3).
-    if (h.mask !== undefined) this.maskWith(payload, h.mask, payload, 0);
+    const done = this.checked;
+    // Our bytes: unmask in place (RFC 6455 5.3), past what checkAhead already unmasked.
+    if (h.mask !== undefined) {
+      if (done === 0) this.maskWith(payload, h.mask, payload, 0);
+      else if (done < payload.length) this.unmaskAt(payload.subarray(done), h.mask, done);
+    }
+    const v = this.frameUtf8;
+    if (v !== undefined) {
+      this.frameUtf8 = undefined;
+      this.checked = 0;
+      const bad = v.update(done === 0 ? payload : payload.subarray(done));
+      if (bad >= 0) return this.fail(invalidUtf8(`text message is not valid UTF-8 at byte ${bad}`), false);
+    }
 
     switch (h.opcode) {
       case Opcode.PING:
@@ -296,8 +319,65 @@ export class WebSocketProtocol implements FrameParseOptions {
       case Opcode.CLOSE:
         return this.onClose(payload);
       default:
-        return this.onData(h, payload);
+        return this.onData(h, payload, v);
     }
+  }
+
+  /**
+   * The validator that checks an uncompressed text frame's payload as it arrives: the
+   * connection's one for a message in one frame, a fresh one for the first fragment, the
+   * message's one for a continuation. `undefined` for binary, control and compressed frames
+   * (those are checked after inflating, in onData).
+   */
+  private textValidatorFor(h: FrameHeader): Utf8Validator | undefined {
+    if (h.opcode === Opcode.TEXT && !h.rsv1) {
+      if (!h.fin) return new Utf8Validator();
+      const v = (this.utf8 ??= new Utf8Validator());
+      v.reset();
+      return v;
+    }
+    const msg = this.msg;
+    if (h.opcode === Opcode.CONTINUATION && msg !== undefined && !msg.compressed) return msg.utf8;
+    return undefined;
+  }
+
+  /**
+   * Part of a text frame's payload is here: unmask it in place and validate it, so invalid
+   * UTF-8 fails the connection (1007) before the rest of the frame arrives. Each byte is
+   * unmasked and checked once: the frame's completion only does the bytes after `checked`.
+   */
+  private checkAhead(h: FrameHeader): Step {
+    const v = this.frameUtf8!;
+    const from = this.checked;
+    const n = this.q.length - from;
+    let at = from;
+    let bad = -1;
+    this.q.forEachView(from, n, (view) => {
+      if (bad >= 0) return;
+      if (h.mask !== undefined) this.unmaskAt(view, h.mask, at);
+      at += view.length;
+      bad = v.update(view);
+    });
+    this.checked = at;
+    if (bad < 0) return NOT_YET;
+    // The rest of the frame is dropped as it arrives; then we wait for the peer's close frame.
+    const err = invalidUtf8(`text message is not valid UTF-8 at byte ${bad}, seen before the rest of its frame arrived`);
+    this.skipping = h.length;
+    this.frameUtf8 = undefined;
+    this.checked = 0;
+    return this.fail(err, false);
+  }
+
+  /** Unmasks `view` in place, `view[0]` being byte `offset` of the payload (RFC 6455 5.3: key octet i MOD 4). */
+  private unmaskAt(view: Uint8Array, mask: Uint8Array, offset: number): void {
+    const r = offset & 3;
+    if (r === 0) {
+      this.maskWith(view, mask, view, 0);
+      return;
+    }
+    const k = (this.rotated ??= new Uint8Array(4));
+    for (let j = 0; j < 4; j++) k[j] = mask[(r + j) & 3]!;
+    this.maskWith(view, k, view, 0);
   }
 
   /** Rules that need the message state (RFC 6455 5.4), checked once the header is in. */
@@ -333,16 +413,17 @@ export class WebSocketProtocol implements FrameParseOptions {
     return undefined;
   }
 
-  private onData(h: FrameHeader, payload: Uint8Array): Step {
+  /** A data frame. `checked`: the validator that already checked an uncompressed text payload. */
+  private onData(h: FrameHeader, payload: Uint8Array, checked: Utf8Validator | undefined): Step {
     let msg = this.msg;
-    if (msg === undefined && h.fin) return this.wholeMessage(h, payload);
+    if (msg === undefined && h.fin) return this.wholeMessage(h, payload, checked);
     if (msg === undefined) {
       msg = {
         binary: h.opcode === Opcode.BINARY,
         compressed: h.rsv1,
         size: 0,
         fragments: 0,
-        utf8: h.opcode === Opcode.TEXT ? new Utf8Validator() : undefined,
+        utf8: h.opcode === Opcode.TEXT ? (checked ?? new Utf8Validator()) : undefined,
         parts: new Assembler(),
       };
       this.msg = msg;
@@ -361,9 +442,12 @@ export class WebSocketProtocol implements FrameParseOptions {
     }
     msg.size += piece.length;
     if (msg.utf8 !== undefined) {
-      // RFC 6455 8.1: invalid UTF-8 fails the connection as soon as it is seen (1007).
-      const bad = msg.utf8.update(piece);
-      if (bad >= 0) return this.fail(invalidUtf8(`text message is not valid UTF-8 at byte ${bad}`), false);
+      // RFC 6455 8.1: invalid UTF-8 fails the connection as soon as it is seen (1007). An
+      // uncompressed fragment was checked as it arrived (step); an inflated one is checked here.
+      if (msg.compressed) {
+        const bad = msg.utf8.update(piece);
+        if (bad >= 0) return this.fail(invalidUtf8(`text message is not valid UTF-8 at byte ${bad}`), false);
+      }
       if (h.fin && !msg.utf8.complete) return this.fail(invalidUtf8('text message ends in the middle of a UTF-8 sequence'), false);
     }
     if (!h.fin) {
@@ -379,7 +463,7 @@ export class WebSocketProtocol implements FrameParseOptions {
    * A message in one frame, the common case: checked like any other (size, inflation, UTF-8)
    * without the state a fragmented message needs.
    */
-  private wholeMessage(h: FrameHeader, payload: Uint8Array): Step {
+  private wholeMessage(h: FrameHeader, payload: Uint8Array, checked: Utf8Validator | undefined): Step {
     let data = payload;
     if (h.rsv1) {
       try {
@@ -390,11 +474,15 @@ export class WebSocketProtocol implements FrameParseOptions {
       if (data.length > this.maxMessageSize) return this.fail(tooBig(data.length, this.maxMessageSize, true), false);
     }
     if (h.opcode === Opcode.TEXT) {
-      // RFC 6455 8.1: a text message must be valid UTF-8 (1007).
-      const v = (this.utf8 ??= new Utf8Validator());
-      v.reset();
-      const bad = v.update(data);
-      if (bad >= 0) return this.fail(invalidUtf8(`text message is not valid UTF-8 at byte ${bad}`), false);
+      // RFC 6455 8.1: a text message must be valid UTF-8 (1007). Uncompressed, its bytes were
+      // checked as they arrived (step); inflated ones are checked here.
+      let v = checked;
+      if (v === undefined) {
+        v = this.utf8 ??= new Utf8Validator();
+        v.reset();
+        const bad = v.update(data);
+        if (bad >= 0) return this.fail(invalidUtf8(`text message is not valid UTF-8 at byte ${bad}`), false);
+      }
       if (!v.complete) return this.fail(invalidUtf8('text message ends in the middle of a UTF-8 sequence'), false);
     }
     return { type: 'message', data, binary: h.opcode === Opcode.BINARY };
@@ -432,6 +520,8 @@ export class WebSocketProtocol implements FrameParseOptions {
   private fail(error: WebSocketError, desync: boolean): Step {
     this.msg = undefined;
     this.header = undefined;
+    this.frameUtf8 = undefined;
+    this.checked = 0;
     if (desync) this.discard = true;
     if (this.failed || this.closeReceived) return CONTINUE; // report the first problem only
     this.failed = true;

@@ -334,6 +334,59 @@ describe('RFC 6455 5.6 data frames and 8.1 UTF-8', () => {
   it('does not check binary messages for UTF-8', () => {
     assert.deepEqual(messages(feedBoth('server', clientFrame(Opcode.BINARY, Uint8Array.of(0xff, 0xc0))).events), ['ffc0']);
   });
+
+  // Autobahn 6.4.3 / 6.4.4: invalid UTF-8 in the middle of one frame, the rest of it still to come.
+  for (const role of ['server', 'client'] as const) {
+    const frameOf = role === 'server' ? clientFrame : serverFrame;
+    for (const [name, opcode, head] of [
+      ['a text frame', Opcode.TEXT, new Uint8Array(0)],
+      ['a continuation frame', Opcode.CONTINUATION, frameOf(Opcode.TEXT, 'ok ', { fin: false })],
+    ] as const) {
+      it(`${role}: fails ${name} with 1007 as soon as invalid UTF-8 arrives, before the rest of the frame`, () => {
+        // The frame announces 1000 bytes; only its first 12 arrive, the 8th of them invalid.
+        const payload = cat(utf8('κόσμε'), Uint8Array.of(0xf4, 0x90), utf8('x'.repeat(991)));
+        const full = frameOf(opcode, payload, { fin: true });
+        const headerLength = full.length - payload.length;
+        const prefix = cat(head, full.subarray(0, headerLength + 12));
+        for (const chunks of [[prefix], bytewise(prefix)]) {
+          const { events, written } = run(role, chunks);
+          assert.deepEqual(summary(events), [{ type: 'error', code: ErrorCode.WS_INVALID_UTF8, closeCode: 1007 }]);
+          const close = decodeFrames(written).at(-1)!;
+          assert.equal(close.opcode, Opcode.CLOSE);
+          assert.equal(closeCodeOf(close), 1007);
+        }
+        // The rest of the frame is dropped; the peer's close frame after it is still read.
+        const peerClose = frameOf(Opcode.CLOSE, closeBody(1007));
+        const rest = cat(full.subarray(headerLength + 12), peerClose);
+        const { events } = run(role, [prefix, rest]);
+        assert.deepEqual(summary(events), [
+          { type: 'error', code: ErrorCode.WS_INVALID_UTF8, closeCode: 1007 },
+          { type: 'close', code: 1007, reason: '', initiatedByPeer: false },
+        ]);
+      });
+    }
+  }
+
+  it('waits for the rest of a frame whose partial payload ends inside a valid UTF-8 sequence', () => {
+    const payload = utf8('a€𝄞b'.repeat(20));
+    const wire = clientFrame(Opcode.TEXT, payload);
+    for (let cut = 1; cut < wire.length; cut++) {
+      const first = run('server', [wire.subarray(0, cut)]);
+      assert.deepEqual(summary(first.events), [], `nothing yet at ${cut}`);
+      // A second and third read: the key rotates with the offset of each piece.
+      const mid = Math.min(wire.length - 1, cut + 7);
+      const { events } = run('server', [wire.subarray(0, cut), wire.subarray(cut, mid), wire.subarray(mid)]);
+      assert.deepEqual(messages(events), ['a€𝄞b'.repeat(20)], `cut at ${cut},${mid}`);
+    }
+  });
+
+  it('checks a compressed text frame after inflating it: an incomplete one is not judged yet', () => {
+    // Compressed bytes are not UTF-8 (RFC 7692): only the inflated message is checked, when whole.
+    const deflated = zlib.deflateRawSync(Uint8Array.of(0x61, 0xff, 0x62), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const full = clientFrame(Opcode.TEXT, deflated.subarray(0, deflated.length - 4), { rsv1: true });
+    assert.deepEqual(summary(run('server', [full.subarray(0, full.length - 1)], { compressor: nodeDeflate(deflateParams, 'server') }).events), []);
+    mustFail('server', full, 1007, ErrorCode.WS_INVALID_UTF8, { compress: true });
+  });
 });
 
 describe('RFC 6455 7.1 closing the connection', () => {

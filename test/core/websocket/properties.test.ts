@@ -8,14 +8,17 @@
  * 2. Random bytes only ever produce events or a documented error (an error event whose code is
  *    in ErrorCode and whose close code is 1002, 1007 or 1009), never an exception, and the
  *    outcome does not depend on how the bytes were cut.
+ * 3. Echo: every message the WebSocket framer delivers from random frames can be sent back
+ *    through the same framing (binary as binary, text as the same string) and the peer
+ *    receives the same bytes of the same kind.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ErrorCode, concatBytes } from '../../../src/core/index.js';
-import { type DeflateParams, type Role } from '../../../src/core/websocket/index.js';
+import { ErrorCode, WriteBuffer, concatBytes, type Framer } from '../../../src/core/index.js';
+import { webSocketFraming, type DeflateParams, type Role } from '../../../src/core/websocket/index.js';
 import { nodeDeflate } from '../../../src/transport/deflate.js';
-import { drainEvents, frame, makePeer, summary, utf8 } from './ws-helpers.js';
+import { drainEvents, frame, makePeer, random, summary, utf8 } from './ws-helpers.js';
 
 const errorCodes = new Set<string>(Object.values(ErrorCode));
 
@@ -157,5 +160,65 @@ describe('WebSocket properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('sends back every message its framer delivered from random frames, and the peer reads the same', () => {
+    // Mostly well-formed data frames from the right side (masked towards a server), some text
+    // with invalid UTF-8, some fragmented, some control frames and some garbage.
+    const frameArb = (towards: Role) =>
+      fc
+        .record({
+          opcode: fc.constantFrom(1, 1, 2, 2, 0, 9, 10),
+          fin: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
+          payload: fc.oneof(fc.uint8Array({ maxLength: 140 }), fc.string({ unit: fc.constantFrom('a', '\r', '\n', 'é', '𝄞'), maxLength: 40 }).map(utf8)),
+        })
+        .map((f) => frame({ opcode: f.opcode, fin: f.fin, payload: f.opcode >= 8 ? f.payload.subarray(0, 125) : f.payload, mask: towards === 'server' ? Uint8Array.of(9, 8, 7, 6) : false }));
+    const params: DeflateParams = { serverNoContextTakeover: false, clientNoContextTakeover: false, serverMaxWindowBits: 15, clientMaxWindowBits: 15 };
+    const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    const framerOf = (role: Role, compress: boolean, out: WriteBuffer): Framer =>
+      webSocketFraming({ role, random, limits: { compressionThreshold: 0 }, ...(compress ? { compressor: () => nodeDeflate(params, role) } : {}) }).create(out);
+    /** Every message `framer` delivers from `chunks`, as [binary, bytes], up to its first error. */
+    const messages = (framer: Framer, chunks: Uint8Array[]): Array<[boolean, Uint8Array]> => {
+      const got: Array<[boolean, Uint8Array]> = [];
+      try {
+        for (const c of chunks) {
+          framer.push(c.slice());
+          for (let k = 0; k < 10_000; k++) {
+            const m = framer.next();
+            if (m === undefined) break;
+            got.push([framer.lastFrameBinary ?? true, m.slice()]);
+          }
+        }
+      } catch (err) {
+        assert.ok(err instanceof Error && 'code' in err && errorCodes.has(String(err.code)), String(err));
+      }
+      return got;
+    };
+    let withText = 0;
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Role>('client', 'server').chain((role) => fc.tuple(fc.constant(role), fc.array(frameArb(role), { maxLength: 8 }))),
+        fc.boolean(),
+        sizesArb,
+        sizesArb,
+        ([role, frames], compress, sizes1, sizes2) => {
+          const peerRole: Role = role === 'client' ? 'server' : 'client';
+          // The peer's frames are uncompressed (rsv1 clear): a compressing side reads them too.
+          const delivered = messages(framerOf(role, compress, new WriteBuffer()), cut(concatBytes(frames).slice(), sizes1));
+          const echoOut = new WriteBuffer();
+          const echo = framerOf(role, compress, echoOut);
+          for (const [binary, data] of delivered) {
+            if (binary) echo.encode(data, echoOut);
+            else echo.encodeText(fatal.decode(data), echoOut);
+          }
+          const back = messages(framerOf(peerRole, compress, new WriteBuffer()), cut(concatBytes(echoOut.take()).slice(), sizes2));
+          assert.deepEqual(back, delivered);
+          if (delivered.some(([binary]) => !binary)) withText++;
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // The property is not vacuous: many runs delivered (and echoed) text messages.
+    assert.ok(withText > 30, `only ${withText} runs delivered a text message`);
   });
 });
