@@ -195,6 +195,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private mode: 'none' | 'callback' | 'iterator';
   private readonly consumes: boolean;
   private blocked = false; // receive queue full: reads paused, decoding stopped
+  private writeBlocked = false; // replies to input over the high-water mark: reads paused, decoding stopped
   private unbounded = false; // the socket is gone: decode what is left without pausing
   private discarding = false; // after a fatal input error: incoming bytes are dropped
   private ended = false; // we sent FIN (or destroyed)
@@ -401,12 +402,18 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     if (!this.blocked) this.pump();
   }
 
-  /** Decodes and delivers frames until the framer says "not yet" or the receive queue is full. */
+  /**
+   * Decodes and delivers frames until the framer says "not yet", the receive queue is full, or
+   * what reading made us send (pongs, close replies, `autoReply`, answers sent from `onReceive`:
+   * a dispatcher's HELP) put the queued bytes over the high-water mark.
+   */
   private pump(): void {
     const framer = this.framer;
     const codec = this.protocol.codec;
-    while (!this.blocked && !this.discarding) {
+    const wb = this.wb;
+    while (!this.blocked && !this.writeBlocked && !this.discarding) {
       let frame: Uint8Array | undefined;
+      const before = wb.length;
       try {
         frame = framer.next();
       } catch (err) {
@@ -416,6 +423,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       if (frame === undefined) {
         this.stats.bytesSkipped = framer.skipped;
         if (framer.session !== undefined) this.afterSessionInput(framer.session);
+        if (wb.length > before) this.checkReplies();
         return;
       }
       let msg: In;
@@ -423,7 +431,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
         msg = codec.decode(frame, framer.lastFrameBinary);
       } catch (err) {
         if ((this.options.decodeErrors ?? 'close') === 'skip') {
-          this.report(asError(err, ErrorCode.DECODE_FAILED, this.name));
+          this.report(asError(err, ErrorCode.DECODE_FAILED, this.name)); // onFail may answer (a dispatcher's INVALID)
+          if (wb.length > before) this.checkReplies();
           continue;
         }
         this.inputError(err);
@@ -431,7 +440,29 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       }
       this.stats.messagesIn++;
       this.deliver(msg);
+      if (wb.length > before) this.checkReplies();
     }
+  }
+
+  /**
+   * Reading made us queue bytes (a pong, an answer): over the high-water mark, stop reading
+   * until the peer takes them, so a peer that writes and never reads cannot make us queue
+   * without bound. Backpressure reaches it through TCP. Resumed by `onStreamDrain()`.
+   */
+  private checkReplies(): void {
+    if (this.writeBlocked || this.unbounded || this._state === 'closed' || this.queuedBytes < this.hwm) return;
+    this.writeBlocked = true;
+    this.sock.pause();
+  }
+
+  /** The peer took our replies: read again (decode what is buffered first). */
+  private resumeReplies(): void {
+    this.writeBlocked = false;
+    if (this._state === 'closed') return;
+    this.pump();
+    if (this.blocked || this.writeBlocked || this.discarding) return;
+    if (this.peerEnded) this.finishInput();
+    else this.sock.resume();
   }
 
   private deliver(msg: In): void {
@@ -480,7 +511,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     if (!this.blocked || (this._inbox?.length ?? 0) > this.receiveLimit >> 1) return;
     this.blocked = false;
     this.pump();
-    if (!this.blocked && !this.discarding && this._state !== 'closed') {
+    if (!this.blocked && !this.writeBlocked && !this.discarding && this._state !== 'closed') {
       if (this.peerEnded) this.finishInput();
       else this.sock.resume();
     }
@@ -671,7 +702,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     // While a sender waits for room, look again once the socket has written this batch: the
     // socket emits 'drain' only when its own (smaller or larger) high-water mark was crossed,
     // so a batch it takes at once would otherwise never end the wait.
-    this.sock.write(this.wb.take(), this.backpressured ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
+    this.sock.write(this.wb.take(), this.backpressured || this.writeBlocked ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
     if (this.timed) this.lastTx = Date.now();
   }
 
@@ -681,6 +712,11 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
 
   /** @internal */
   onStreamDrain(): void {
+    this.drainWaiters();
+    if (this.writeBlocked && this.queuedBytes < this.hwm) this.resumeReplies();
+  }
+
+  private drainWaiters(): void {
     if (!this.backpressured || this.queuedBytes >= this.hwm) return;
     this.backpressured = false;
     const waiters = this.roomWaiters;
@@ -734,8 +770,13 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     const id = new TextDecoder().decode(data);
     const resolve = this.pings?.get(id);
     if (resolve === undefined) return; // an unsolicited pong (a heartbeat): RFC 6455 5.5.3 allows it
-    this.pings!.delete(id);
-    resolve(data);
+    // RFC 6455 5.5.3: a peer may answer only the most recent of several pings, so a pong also
+    // answers every ping sent before the one it echoes (the map keeps them in sending order).
+    for (const [k, r] of this.pings!) {
+      this.pings!.delete(k);
+      r(data);
+      if (k === id) break;
+    }
   }
 
   // ---------------------------------------------------------------- closing
@@ -821,7 +862,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   onStreamEnd(): void {
     this.peerEnded = true;
     this.initiator ??= 'peer';
-    if (!this.blocked) this.finishInput();
+    if (!this.blocked && !this.writeBlocked) this.finishInput();
     if (this._state === 'opening' && this.handshaking) return;
     this.finishAfterPeerEnd();
   }
@@ -878,9 +919,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     clearTimeout(this.closeTimer);
     clearInterval(this.beatTimer);
     clearTimeout(this.idleTimer);
-    if (this.blocked) {
+    if (this.blocked || this.writeBlocked) {
       // Frames read before the pause are already in memory: deliver them, they were received.
       this.blocked = false;
+      this.writeBlocked = false;
       this.unbounded = true;
       this.pump();
       if (this.peerEnded) this.finishInput();
@@ -944,8 +986,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.initiator ??= 'error';
     this.report(err);
     this.discarding = true;
-    if (this.blocked) {
+    if (this.blocked || this.writeBlocked) {
       this.blocked = false;
+      this.writeBlocked = false;
       this.sock.resume();
     }
     if (this._state !== 'closing') {
