@@ -143,6 +143,17 @@ export interface LinkInfo {
   meta?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * @internal A server's memory budget: the bytes its connections hold (partial frames and
+ * outgoing queues), kept as a running total that each connection updates by deltas.
+ */
+export interface MemoryBudget {
+  readonly limit: number;
+  total: number;
+  /** Called when a connection's growth took `total` over `limit`. */
+  over(): void;
+}
+
 /** Unread errors `errors()` keeps; older ones are dropped (they still went to `onFail`). */
 const ERROR_BACKLOG = 64;
 
@@ -224,6 +235,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private readonly receiveLimit: number;
   private readonly hwm: number;
   private readonly maxQueued: number;
+  private budget: MemoryBudget | undefined;
+  private held = 0; // what this connection last added to budget.total
+  private firstWatcher: ((conn: Connection<In, Out>) => void) | undefined;
 
   constructor(
     private readonly sock: StreamSocket,
@@ -307,6 +321,71 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   /** Bytes accepted for sending that the kernel has not taken yet. */
   get queuedBytes(): number {
     return this.wb.length + this.sock.writableLength;
+  }
+
+  /**
+   * Bytes this connection holds for its peer: received bytes that do not make a whole frame yet
+   * (on WebSocket, also the parts of an unfinished message) plus `queuedBytes`. A server's
+   * `memoryBudget` caps the sum over its connections.
+   */
+  get heldBytes(): number {
+    return this._state === 'closed' ? 0 : this.framer.buffered + this.wb.length + this.sock.writableLength;
+  }
+
+  /** @internal Counts this connection in a server's memory budget from now on. */
+  setBudget(budget: MemoryBudget): void {
+    this.budget = budget;
+    this.account();
+  }
+
+  /** @internal The server's recount when over budget: what this connection holds now, recorded. */
+  recount(): number {
+    return (this.held = this.heldBytes);
+  }
+
+  /** Tells the budget how much this connection's holding changed since last time. */
+  private account(): void {
+    const b = this.budget;
+    if (b === undefined) return;
+    const now = this.heldBytes;
+    const d = now - this.held;
+    if (d === 0) return;
+    this.held = now;
+    b.total += d;
+    if (d > 0 && b.total > b.limit) b.over();
+  }
+
+  /**
+   * @internal Closed for the server's memory budget: leaves the budget at once and releases what
+   * it holds. A WebSocket with nothing queued still gets its close frame (`err.closeCode`);
+   * otherwise the socket is destroyed (a close frame behind a queue the peer does not read would
+   * never arrive, and the queue is what must go).
+   */
+  evict(err: SwitchboardError): void {
+    const b = this.budget;
+    if (b !== undefined) {
+      b.total -= this.held;
+      this.held = 0;
+      this.budget = undefined;
+    }
+    if (this._state === 'closed') return;
+    const session = this.framer.session;
+    if (session !== undefined && !session.closeSent && this.queuedBytes === 0 && !this.sock.destroyed) {
+      this.fail(err); // writes the close frame, flushes it, ends our side
+      this.framer.dispose?.(); // drops the partial frame now, not when the peer has finished closing
+      return;
+    }
+    this.destroy(err);
+  }
+
+  /** @internal Called once, at the first whole message received or at the close (a server's `firstMessageTimeout`). */
+  watchFirstMessage(fn: (conn: Connection<In, Out>) => void): void {
+    this.firstWatcher = fn;
+  }
+
+  /** @internal Closes gracefully with `err` (a server-side timeout). */
+  abort(err: SwitchboardError): void {
+    this.fail(err);
   }
 
   /** `local` / `remote` address of the link, e.g. `127.0.0.1:50312`. */
@@ -400,6 +479,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     if (this.discarding) return;
     this.framer.push(chunk);
     if (!this.blocked) this.pump();
+    if (this.budget !== undefined) this.account();
   }
 
   /**
@@ -439,6 +519,11 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
         return;
       }
       this.stats.messagesIn++;
+      if (this.firstWatcher !== undefined) {
+        const f = this.firstWatcher;
+        this.firstWatcher = undefined;
+        f(this);
+      }
       this.deliver(msg);
       if (wb.length > before) this.checkReplies();
     }
@@ -511,6 +596,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     if (!this.blocked || (this._inbox?.length ?? 0) > this.receiveLimit >> 1) return;
     this.blocked = false;
     this.pump();
+    if (this.budget !== undefined) this.account();
     if (!this.blocked && !this.writeBlocked && !this.discarding && this._state !== 'closed') {
       if (this.peerEnded) this.finishInput();
       else this.sock.resume();
@@ -704,6 +790,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     // so a batch it takes at once would otherwise never end the wait.
     this.sock.write(this.wb.take(), this.backpressured || this.writeBlocked ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
     if (this.timed) this.lastTx = Date.now();
+    if (this.budget !== undefined) this.account();
   }
 
   private afterWritten(): void {
@@ -714,6 +801,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   onStreamDrain(): void {
     this.drainWaiters();
     if (this.writeBlocked && this.queuedBytes < this.hwm) this.resumeReplies();
+    if (this.budget !== undefined) this.account();
   }
 
   private drainWaiters(): void {
@@ -916,6 +1004,16 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     if (this._state === 'closed') return;
     this._state = 'closed';
     this.ended = true;
+    if (this.firstWatcher !== undefined) {
+      const f = this.firstWatcher; // the server forgets the deadline of a connection that is gone
+      this.firstWatcher = undefined;
+      this.guard(() => f(this));
+    }
+    if (this.budget !== undefined) {
+      this.budget.total -= this.held;
+      this.held = 0;
+      this.budget = undefined;
+    }
     clearTimeout(this.closeTimer);
     clearInterval(this.beatTimer);
     clearTimeout(this.idleTimer);
@@ -1094,7 +1192,10 @@ export function closeCodeFor(err: SwitchboardError): number {
     case ErrorCode.SEND_OVERFLOW:
     case ErrorCode.IDLE_TIMEOUT:
     case ErrorCode.HEARTBEAT_TIMEOUT:
+    case ErrorCode.FIRST_MESSAGE_TIMEOUT:
       return 1008; // policy violation
+    case ErrorCode.MEMORY_BUDGET_EXCEEDED:
+      return 1013; // try again later: the server as a whole is over its budget
     case ErrorCode.SERVER_CLOSED:
       return 1001; // going away
     default:

@@ -208,6 +208,11 @@ export class WebSocketProtocol implements FrameParseOptions {
     return this.q.length;
   }
 
+  /** Bytes held for the peer: received bytes not yet parsed, plus the parts of an unfinished fragmented message. */
+  get heldAmount(): number {
+    return this.q.length + (this.msg?.size ?? 0);
+  }
+
   /** Whether messages are compressed (permessage-deflate was negotiated). */
   get compression(): boolean {
     return this.compressor !== undefined;
