@@ -338,9 +338,12 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.account();
   }
 
-  /** @internal The server's recount when over budget: what this connection holds now, recorded. */
+  /**
+   * @internal The server's recount when over budget: what this connection holds now, recorded;
+   * 0 once it left the budget (evicted, or closed).
+   */
   recount(): number {
-    return (this.held = this.heldBytes);
+    return this.budget === undefined ? 0 : (this.held = this.heldBytes);
   }
 
   /** Tells the budget how much this connection's holding changed since last time. */

@@ -420,20 +420,20 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     this.evicting = true;
     try {
       const conns = [...this.open, ...this.pending];
-      let total = 0;
-      for (const c of conns) total += c.recount();
-      budget.total = total;
+      const held = conns.map((c) => c.recount()); // 0 for those already evicted
+      budget.total = held.reduce((a, b) => a + b, 0);
       while (budget.total > budget.limit) {
-        let worst: Connection<In, Out> | undefined;
+        let at = -1;
         let most = 0;
-        for (const c of conns) {
-          const h = c.state === 'closed' ? 0 : c.heldBytes;
-          if (h > most) {
-            most = h;
-            worst = c;
+        for (let i = 0; i < held.length; i++) {
+          if (held[i]! > most) {
+            most = held[i]!;
+            at = i;
           }
         }
-        if (worst === undefined) break;
+        if (at < 0) break;
+        const worst = conns[at]!;
+        held[at] = 0;
         const before = budget.total;
         worst.evict(
           new ConnectionError(
@@ -442,7 +442,6 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
             { closeCode: 1013, details: { held: most, total: before, budget: budget.limit } },
           ),
         );
-        conns.splice(conns.indexOf(worst), 1);
       }
     } finally {
       this.evicting = false;
