@@ -3,7 +3,7 @@
 // frame limit and never its newline. Before the server-wide memory budget, 100 such peers pinned
 // 0.8 GiB for ever.
 //
-// Usage: node bench/partial-frames.mjs [--peers 100] [--bytes 8388607] [--dist path/to/dist]
+// Usage: node bench/partial-frames.mjs [--peers 100] [--bytes 8388607] [--wait-ms 1000] [--dist path/to/dist]
 //
 // Starts a `switchboard` TCP server (lines + JSON, default options) in a child process and
 // prints its RSS (VmRSS from /proc/<pid>/status) before and after, how many connections are
@@ -77,7 +77,7 @@ if (args[0] === '--server') {
     await sleep(100);
     peak = Math.max(peak, rss());
   }
-  await sleep(1000);
+  await sleep(Number(arg('--wait-ms', '1000')));
   const s = await stats();
   const rssAfter = rss();
   console.log(
