@@ -488,7 +488,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   /**
    * Decodes and delivers frames until the framer says "not yet", the receive queue is full, or
    * what reading made us send (pongs, close replies, `autoReply`, answers sent from `onReceive`:
-   * a dispatcher's HELP) put the queued bytes over the high-water mark.
+   * a dispatcher's HELP) put the queued bytes at `maxQueuedBytes`.
    */
   private pump(): void {
     const framer = this.framer;
@@ -533,12 +533,18 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   }
 
   /**
-   * Reading made us queue bytes (a pong, an answer): over the high-water mark, stop reading
-   * until the peer takes them, so a peer that writes and never reads cannot make us queue
-   * without bound. Backpressure reaches it through TCP. Resumed by `onStreamDrain()`.
+   * Reading made us queue bytes (a pong, an answer) and the queue reached `maxQueuedBytes`:
+   * stop reading until the peer has taken them (below the high-water mark again), so a peer
+   * that writes and never reads cannot make us queue without bound, nor make us drop replies.
+   * Backpressure reaches it through TCP. Resumed by `onStreamDrain()`.
+   *
+   * Why the cap and not the high-water mark: two peers that both answer what they read stop
+   * each other only when both queues are over the threshold and the kernel buffers between
+   * them are full; at the cap such traffic was already being refused (`dropped`), so pausing
+   * there cannot stall a conversation that worked before.
    */
   private checkReplies(): void {
-    if (this.writeBlocked || this.unbounded || this._state === 'closed' || this.queuedBytes < this.hwm) return;
+    if (this.writeBlocked || this.unbounded || this._state === 'closed' || this.queuedBytes < this.maxQueued) return;
     this.writeBlocked = true;
     this.sock.pause();
   }

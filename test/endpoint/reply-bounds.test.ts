@@ -38,13 +38,13 @@ async function flood(socket: net.Socket, conn: Connection<unknown, unknown>, pay
   let last = -1;
   let still = 0;
   const deadline = Date.now() + WAIT_MS;
-  // Ends when the server read it all, or read nothing more for 60 samples while over the
-  // high-water mark (paused). Bounded by WAIT_MS.
+  // Ends when the server read it all, or read nothing more for 60 samples while at the cap
+  // (paused). Bounded by WAIT_MS.
   while (Date.now() < deadline) {
     maxQueued = Math.max(maxQueued, conn.queuedBytes);
     const read = conn.stats.bytesIn - start;
     if (read === payload.length) break;
-    still = read === last && conn.queuedBytes >= HWM ? still + 1 : 0;
+    still = read === last && conn.queuedBytes >= CAP ? still + 1 : 0;
     if (still >= 60) break;
     last = read;
     await sleep(2);
@@ -67,8 +67,8 @@ describe('automatic replies obey the send caps', () => {
       pings.push(maskedFrame(OP.PING, 'the last ping'), maskedFrame(OP.CLOSE, closeBody(1000)));
       const payload = Buffer.concat(pings);
       const { maxQueued } = await flood(peer.peer.socket, conn, payload);
-      // One pong per run of pings read together (RFC 6455 5.5.3), and reading pauses when even
-      // those go over the high-water mark.
+      // One pong per run of pings read together (RFC 6455 5.5.3), and reading pauses if even
+      // those reach the cap.
       assert.ok(maxQueued <= CAP + 256, `queuedBytes reached ${maxQueued}, expected no more than ${CAP} + one pong`);
       // The peer reads now: everything it sent is taken, the last ping answered, its close echoed.
       peer.peer.socket.resume();
