@@ -536,7 +536,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
    * Reading made us queue bytes (a pong, an answer) and the queue reached `maxQueuedBytes`:
    * stop reading until the peer has taken them (below the high-water mark again), so a peer
    * that writes and never reads cannot make us queue without bound, nor make us drop replies.
-   * Backpressure reaches it through TCP. Resumed by `onStreamDrain()`.
+   * Backpressure reaches it through TCP. Resumed by `onStreamDrain()`. With `overflow: 'close'`
+   * the connection is closed with `SEND_OVERFLOW` instead, as a send over the cap would.
    *
    * Why the cap and not the high-water mark: two peers that both answer what they read stop
    * each other only when both queues are over the threshold and the kernel buffers between
@@ -545,6 +546,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
    */
   private checkReplies(): void {
     if (this.writeBlocked || this.unbounded || this._state === 'closed' || this.queuedBytes < this.maxQueued) return;
+    if ((this.options.overflow ?? 'drop') === 'close') {
+      this.overflow(this.queuedBytes); // the policy for a peer that does not read: SEND_OVERFLOW
+      return;
+    }
     this.writeBlocked = true;
     this.sock.pause();
   }

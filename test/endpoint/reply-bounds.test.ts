@@ -116,6 +116,25 @@ describe('automatic replies obey the send caps', () => {
     }
   });
 
+  it("with overflow: 'close', a peer that floods PINGs answered by autoReply and never reads is closed with SEND_OVERFLOW, its queue under the cap", async () => {
+    const protocol = defineProtocol<string, string>({ framing: lines(), codec: textCodec(), autoReply: (m) => `PONG ${'x'.repeat(59)} ${m}` });
+    const server = await listen('tcp://127.0.0.1:0', { ...small, overflow: 'close', closeTimeout: 300, protocol, callbacks: { onReceive() {}, onFail() {} } });
+    try {
+      const peer = await rawConnect(server.url);
+      peer.socket.pause();
+      const conn = await serverSide(server);
+      let maxQueued = 0;
+      peer.socket.write(Buffer.from('PING\n'.repeat(50_000)));
+      await waitFor(() => ((maxQueued = Math.max(maxQueued, conn.queuedBytes)), conn.state !== 'open'), WAIT_MS, 'the connection to close', 1);
+      const info = await conn.closed;
+      assert.equal(info.error?.code, 'SEND_OVERFLOW');
+      assert.ok(maxQueued <= CAP + 128, `queuedBytes reached ${maxQueued}, expected no more than ${CAP} + one reply`);
+      peer.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
   it('dispatcher: HELP, ALIVE, an unknown command and an unparsable line from a peer that does not read are all answered, with queuedBytes under the cap', async () => {
     const d = new Dispatcher({ logger: { debug() {}, info() {}, warn() {}, error() {} } });
     const server = await listen('tcp://127.0.0.1:0', dispatcherOptions(d, { ...small }));
