@@ -29,6 +29,24 @@ export const Limits = {
   pingTimeout: 10_000,
   /** Time a server's graceful close waits for its connections to drain, in ms. @default 5000 */
   drainTimeout: 5_000,
+  /**
+   * Bytes all connections of one server may hold at once in partial frames (received bytes
+   * that do not make a whole frame yet, an unfinished WebSocket message) and outgoing queues.
+   * Over it, the connection holding the most is closed with `MEMORY_BUDGET_EXCEEDED`.
+   * @default 256 MiB
+   */
+  serverMemoryBudget: 256 * MiB,
+  /**
+   * Time a new server connection has to deliver its first whole message, in ms (WebSocket: the
+   * upgrade request counts, bounded by `handshakeTimeout`). A silent peer, or one that parks a
+   * partial frame, is closed with `FIRST_MESSAGE_TIMEOUT`. @default 30000
+   */
+  firstMessageTimeout: 30_000,
+  /**
+   * Connections the kernel queues for a listening socket before the server accepts them. Linux
+   * caps it at `net.core.somaxconn` (4096 since kernel 5.4, 128 before). @default 4096
+   */
+  listenBacklog: 4096,
   /** Messages a permanent client keeps while disconnected. @default 1000 */
   outboxMessages: 1000,
   /** Encoded bytes a permanent client keeps while disconnected. @default 1 MiB */

@@ -143,6 +143,17 @@ export interface LinkInfo {
   meta?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * @internal A server's memory budget: the bytes its connections hold (partial frames and
+ * outgoing queues), kept as a running total that each connection updates by deltas.
+ */
+export interface MemoryBudget {
+  readonly limit: number;
+  total: number;
+  /** Called when a connection's growth took `total` over `limit`. */
+  over(): void;
+}
+
 /** Unread errors `errors()` keeps; older ones are dropped (they still went to `onFail`). */
 const ERROR_BACKLOG = 64;
 
@@ -195,6 +206,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private mode: 'none' | 'callback' | 'iterator';
   private readonly consumes: boolean;
   private blocked = false; // receive queue full: reads paused, decoding stopped
+  private writeBlocked = false; // replies to input over the high-water mark: reads paused, decoding stopped
   private unbounded = false; // the socket is gone: decode what is left without pausing
   private discarding = false; // after a fatal input error: incoming bytes are dropped
   private ended = false; // we sent FIN (or destroyed)
@@ -229,6 +241,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
    * the 101, and the message must reach the application before the close does.
    */
   private early: Uint8Array | undefined;
+  private budget: MemoryBudget | undefined;
+  private held = 0; // what this connection last added to budget.total
+  private firstWatcher: ((conn: Connection<In, Out>) => void) | undefined;
 
   constructor(
     private readonly sock: StreamSocket,
@@ -316,6 +331,74 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   /** Bytes accepted for sending that the kernel has not taken yet. */
   get queuedBytes(): number {
     return this.wb.length + this.sock.writableLength;
+  }
+
+  /**
+   * Bytes this connection holds for its peer: received bytes that do not make a whole frame yet
+   * (on WebSocket, also the parts of an unfinished message) plus `queuedBytes`. A server's
+   * `memoryBudget` caps the sum over its connections.
+   */
+  get heldBytes(): number {
+    return this._state === 'closed' ? 0 : this.framer.buffered + this.wb.length + this.sock.writableLength;
+  }
+
+  /** @internal Counts this connection in a server's memory budget from now on. */
+  setBudget(budget: MemoryBudget): void {
+    this.budget = budget;
+    this.account();
+  }
+
+  /**
+   * @internal The server's recount when over budget: what this connection holds now, recorded;
+   * 0 once it left the budget (evicted, or closed).
+   */
+  recount(): number {
+    return this.budget === undefined ? 0 : (this.held = this.heldBytes);
+  }
+
+  /** Tells the budget how much this connection's holding changed since last time. */
+  private account(): void {
+    const b = this.budget;
+    if (b === undefined) return;
+    const now = this.heldBytes;
+    const d = now - this.held;
+    if (d === 0) return;
+    this.held = now;
+    b.total += d;
+    if (d > 0 && b.total > b.limit) b.over();
+  }
+
+  /**
+   * @internal Closed for the server's memory budget: leaves the budget at once and releases what
+   * it holds. A WebSocket with nothing queued still gets its close frame (`err.closeCode`);
+   * otherwise the socket is destroyed (a close frame behind a queue the peer does not read would
+   * never arrive, and the queue is what must go).
+   */
+  evict(err: SwitchboardError): void {
+    const b = this.budget;
+    if (b !== undefined) {
+      b.total -= this.held;
+      this.held = 0;
+      this.budget = undefined;
+    }
+    if (this._state === 'closed') return;
+    const session = this.framer.session;
+    if (session !== undefined && !session.closeSent && this.queuedBytes === 0 && !this.sock.destroyed) {
+      this.fail(err); // writes the close frame, flushes it, ends our side
+      this.framer.dispose?.(); // drops the partial frame now, not when the peer has finished closing
+      return;
+    }
+    this.destroy(err);
+  }
+
+  /** @internal Called once, at the first whole message received or at the close (a server's `firstMessageTimeout`). */
+  watchFirstMessage(fn: (conn: Connection<In, Out>) => void): void {
+    this.firstWatcher = fn;
+  }
+
+  /** @internal Closes gracefully with `err` (a server-side timeout). */
+  abort(err: SwitchboardError): void {
+    this.fail(err);
   }
 
   /** `local` / `remote` address of the link, e.g. `127.0.0.1:50312`. */
@@ -422,14 +505,21 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     if (this.discarding) return;
     this.framer.push(chunk);
     if (!this.blocked) this.pump();
+    if (this.budget !== undefined) this.account();
   }
 
-  /** Decodes and delivers frames until the framer says "not yet" or the receive queue is full. */
+  /**
+   * Decodes and delivers frames until the framer says "not yet", the receive queue is full, or
+   * what reading made us send (pongs, close replies, `autoReply`, answers sent from `onReceive`:
+   * a dispatcher's HELP) put the queued bytes at `maxQueuedBytes`.
+   */
   private pump(): void {
     const framer = this.framer;
     const codec = this.protocol.codec;
-    while (!this.blocked && !this.discarding) {
+    const wb = this.wb;
+    while (!this.blocked && !this.writeBlocked && !this.discarding) {
       let frame: Uint8Array | undefined;
+      const before = wb.length;
       try {
         frame = framer.next();
       } catch (err) {
@@ -439,6 +529,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       if (frame === undefined) {
         this.stats.bytesSkipped = framer.skipped;
         if (framer.session !== undefined) this.afterSessionInput(framer.session);
+        if (wb.length > before) this.checkReplies();
         return;
       }
       let msg: In;
@@ -446,15 +537,54 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
         msg = codec.decode(frame, framer.lastFrameBinary);
       } catch (err) {
         if ((this.options.decodeErrors ?? 'close') === 'skip') {
-          this.report(asError(err, ErrorCode.DECODE_FAILED, this.name));
+          this.report(asError(err, ErrorCode.DECODE_FAILED, this.name)); // onFail may answer (a dispatcher's INVALID)
+          if (wb.length > before) this.checkReplies();
           continue;
         }
         this.inputError(err);
         return;
       }
       this.stats.messagesIn++;
+      if (this.firstWatcher !== undefined) {
+        const f = this.firstWatcher;
+        this.firstWatcher = undefined;
+        f(this);
+      }
       this.deliver(msg);
+      if (wb.length > before) this.checkReplies();
     }
+  }
+
+  /**
+   * Reading made us queue bytes (a pong, an answer) and the queue reached `maxQueuedBytes`:
+   * stop reading until the peer has taken them (below the high-water mark again), so a peer
+   * that writes and never reads cannot make us queue without bound, nor make us drop replies.
+   * Backpressure reaches it through TCP. Resumed by `onStreamDrain()`. With `overflow: 'close'`
+   * the connection is closed with `SEND_OVERFLOW` instead, as a send over the cap would.
+   *
+   * Why the cap and not the high-water mark: two peers that both answer what they read stop
+   * each other only when both queues are over the threshold and the kernel buffers between
+   * them are full; at the cap such traffic was already being refused (`dropped`), so pausing
+   * there cannot stall a conversation that worked before.
+   */
+  private checkReplies(): void {
+    if (this.writeBlocked || this.unbounded || this._state === 'closed' || this.queuedBytes < this.maxQueued) return;
+    if ((this.options.overflow ?? 'drop') === 'close') {
+      this.overflow(this.queuedBytes); // the policy for a peer that does not read: SEND_OVERFLOW
+      return;
+    }
+    this.writeBlocked = true;
+    this.sock.pause();
+  }
+
+  /** The peer took our replies: read again (decode what is buffered first). */
+  private resumeReplies(): void {
+    this.writeBlocked = false;
+    if (this._state === 'closed') return;
+    this.pump();
+    if (this.blocked || this.writeBlocked || this.discarding) return;
+    if (this.peerEnded) this.finishInput();
+    else this.sock.resume();
   }
 
   private deliver(msg: In): void {
@@ -503,7 +633,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     if (!this.blocked || (this._inbox?.length ?? 0) > this.receiveLimit >> 1) return;
     this.blocked = false;
     this.pump();
-    if (!this.blocked && !this.discarding && this._state !== 'closed') {
+    if (this.budget !== undefined) this.account();
+    if (!this.blocked && !this.writeBlocked && !this.discarding && this._state !== 'closed') {
       if (this.peerEnded) this.finishInput();
       else this.sock.resume();
     }
@@ -694,8 +825,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     // While a sender waits for room, look again once the socket has written this batch: the
     // socket emits 'drain' only when its own (smaller or larger) high-water mark was crossed,
     // so a batch it takes at once would otherwise never end the wait.
-    this.sock.write(this.wb.take(), this.backpressured ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
+    this.sock.write(this.wb.take(), this.backpressured || this.writeBlocked ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
     if (this.timed) this.lastTx = Date.now();
+    if (this.budget !== undefined) this.account();
   }
 
   private afterWritten(): void {
@@ -704,6 +836,12 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
 
   /** @internal */
   onStreamDrain(): void {
+    this.drainWaiters();
+    if (this.writeBlocked && this.queuedBytes < this.hwm) this.resumeReplies();
+    if (this.budget !== undefined) this.account();
+  }
+
+  private drainWaiters(): void {
     if (!this.backpressured || this.queuedBytes >= this.hwm) return;
     this.backpressured = false;
     const waiters = this.roomWaiters;
@@ -757,8 +895,13 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     const id = new TextDecoder().decode(data);
     const resolve = this.pings?.get(id);
     if (resolve === undefined) return; // an unsolicited pong (a heartbeat): RFC 6455 5.5.3 allows it
-    this.pings!.delete(id);
-    resolve(data);
+    // RFC 6455 5.5.3: a peer may answer only the most recent of several pings, so a pong also
+    // answers every ping sent before the one it echoes (the map keeps them in sending order).
+    for (const [k, r] of this.pings!) {
+      this.pings!.delete(k);
+      r(data);
+      if (k === id) break;
+    }
   }
 
   // ---------------------------------------------------------------- closing
@@ -844,7 +987,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   onStreamEnd(): void {
     this.peerEnded = true;
     this.initiator ??= 'peer';
-    if (!this.blocked) this.finishInput();
+    if (!this.blocked && !this.writeBlocked) this.finishInput();
     if (this._state === 'opening' && this.handshaking) return;
     this.finishAfterPeerEnd();
   }
@@ -898,12 +1041,23 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     if (this._state === 'closed') return;
     this._state = 'closed';
     this.ended = true;
+    if (this.firstWatcher !== undefined) {
+      const f = this.firstWatcher; // the server forgets the deadline of a connection that is gone
+      this.firstWatcher = undefined;
+      this.guard(() => f(this));
+    }
+    if (this.budget !== undefined) {
+      this.budget.total -= this.held;
+      this.held = 0;
+      this.budget = undefined;
+    }
     clearTimeout(this.closeTimer);
     clearInterval(this.beatTimer);
     clearTimeout(this.idleTimer);
-    if (this.blocked) {
+    if (this.blocked || this.writeBlocked) {
       // Frames read before the pause are already in memory: deliver them, they were received.
       this.blocked = false;
+      this.writeBlocked = false;
       this.unbounded = true;
       this.pump();
       if (this.peerEnded) this.finishInput();
@@ -967,8 +1121,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.initiator ??= 'error';
     this.report(err);
     this.discarding = true;
-    if (this.blocked) {
+    if (this.blocked || this.writeBlocked) {
       this.blocked = false;
+      this.writeBlocked = false;
       this.sock.resume();
     }
     if (this._state !== 'closing') {
@@ -1074,7 +1229,10 @@ export function closeCodeFor(err: SwitchboardError): number {
     case ErrorCode.SEND_OVERFLOW:
     case ErrorCode.IDLE_TIMEOUT:
     case ErrorCode.HEARTBEAT_TIMEOUT:
+    case ErrorCode.FIRST_MESSAGE_TIMEOUT:
       return 1008; // policy violation
+    case ErrorCode.MEMORY_BUDGET_EXCEEDED:
+      return 1013; // try again later: the server as a whole is over its budget
     case ErrorCode.SERVER_CLOSED:
       return 1001; // going away
     default:

@@ -1,5 +1,6 @@
 import {
   ConfigError,
+  ConnectionError,
   ErrorCode,
   Limits,
   SendStatus,
@@ -34,7 +35,7 @@ import { resolveProtocol, redactUrl } from './client.js';
 import type { Codec, SwitchboardError } from '../core/index.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
-import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
+import { Connection, checkConnectionOptions, type ConnectionOptions, type MemoryBudget } from './connection.js';
 import { WebSocketMeta } from './ws-meta.js';
 import { webSocketMask } from '../transport/ws-mask.js';
 
@@ -56,6 +57,21 @@ export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenO
   maxConnections?: number;
   /** Sent to a connection refused over `maxConnections` before it is closed. @default nothing */
   rejectMessage?: Out;
+  /**
+   * Bytes all connections may hold at once in partial frames (received bytes that do not make a
+   * whole frame yet; on WebSocket also an unfinished message) and outgoing queues (`heldBytes`).
+   * Over it, the connection holding the most is closed with `MEMORY_BUDGET_EXCEEDED` (WebSocket
+   * close code 1013). `Infinity` turns it off. @default Limits.serverMemoryBudget (256 MiB)
+   */
+  memoryBudget?: number;
+  /**
+   * Time a new connection has to deliver its first whole message, in ms; 0 is off. A silent
+   * peer, or one that parks a partial frame, is closed with `FIRST_MESSAGE_TIMEOUT`. WebSocket:
+   * the upgrade request is the first message (bounded by `handshakeTimeout`), so this does not
+   * apply after it. Set 0 for protocols whose clients may never send (server push).
+   * @default Limits.firstMessageTimeout (30000)
+   */
+  firstMessageTimeout?: number;
 }
 
 /** How many connections a broadcast reached, by send status. */
@@ -113,6 +129,16 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
   private readonly upgrading = new Set<StreamSocket>();
   /** Set for WebSocket servers: the path served (undefined: any) and the upgrade options. */
   private ws: { path: string | undefined; options: WebSocketServerOptions } | undefined;
+  /** Bytes held by all connections, updated by each connection as its holding changes. */
+  private readonly budget: MemoryBudget | undefined;
+  private evicting = false;
+  /**
+   * Connections that have not delivered a message yet, with their deadlines. Every connection
+   * has the same timeout, so insertion order is deadline order: one timer, for the oldest.
+   */
+  private readonly firstWait = new Map<Connection<In, Out>, number>();
+  private firstTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly gotFirst = (conn: Connection<In, Out>): void => void this.firstWait.delete(conn);
 
   private constructor(
     where: string,
@@ -120,12 +146,26 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     private readonly options: ListenOptions<In, Out>,
   ) {
     this.name = options.name ? `svc(${options.name}@${where})` : `svc(${where})`;
+    const limit = options.memoryBudget ?? Limits.serverMemoryBudget;
+    if (limit !== Infinity) this.budget = { limit, total: 0, over: () => this.overBudget() };
   }
 
   private static prepare<In, Out>(options: ListenOptions<In, Out>, ws: boolean): Protocol<In, Out> {
     const protocol = resolveProtocol(options, ws);
     const max = options.maxConnections ?? Infinity;
     if (!(max >= 0)) throw new ConfigError(ErrorCode.INVALID_OPTION, `maxConnections must be 0 or more, got ${max}`);
+    const budget = options.memoryBudget;
+    if (budget !== undefined && !(typeof budget === 'number' && budget > 0)) {
+      throw new ConfigError(ErrorCode.INVALID_OPTION, `memoryBudget must be a positive number of bytes (Infinity: off), got ${String(budget)}`);
+    }
+    const first = options.firstMessageTimeout;
+    if (first !== undefined && !(typeof first === 'number' && first >= 0 && first !== Infinity)) {
+      throw new ConfigError(ErrorCode.INVALID_OPTION, `firstMessageTimeout must be 0 (off) or a positive number of ms, got ${String(first)}`);
+    }
+    const backlog = options.backlog;
+    if (backlog !== undefined && !(Number.isInteger(backlog) && backlog >= 1)) {
+      throw new ConfigError(ErrorCode.INVALID_OPTION, `backlog must be a positive integer, got ${String(backlog)}`);
+    }
     checkConnectionOptions(options, protocol as Protocol<unknown, never>, !ws);
     if (ws) checkWebSocketLimits(options.websocket?.limits);
     return protocol;
@@ -313,6 +353,9 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
       ...(upgrade && { initialData: upgrade.initialData }),
       ...(meta && { meta }),
     });
+    if (this.budget !== undefined) conn.setBudget(this.budget);
+    // WebSocket: the upgrade request was the first message (handshakeTimeout bounded it).
+    if (upgrade === undefined) this.awaitFirstMessage(conn);
     this.pending.add(conn);
     conn.open().then(
       () => {
@@ -332,6 +375,81 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
         this.pending.delete(conn); // already reported to onFail by the connection
       },
     );
+  }
+
+  /** Starts the connection's `firstMessageTimeout`. */
+  private awaitFirstMessage(conn: Connection<In, Out>): void {
+    const ms = this.options.firstMessageTimeout ?? Limits.firstMessageTimeout;
+    if (ms === 0 || conn.stats.messagesIn > 0 || conn.state === 'closed') return;
+    this.firstWait.set(conn, Date.now() + ms);
+    conn.watchFirstMessage(this.gotFirst);
+    if (this.firstTimer === undefined) this.armFirstTimer(ms);
+  }
+
+  private armFirstTimer(ms: number): void {
+    this.firstTimer = setTimeout(() => this.firstDeadlines(), ms);
+    this.firstTimer.unref?.();
+  }
+
+  /** Closes the connections whose first message is late; re-arms for the next deadline. */
+  private firstDeadlines(): void {
+    this.firstTimer = undefined;
+    const now = Date.now();
+    const ms = this.options.firstMessageTimeout ?? Limits.firstMessageTimeout;
+    for (const [conn, deadline] of this.firstWait) {
+      if (deadline > now) {
+        this.armFirstTimer(deadline - now);
+        return;
+      }
+      this.firstWait.delete(conn);
+      if (conn.state === 'closed' || conn.stats.messagesIn > 0) continue;
+      conn.abort(
+        new ConnectionError(
+          ErrorCode.FIRST_MESSAGE_TIMEOUT,
+          `${conn.name}: no whole message within ${ms} ms of connecting (${conn.heldBytes} bytes of a partial frame held), expected one within ${ms} ms`,
+          { details: { timeout: ms, buffered: conn.heldBytes } },
+        ),
+      );
+    }
+  }
+
+  /**
+   * Over the memory budget: count again exactly (the running total can lag the kernel taking
+   * queued bytes), then close the connections holding the most until the total fits. Runs only
+   * when a connection's growth crossed the budget, so a busy server does not scan per chunk.
+   */
+  private overBudget(): void {
+    const budget = this.budget!;
+    if (this.evicting) return;
+    this.evicting = true;
+    try {
+      const conns = [...this.open, ...this.pending];
+      const held = conns.map((c) => c.recount()); // 0 for those already evicted
+      budget.total = held.reduce((a, b) => a + b, 0);
+      while (budget.total > budget.limit) {
+        let at = -1;
+        let most = 0;
+        for (let i = 0; i < held.length; i++) {
+          if (held[i]! > most) {
+            most = held[i]!;
+            at = i;
+          }
+        }
+        if (at < 0) break;
+        const worst = conns[at]!;
+        held[at] = 0;
+        const before = budget.total;
+        worst.evict(
+          new ConnectionError(
+            ErrorCode.MEMORY_BUDGET_EXCEEDED,
+            `${worst.name}: holds ${most} bytes (partial frames and unsent output) of the ${before} all connections hold, expected no more than ${budget.limit} in all; closing the connection that holds the most`,
+            { closeCode: 1013, details: { held: most, total: before, budget: budget.limit } },
+          ),
+        );
+      }
+    } finally {
+      this.evicting = false;
+    }
   }
 
   /**
@@ -429,6 +547,8 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
 
   private async doClose(options: ServerCloseOptions): Promise<void> {
     this.closing = true;
+    clearTimeout(this.firstTimer);
+    this.firstWait.clear();
     const stopped = this.listener.close();
     // A handshake cannot be drained, and the listener does not finish closing while its socket
     // is there: end those at once.

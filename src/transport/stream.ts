@@ -6,7 +6,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { lstatSync, unlinkSync } from 'node:fs';
-import { ConfigError, ConnectError, ErrorCode, ServerError, formatAddress, hostPort, type Address } from '../core/index.js';
+import { ConfigError, ConnectError, ErrorCode, Limits, ServerError, formatAddress, hostPort, type Address } from '../core/index.js';
 
 /** TLS material and checks, passed to `node:tls`. */
 export interface TlsOptions {
@@ -278,7 +278,11 @@ export function dial(address: Address, options: SocketOptions, signal?: AbortSig
 export interface ListenOptions extends SocketOptions {
   /** Unix sockets: remove a stale socket file nobody listens on. @default true */
   unlinkStale?: boolean;
-  /** Listen backlog. @default 511 */
+  /**
+   * Connections the kernel queues before they are accepted (a burst of connects beyond it is
+   * refused or dropped by the kernel). Linux caps it at `net.core.somaxconn`.
+   * @default Limits.listenBacklog (4096)
+   */
   backlog?: number;
   /** Only IPv6 for `::` (no dual stack). @default false */
   ipv6Only?: boolean;
@@ -341,10 +345,10 @@ export class StreamListener {
           server.removeListener('error', onErr);
           resolve();
         };
-        if (address.scheme === 'unix') server.listen({ path: address.path, backlog: options.backlog ?? 511 }, done);
+        if (address.scheme === 'unix') server.listen({ path: address.path, backlog: options.backlog ?? Limits.listenBacklog }, done);
         else
           server.listen(
-            { host: address.host, port: address.port, backlog: options.backlog ?? 511, ipv6Only: options.ipv6Only ?? false },
+            { host: address.host, port: address.port, backlog: options.backlog ?? Limits.listenBacklog, ipv6Only: options.ipv6Only ?? false },
             done,
           );
       });

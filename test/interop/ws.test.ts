@@ -322,7 +322,10 @@ for (const compression of [false, true]) {
       peer.ws.ping('ping-2');
       peer.ws.send('!ping');
       assert.equal(asText(await peer.next()), 'pong-ok');
-      assert.deepEqual(peer.pongs.map((b) => b.toString()), ['ping-1', 'ping-2']);
+      // RFC 6455 5.5.3: two pings read together may get one pong, for the latest.
+      const pongs = peer.pongs.map((b) => b.toString());
+      assert.ok(pongs.length >= 1 && pongs.every((p) => p === 'ping-1' || p === 'ping-2'), `pongs ${pongs.join(',')}`);
+      assert.equal(pongs.at(-1), 'ping-2');
       assert.equal(peer.pings.length, 1, 'ws saw our ping');
       peer.ws.close(1000);
       await within(peer.closed, STEP_MS);

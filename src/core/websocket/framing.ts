@@ -66,8 +66,9 @@ class WebSocketFramer implements Framer, Session {
     this.waitForPeerClose = options.role === 'client';
   }
 
+  /** Received bytes not parsed yet, and the parts of an unfinished message. */
   get buffered(): number {
-    return this.ws.bufferedAmount;
+    return this.ws.heldAmount;
   }
 
   /** True once a close frame left: ours, or the protocol's reply or failure close. */

@@ -67,7 +67,11 @@ export type WsState = (typeof WsState)[keyof typeof WsState];
 export type WsEvent =
   /** A whole message. `data` may be a view of received bytes: it is the caller's from now on. */
   | { type: 'message'; data: Uint8Array; binary: boolean }
-  /** A ping; the pong has already been written (in state OPEN). */
+  /**
+   * A ping. Its pong is written (in state OPEN) once the pings that arrived together are parsed:
+   * when `nextEvent()` next returns anything but a ping, or `undefined`. Several pings in a row
+   * get one pong, for the latest (RFC 6455 5.5.3).
+   */
   | { type: 'ping'; data: Uint8Array }
   | { type: 'pong'; data: Uint8Array }
   /**
@@ -179,6 +183,8 @@ export class WebSocketProtocol implements FrameParseOptions {
   private maskPool: Uint8Array = EMPTY;
   private maskPos = 0;
   private maskKey: Uint8Array | undefined; // clients only
+  private pongData: Uint8Array | undefined; // the latest ping's payload, not answered yet (copied: at most 125 bytes)
+  private pongLength = -1; // -1: no pong pending
 
   constructor(options: WebSocketProtocolOptions) {
     this.role = options.role;
@@ -204,6 +210,11 @@ export class WebSocketProtocol implements FrameParseOptions {
   /** Received bytes not yet parsed into events. */
   get bufferedAmount(): number {
     return this.q.length;
+  }
+
+  /** Bytes held for the peer: received bytes not yet parsed, plus the parts of an unfinished fragmented message. */
+  get heldAmount(): number {
+    return this.q.length + (this.msg?.size ?? 0);
   }
 
   /** Whether messages are compressed (permessage-deflate was negotiated). */
@@ -247,9 +258,12 @@ export class WebSocketProtocol implements FrameParseOptions {
       }
       const step = this.step();
       if (step === NOT_YET) break;
-      if (step !== CONTINUE) return step;
+      if (step === CONTINUE) continue;
+      if (step.type !== 'ping') this.writePong();
+      return step;
     }
     if (this.eof && this._state !== WsState.CLOSED) return this.finish();
+    this.writePong();
     return undefined;
   }
 
@@ -311,7 +325,15 @@ export class WebSocketProtocol implements FrameParseOptions {
       case Opcode.PING:
         // RFC 6455 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame in
         // response ... with identical Application data". Not once we have sent a close frame.
-        if (this._state === WsState.OPEN) writeFrame(this.out, Opcode.PONG, true, false, payload, this.nextMask(), false, this.maskWith);
+        // RFC 6455 5.5.3: "If an endpoint receives a Ping frame and has not yet sent Pong
+        // frame(s) in response to previous Ping frame(s), the endpoint MAY elect to send a Pong
+        // frame for only the most recently processed Ping frame." A peer that floods pings gets
+        // one pong per run of pings, not one each: writePong() sends the latest.
+        if (this._state === WsState.OPEN) {
+          const d = (this.pongData ??= new Uint8Array(MAX_CONTROL_PAYLOAD));
+          d.set(payload);
+          this.pongLength = payload.length;
+        }
         return { type: 'ping', data: payload };
       case Opcode.PONG:
         // RFC 6455 5.5.3: an unsolicited pong is allowed and needs no answer.
@@ -533,6 +555,7 @@ export class WebSocketProtocol implements FrameParseOptions {
   /** End of the transport: CLOSED, and the close event if the close handshake did not finish. */
   private finish(): WsEvent | undefined {
     this._state = WsState.CLOSED;
+    this.pongLength = -1; // the transport is gone: no pong can reach the peer
     this.discard = true;
     this.q.clear();
     this.msg = undefined;
@@ -593,6 +616,7 @@ export class WebSocketProtocol implements FrameParseOptions {
   }
 
   private writeClose(payload: Uint8Array): void {
+    this.writePong(); // a pending pong leaves first: nothing may follow a close frame
     writeFrame(this.out, Opcode.CLOSE, true, false, payload, this.nextMask(), false, this.maskWith);
     this.closeSent = true;
   }
@@ -683,6 +707,14 @@ export class WebSocketProtocol implements FrameParseOptions {
     if (this._state !== WsState.OPEN) return false;
     writeFrame(this.out, opcode, true, false, b, this.nextMask(), false, this.maskWith);
     return true;
+  }
+
+  /** Writes the pong of the latest ping not answered yet, if any (still OPEN). */
+  private writePong(): void {
+    const n = this.pongLength;
+    if (n < 0) return;
+    this.pongLength = -1;
+    if (this._state === WsState.OPEN) writeFrame(this.out, Opcode.PONG, true, false, this.pongData!.slice(0, n), this.nextMask(), true, this.maskWith);
   }
 
   /** A fresh masking key for a client frame (RFC 6455 5.3), `undefined` for a server. */
