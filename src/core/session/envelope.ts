@@ -222,7 +222,7 @@ export function encodeEnvelope(e: EnvelopeFields): Uint8Array | string {
         header = errorHeader(seq, ack, id, e.code!);
       }
       break;
-    case 'A': noPayload(); header = ackHeader(ack); break;
+    case 'A': noPayload(); n('ack', ack, 1); header = ackHeader(ack); break;
     case 'H': case 'W': {
       noPayload();
       const sid = e.sessionId ?? '';
