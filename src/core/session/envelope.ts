@@ -319,6 +319,17 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  */
 export function decodeEnvelope(input: Uint8Array | string, into: Envelope = emptyEnvelope()): Envelope {
   const n = input.length;
+  // Fast path for the common case, a MSG with seq and maybe ack: `1M<seq>[,<ack>];`. Anything it
+  // does not recognise (or a number it would have to judge) goes through the general path below.
+  const fast = typeof input === 'string' ? fastMessageText(input, n) : fastMessageBytes(input, n);
+  if (fast > 0) {
+    const e = into;
+    e.version = 1; e.kind = 'M'; e.seq = fastSeq; e.ack = fastAck; e.id = 0; e.sessionId = ''; e.secret = '';
+    e.received = 0; e.resumed = false; e.retention = 0; e.maxRequests = 0; e.code = ''; e.versions = '';
+    e.origin = ''; e.token = -1;
+    e.payload = typeof input === 'string' ? input.slice(fast) : input.subarray(fast);
+    return e;
+  }
   const lim = n < SESSION_HEADER_MAX ? n : SESSION_HEADER_MAX;
   let end = -1;
   if (typeof input === 'string') {
@@ -475,6 +486,80 @@ export function decodeEnvelope(input: Uint8Array | string, into: Envelope = empt
       throw invalid(`unknown envelope kind ${hex(k)}, expected one of H W N M Q R E C A P O X`);
   }
   return e;
+}
+
+let fastSeq = 0;
+let fastAck = 0;
+
+// Both return the payload offset, or 0 to take the general path: a digit run for seq (1 to 15
+// digits, no leading zero, so always a safe integer of at least 1), optionally ',' and a second
+// such run (or nothing) for ack, then ';'.
+function fastMessageBytes(b: Uint8Array, n: number): number {
+  if (n < 4 || b[0] !== 0x31 || b[1] !== 0x4d) return 0;
+  let i = 2;
+  let c = b[2]!;
+  if (c < 0x31 || c > 0x39) return 0;
+  let v = 0;
+  const lim = n < 17 ? n : 17; // at most 15 digits
+  for (; i < lim; i++) {
+    c = b[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + (c - 0x30);
+  }
+  if (i >= lim) return 0;
+  fastSeq = v;
+  fastAck = 0;
+  if (c === 0x3b) return i + 1;
+  if (c !== 0x2c) return 0;
+  i++;
+  if (i >= n) return 0;
+  c = b[i]!;
+  if (c === 0x3b) return i + 1;
+  if (c < 0x31 || c > 0x39) return 0;
+  v = 0;
+  const lim2 = n < i + 15 ? n : i + 15;
+  for (; i < lim2; i++) {
+    c = b[i]!;
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + (c - 0x30);
+  }
+  if (i >= lim2 || c !== 0x3b) return 0;
+  fastAck = v;
+  return i + 1;
+}
+
+function fastMessageText(s: string, n: number): number {
+  if (n < 4 || s.charCodeAt(0) !== 0x31 || s.charCodeAt(1) !== 0x4d) return 0;
+  let i = 2;
+  let c = s.charCodeAt(2);
+  if (c < 0x31 || c > 0x39) return 0;
+  let v = 0;
+  const lim = n < 17 ? n : 17; // at most 15 digits
+  for (; i < lim; i++) {
+    c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + (c - 0x30);
+  }
+  if (i >= lim) return 0;
+  fastSeq = v;
+  fastAck = 0;
+  if (c === 0x3b) return i + 1;
+  if (c !== 0x2c) return 0;
+  i++;
+  if (i >= n) return 0;
+  c = s.charCodeAt(i);
+  if (c === 0x3b) return i + 1;
+  if (c < 0x31 || c > 0x39) return 0;
+  v = 0;
+  const lim2 = n < i + 15 ? n : i + 15;
+  for (; i < lim2; i++) {
+    c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    v = v * 10 + (c - 0x30);
+  }
+  if (i >= lim2 || c !== 0x3b) return 0;
+  fastAck = v;
+  return i + 1;
 }
 
 function hex(c: number): string {

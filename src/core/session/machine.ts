@@ -261,6 +261,8 @@ export class SessionMachine {
   /** Seqs of MSGs handed to the host and not yet taken, oldest first. */
   private untaken: number[] = [];
   private untakenHead = 0;
+  /** Set when `taken()` names the message `host.message` is delivering right now. */
+  private takenAhead = 0;
   /** ticket = ticketBase + seq; raised by the old `received` on each new session. */
   private ticketBase = 0;
 
@@ -537,6 +539,11 @@ export class SessionMachine {
       this.counters.staleTaken++;
       return;
     }
+    if (seq > this.received) {
+      // The message being delivered right now, taken from inside `host.message`.
+      this.takenAhead = seq;
+      return;
+    }
     const q = this.untaken;
     while (this.untakenHead < q.length && q[this.untakenHead]! <= seq) this.untakenHead++;
     if (this.untakenHead === q.length) {
@@ -692,10 +699,21 @@ export class SessionMachine {
     if (seq !== this.received + 1) throw protocol(`${e.kind} with seq ${seq} after ${this.received}, expected ${this.received + 1}`, { seq, expected: this.received + 1 });
     switch (e.kind) {
       case 'M': {
-        this.received = seq;
-        this.untaken.push(seq);
+        // `received` moves after the callback, so a `taken()` for this very message from inside
+        // it is recognised (takenAhead) and no earlier take can count it by mistake.
+        this.takenAhead = 0;
         const took = this.host.message(e.payload, this.ticketBase + seq, e.origin);
-        if (took) this.taken(this.ticketBase + seq, now);
+        this.received = seq;
+        if (took || this.takenAhead >= seq) {
+          // Taking a message takes every earlier one (cumulative).
+          if (this.untakenHead !== this.untaken.length) {
+            this.untaken.length = 0;
+            this.untakenHead = 0;
+          }
+          this.advanceTaken(now);
+        } else {
+          this.untaken.push(seq);
+        }
         return;
       }
       case 'Q': {

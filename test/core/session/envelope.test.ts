@@ -152,6 +152,33 @@ describe('session envelope', () => {
     }), { numRuns: 2000 });
   });
 
+  it('decodes MSG headers (the fast path) exactly as the grammar says, from bytes and from text', () => {
+    // Reference: the grammar of docs/session-protocol.md for `1M seq [, ack [, origin]] ;`.
+    const reference = (h: string): { seq: number; ack: number } | undefined => {
+      // (an empty third field is an absent origin; a non-empty one here has no '.', so is invalid)
+      const m = /^1M(0|[1-9][0-9]{0,15})(?:,(0|[1-9][0-9]{0,15})?(?:,)?)?;/.exec(h);
+      if (!m) return undefined;
+      const seq = Number(m[1]);
+      const ack = m[2] === undefined ? 0 : Number(m[2]);
+      if (seq < 1 || seq > Number.MAX_SAFE_INTEGER || ack > Number.MAX_SAFE_INTEGER) return undefined;
+      return { seq, ack };
+    };
+    fc.assert(fc.property(fc.stringMatching(/^[0-9,]{0,36};/), fc.string({ maxLength: 5 }), (fields, tail) => {
+      const input = '1M' + fields + tail;
+      const want = reference(input);
+      for (const form of [input, utf8(input)]) {
+        let got: Envelope | undefined;
+        try {
+          got = decodeEnvelope(form);
+        } catch (err) {
+          assert.equal((err as SessionError).code, ErrorCode.ENVELOPE_INVALID);
+        }
+        assert.deepEqual(got === undefined ? undefined : { seq: got.seq, ack: got.ack }, want, JSON.stringify(input));
+        if (got !== undefined) assert.equal(text(got.payload), input.slice(input.indexOf(';') + 1));
+      }
+    }), { numRuns: 2000 });
+  });
+
   const bad: Array<[string, string, RegExp]> = [
     ['', ErrorCode.ENVELOPE_INVALID, /no ';' in 0 bytes/],
     ['1M', ErrorCode.ENVELOPE_INVALID, /no ';'/],

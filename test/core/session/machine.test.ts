@@ -196,6 +196,19 @@ describe('session sequencing and acknowledgements', () => {
     assert.deepEqual(w.toClient.map((f) => text(f.data)), ['1A1;']);
   });
 
+  it('accepts taken() for the message being delivered from inside the callback', () => {
+    const w = open(new World({}, { ackEvery: 1 }));
+    const app = w.serverApp()!;
+    app.message = (_p, ticket) => {
+      w.serverMachine()!.taken(ticket, w.now); // taken at once, but reported through taken()
+      return false;
+    };
+    w.client.send('a');
+    w.client.send('b');
+    w.deliverToServer();
+    assert.deepEqual(w.toClient.map((f) => text(f.data)), ['1A1;', '1A2;']);
+  });
+
   it('re-sends messages received but not taken when the receiving side lost them (snapshot to the store)', () => {
     const w = new World({}, { ackEvery: 1 });
     w.useStore = true;
