@@ -5,7 +5,9 @@ import * as api from '../src/index.js';
 // The public API is what src/index.ts exports. Adding or removing a name is a deliberate change:
 // update this list and CHANGELOG.md together.
 const PINNED = [
-  'BUILTIN_COMMANDS', 'BUILTIN_TAG', 'ByteQueue', 'CloseCode', 'CodecError', 'Communicator', 'ConfigError',
+  'BUILTIN_COMMANDS', 'EnvelopeKind', 'MemorySessionStore', 'RequestError', 'SESSION_ERROR_MESSAGE_MAX', 'SESSION_HEADER_MAX',
+  'SESSION_PROTOCOL_VERSION', 'SESSION_VERSIONS', 'SessionError', 'SessionMachine', 'SessionState', 'acceptSession', 'classifyHello',
+  'decodeEnvelope', 'emptyEnvelope', 'encodeEnvelope', 'joinEnvelope', 'randomToken', 'secretsEqual', 'snapshotBytes', 'BUILTIN_TAG', 'ByteQueue', 'CloseCode', 'CodecError', 'Communicator', 'ConfigError',
   'ConnectError', 'Connection', 'ConnectionError', 'DatagramEndpoint', 'DatagramScheme', 'DispatchError',
   'Dispatcher', 'ErrorCode', 'FALSE_WORDS', 'FramingError', 'HandshakeError', 'Limits', 'MESSAGE_VERSION',
   'Message', 'MessageError', 'MessageParseError', 'PASS', 'PRIORITY_DEFAULT', 'PRIORITY_FIRST',

@@ -71,6 +71,35 @@ export const Limits = {
    */
   dispatchMaxPending: 1024,
 
+  // Sessions and requests (core/session, docs/sessions.md)
+  /**
+   * Messages one side of a session keeps until the peer acknowledges them (sent or waiting to be
+   * sent). Like MQTT 5's Receive Maximum, but counted by the sender. A peer that never
+   * acknowledges cannot make us hold more. @default 4096
+   */
+  sessionMaxUnackedMessages: 4096,
+  /** Payload bytes one side of a session keeps until the peer acknowledges them. @default 4 MiB */
+  sessionMaxUnackedBytes: 4 * MiB,
+  /** A receiver acknowledges at the latest after taking this many messages (cumulative ACK). @default 32 */
+  sessionAckEvery: 32,
+  /** A receiver acknowledges at the latest this long after taking a message it has not acknowledged, in ms. @default 20 */
+  sessionAckDelay: 20,
+  /** Time a disconnected session is kept for a resume before it expires, in ms. @default 120000 */
+  sessionRetention: 120_000,
+  /**
+   * Total payload bytes a server keeps for its disconnected sessions (`MemorySessionStore`).
+   * Above it the sessions closest to expiry are dropped first. @default 64 MiB
+   */
+  sessionStoreMaxBytes: 64 * MiB,
+  /**
+   * Requests one side may have in flight on a session: sent and not answered (requester), or
+   * received and not answered (responder). Each side announces its own in the handshake, as MQTT 5
+   * announces Receive Maximum; a peer that exceeds it gets `TOO_MANY_REQUESTS`. @default 1024
+   */
+  sessionMaxRequests: 1024,
+  /** Time a request waits for its answer, in ms. @default 30000 */
+  requestTimeout: 30_000,
+
   // WebSocket (RFC 6455, RFC 7692) and its HTTP handshake
   /**
    * Largest WebSocket message delivered, in bytes: the sum of its fragments' payloads and, with
