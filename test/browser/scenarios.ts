@@ -190,7 +190,6 @@ export const scenarios: Record<string, (p: Params) => Promise<Json>> = {
 
   /** Refused connects, retries until the timeout, receive modes, receive timeout. */
   async errors(p) {
-    console.log('errors: start');
     const refused = await codeOf(connect(p['closed'] as string));
     const t0 = Date.now();
     let attempts = 0;
@@ -202,12 +201,9 @@ export const scenarios: Record<string, (p: Params) => Promise<Json>> = {
       attempts = (isSwitchboardError(e) && (e.details?.['attempts'] as number)) || 0;
     }
     const elapsed = Date.now() - t0;
-    console.log('errors: timedOut', timedOut);
     const badUrl = await codeOf(() => connect('nope://127.0.0.1:1/'));
     const badOption = await codeOf(() => connect(p['echo'] as string, { receiveQueue: 0 }));
-    console.log('errors: bad');
     const cb = await connect(p['echo'] as string, { callbacks: { onReceive: () => {} } });
-    console.log('errors: cb');
     const conflict = await codeOf(cb.receive());
     const conflictIter = await codeOf(() => cb[Symbol.asyncIterator]());
     await cb.close();
