@@ -64,6 +64,23 @@ describe('layering', () => {
     }
   });
 
+  it('keeps browser/ on the core and the platform: no node: modules, no packages, nothing outside core and browser, transitively', () => {
+    const browser = files.filter((f) => relative(src, f).split(sep)[0] === 'browser');
+    assert.ok(browser.length > 3, `expected the browser entry's sources, found ${browser.length}`);
+    const seen = new Set<string>();
+    const visit = (f: string): void => {
+      if (seen.has(f)) return;
+      seen.add(f);
+      const top = relative(src, f).split(sep)[0];
+      assert.ok(top === 'browser' || top === 'core', `${relative(src, f)} is reached from src/browser but is neither browser/ nor core/`);
+      for (const spec of importsOf(f)) {
+        assert.ok(spec.startsWith('./') || spec.startsWith('../'), `${relative(src, f)} (reached from src/browser) imports "${spec}"`);
+        visit(join(f, '..', spec).replace(/\.js$/, '.ts'));
+      }
+    };
+    for (const f of browser) visit(f);
+  });
+
   it('lets only transport import socket modules', () => {
     for (const f of files) {
       if (layerOf(f) === 'transport') continue;
