@@ -55,6 +55,9 @@ async function sbHub(ws) {
   const hub = { problems: 0 };
   const server = await m.listen(ws ? 'ws://127.0.0.1:0/bench' : 'tcp://127.0.0.1:0', {
     ...(ws ? { codec: m.bytesCodec() } : { protocol: { framing: m.lines(), codec: m.bytesCodec() } }),
+    // The connections scenario holds silent connections for longer than the default 30 s
+    // first-message timeout on a full run; the baselines have no such timer either.
+    firstMessageTimeout: 0,
     callbacks: {
       onReceive: (conn, msg) => conn.send(msg),
       onFail: () => hub.problems++,
