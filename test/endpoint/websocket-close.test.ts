@@ -218,6 +218,45 @@ describe('websocket close handshake', () => {
   });
 });
 
+describe('websocket: the peer ends TCP without a close frame (RFC 6455 7.1.5: 1006)', () => {
+  it('server side: a raw client that sends FIN after a message closes with FRAME_TRUNCATED and code 1006', async () => {
+    const { server, infos } = await echoServer();
+    try {
+      const raw = await rawWsConnect(server.url);
+      await raw.write(maskedFrame(OP.TEXT, 'hi'));
+      await waitFor(() => raw.frames().length === 1, WAIT_MS, 'the echo');
+      raw.peer.end(); // FIN, no close frame
+      await waitFor(() => infos.length === 1, WAIT_MS, 'the server-side close');
+      assert.equal(infos[0]!.initiator, 'peer');
+      assert.equal(infos[0]!.clean, false);
+      assert.equal(infos[0]!.error?.code, 'FRAME_TRUNCATED');
+      assert.equal(infos[0]!.code, 1006);
+      raw.destroy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('client side: a raw server that sends FIN after a message closes the client with FRAME_TRUNCATED and code 1006', async () => {
+    const rs = await rawWsListen('/');
+    try {
+      const pending = connect<Msg, Msg>(rs.url, { timeout: WAIT_MS });
+      const peer = await rs.accept();
+      const client = await pending;
+      await peer.write(unmaskedFrame(OP.TEXT, 'hello'));
+      assert.equal(await client.receive({ timeout: WAIT_MS }), 'hello');
+      peer.peer.end(); // FIN, no close frame
+      const info = await within(client.closed, WAIT_MS, 'the client to close');
+      assert.equal(info.initiator, 'peer');
+      assert.equal(info.clean, false);
+      assert.equal(info.error?.code, 'FRAME_TRUNCATED');
+      assert.equal(info.code, 1006);
+    } finally {
+      await rs.close();
+    }
+  });
+});
+
 describe('websocket close codes of connection errors', () => {
   it('a heartbeat timeout closes with 1008, reported in CloseInfo.code on both sides (the error has no closeCode)', async () => {
     const { server, infos } = await echoServer();
