@@ -118,10 +118,19 @@ export async function sessionConnectCommand(url: string, flags: CommonFlags, io:
   let ended: SwitchboardError | undefined;
   let endedAt = false;
   let wake: (() => void) | undefined;
+  // One line per outage, not one per attempt: "retrying" once, then quiet until connected again.
+  let outage = false;
   const client = permanentClient<unknown, unknown>(url, {
     ...transportOptions(url, flags, false),
     decodeErrors: 'skip',
     backoff: pauseSchedule([RECONNECT_PAUSE_MS]),
+    onStatus(st) {
+      if (st.type === 'connected') outage = false;
+      else if (st.type === 'failed' && !outage) {
+        outage = true;
+        warn(`switchboard: ${st.error.code}: ${st.error.message}; retrying every ${RECONNECT_PAUSE_MS} ms (lines are kept until the server acknowledges them)`);
+      }
+    },
     callbacks: {
       onFail(err) {
         warn(`${err.code}: ${err.message}`);
@@ -203,12 +212,13 @@ export async function sessionConnectCommand(url: string, flags: CommonFlags, io:
   }
   io.signal.removeEventListener('abort', onAbort);
   const unacked = client.session.unacked;
+  const sessionEnded = endedAt; // before close(), which ends the session itself
   await client.close();
   if (inputError !== undefined) {
     warn(`switchboard: ${inputError}`);
     return Exit.failure;
   }
-  if (endedAt && !acked) {
+  if (sessionEnded && !acked) {
     warn(`switchboard: the session ended${ended ? ` (${(ended as SwitchboardError).code}: ${(ended as SwitchboardError).message})` : ''} with ${unacked} line(s) not acknowledged`);
     return Exit.failure;
   }

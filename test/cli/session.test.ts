@@ -190,12 +190,14 @@ describe('cli: listen --session and connect --session', () => {
   it('exits 1 on SIGTERM while lines are not acknowledged (no server), saying how many', async () => {
     const port = await closedPort();
     const c = startBin(['connect', `tcp://127.0.0.1:${port}`, '--session'], numbered(0, 3));
-    await new Promise((r) => setTimeout(r, 300));
+    // Said once per outage; by then the command runs (and handles SIGTERM).
+    await waitFor(() => /CONNECT_FAILED: .*retrying every 250 ms/.test(c.err()), WAIT_MS, 'the first failed attempt');
     c.child.kill('SIGTERM');
     const r = await c.done;
     assert.equal(r.killed, false);
     assert.equal(r.code, 1);
     assert.match(r.err, /stopped with 3 line\(s\) not acknowledged/);
+    assert.equal(r.err.match(/retrying/g)?.length, 1, 'one line per outage, not one per attempt');
   });
 
   it('refuses connect options that a session makes meaningless', async () => {

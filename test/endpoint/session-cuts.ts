@@ -123,7 +123,7 @@ export async function runCutsScenario(t: TestContext, o: CutsScenario): Promise<
       onMessage: (_s, m) => atServer.take(m),
     },
   });
-  const proxy = await startCuttingProxy({ target: { port: server.address.port }, cutEveryMs: o.cutEveryMs });
+  const proxy = await startCuttingProxy({ target: { port: Number(/:(\d+)(?:\/|$)/.exec(server.url)![1]) }, cutEveryMs: o.cutEveryMs });
   const clientOpens: SessionOpenInfo[] = [];
   const client = permanentClient<string, string>(o.scheme === 'ws' ? `ws://127.0.0.1:${proxy.port}/cuts` : proxy.url, {
     ...codecOpts,

@@ -9,6 +9,10 @@
  *
  * Every wait is bounded; `events` holds the lines of every incarnation, each tagged with its
  * `life` (0 for the first process, 1 after the first restart...).
+ *
+ * Mind what SIGKILL takes away: stdout to a pipe is asynchronous in Node once the pipe is full
+ * (the rest waits in the process and dies with it). What must survive the kill (a record of
+ * what the child acknowledged) belongs in a file written with `fs.writeSync`, not on stdout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -39,10 +43,14 @@ export interface ChildServer {
 
 /**
  * Starts `node script ...args --port 0`, waits for its `listening` line, and returns a handle
- * that restarts it with `--port <the same port>`. A bind that fails on restart (EADDRINUSE
+ * that restarts it with `--port <the same port>`. `args` may depend on the incarnation (`life`). A bind that fails on restart (EADDRINUSE
  * right after a kill) is retried a few times.
  */
-export async function startChildServer(script: string, args: readonly string[] = [], env: Record<string, string> = {}): Promise<ChildServer> {
+export async function startChildServer(
+  script: string,
+  args: readonly string[] | ((life: number) => readonly string[]) = [],
+  env: Record<string, string> = {},
+): Promise<ChildServer> {
   const events: ChildEvent[] = [];
   let err = '';
   let lives = 0;
@@ -52,7 +60,7 @@ export async function startChildServer(script: string, args: readonly string[] =
 
   const launch = async (): Promise<void> => {
     const life = lives++;
-    const c = spawn(process.execPath, [script, ...args, '--port', String(port)], {
+    const c = spawn(process.execPath, [script, ...(typeof args === 'function' ? args(life) : args), '--port', String(port)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
     });
