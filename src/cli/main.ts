@@ -98,7 +98,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       examples([
         'switchboard listen tcp://127.0.0.1:4000 --echo',
         'switchboard listen tcp://0.0.0.0:4041 --codec named --quiet',
-        'switchboard listen ws://127.0.0.1:9001 --echo --ws-max-message-size 67108864 --ws-max-frame-size 67108864',
         'switchboard listen tcp://127.0.0.1:4000 --session --echo',
       ]),
     )
@@ -121,7 +120,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       'after',
       examples([
         "printf 'hello\\n' | switchboard connect tcp://127.0.0.1:4000",
-        'switchboard connect ws://127.0.0.1:9001/chat --no-compression',
         "echo '{\"op\":\"ping\"}' | switchboard connect tcp://127.0.0.1:4000 --framing length:4 --codec json",
         'seq 1000 | switchboard connect tcp://127.0.0.1:4000 --session',
       ]),
