@@ -27,23 +27,45 @@ interface Logged {
   origin?: string;
 }
 
-/** What each server process logged (test/fixtures/session-server.ts), tagged with its life. */
-function readLogs(dir: string, lives: number): Logged[] {
-  const all: Logged[] = [];
-  for (let life = 0; life < lives; life++) {
-    const f = join(dir, `life-${life}.jsonl`);
-    if (!existsSync(f)) continue;
-    for (const line of readFileSync(f, 'utf8').split('\n')) {
-      // A line cut by SIGKILL in the middle of a write cannot be a taken message: writeSync returned before the ack.
-      if (line === '') continue;
-      try {
-        all.push({ ...(JSON.parse(line) as Omit<Logged, 'life'>), life });
-      } catch {
-        all.push({ event: 'torn', life });
+/**
+ * What each server process logged (test/fixtures/session-server.ts), tagged with its life. Read
+ * incrementally: polled while the stream runs, it parses only the lines added since last time.
+ */
+class Logs {
+  private readonly parsed: Logged[][] = [];
+  private readonly offsets: number[] = [];
+  constructor(private readonly dir: string) {}
+
+  read(lives: number): Logged[] {
+    for (let life = 0; life < lives; life++) {
+      const f = join(this.dir, `life-${life}.jsonl`);
+      if (!existsSync(f)) continue;
+      const text = readFileSync(f, 'utf8');
+      const from = this.offsets[life] ?? 0;
+      const end = text.lastIndexOf('\n') + 1; // whole lines only; a line being written waits
+      const list = (this.parsed[life] ??= []);
+      for (const line of text.slice(from, end).split('\n')) {
+        if (line === '') continue;
+        try {
+          list.push({ ...(JSON.parse(line) as Omit<Logged, 'life'>), life });
+        } catch {
+          list.push({ event: 'torn', life });
+        }
       }
+      this.offsets[life] = end;
     }
+    return this.parsed.flat();
   }
-  return all;
+
+  /** Lines of the dead processes, the last one (cut by SIGKILL) included. */
+  final(lives: number): Logged[] {
+    const all = this.read(lives);
+    for (let life = 0; life < lives; life++) {
+      const f = join(this.dir, `life-${life}.jsonl`);
+      if (existsSync(f) && readFileSync(f, 'utf8').length !== (this.offsets[life] ?? 0)) all.push({ event: 'torn', life });
+    }
+    return all;
+  }
 }
 
 const RESTARTS = 5;
@@ -55,8 +77,9 @@ for (const scheme of ['tcp', 'ws'] as const) {
     it(`loses nothing the client sent, flags every duplicate, and says resumed: false after each of ${RESTARTS} restarts`, async (t) => {
       const dir = mkdtempSync(join(tmpdir(), 'sb-crash-'));
       const srv = await startChildServer(SCRIPT, (life) => ['--scheme', scheme, '--reply-delay', '20', '--log', join(dir, `life-${life}.jsonl`)]);
+      const logs = new Logs(dir);
       // Polled while the stream runs: how many new (not redelivered) messages this life logged.
-      const fresh = (life: number): number => readLogs(dir, srv.lives).filter((e) => e.life === life && e.event === 'msg' && e.redelivered === false).length;
+      const fresh = (life: number): number => logs.read(srv.lives).filter((e) => e.life === life && e.event === 'msg' && e.redelivered === false).length;
       const url = scheme === 'ws' ? `ws://127.0.0.1:${srv.port}/session` : `tcp://127.0.0.1:${srv.port}`;
       const opens: SessionOpenInfo[] = [];
       const client = permanentClient<string, string>(url, {
@@ -97,7 +120,7 @@ for (const scheme of ['tcp', 'ws'] as const) {
         for (let r = 1; r <= RESTARTS; r++) {
           // Let the stream run into this server (past the burst of redelivered messages a new
           // session starts with), then kill it in the middle of it.
-          await waitFor(() => fresh(r - 1) >= 200, 20_000, `life ${r - 1} to get 200 new messages`, 25);
+          await waitFor(() => fresh(r - 1) >= 200, 20_000, `life ${r - 1} to get 200 new messages`, 50);
           // Best effort (a busy machine may not get there): kill in a steady stream, with the
           // backlog acknowledged, not while the new server still digests its first burst.
           await waitFor(() => client.session.unacked < 100, 5000, 'the backlog to be acknowledged').catch(() => {});
@@ -106,7 +129,7 @@ for (const scheme of ['tcp', 'ws'] as const) {
           await srv.restart();
           await waitFor(() => opens.length >= r + 1, undefined, `the client to open a session with life ${r}`);
         }
-        await waitFor(() => fresh(RESTARTS) >= 200, 20_000, 'the last server to get messages', 25);
+        await waitFor(() => fresh(RESTARTS) >= 200, 20_000, 'the last server to get messages', 50);
       } finally {
         sending = false;
         await within(sender, 70_000, 'the sender to stop');
@@ -120,9 +143,10 @@ for (const scheme of ['tcp', 'ws'] as const) {
           'every request to settle (an answer or a typed error, never a hang)',
         );
         const sent = next;
-        const logs = readLogs(dir, srv.lives);
-        assert.equal(logs.filter((e) => e.event === 'torn').length, 0, 'no torn log line');
-        const msgs = logs.filter((e) => e.event === 'msg') as Array<Logged & { m: string; redelivered: boolean; origin: string }>;
+        const logged = logs.final(srv.lives);
+        // writeSync returns before the ack can leave, so a torn last line would be a message never taken.
+        assert.equal(logged.filter((e) => e.event === 'torn').length, 0, 'no torn log line');
+        const msgs = logged.filter((e) => e.event === 'msg') as Array<Logged & { m: string; redelivered: boolean; origin: string }>;
         // 0 lost: every number accepted by send() reached some server process.
         const seen = new Map<number, number>();
         for (const e of msgs) seen.set(Number(e.m), (seen.get(Number(e.m)) ?? 0) + 1);
