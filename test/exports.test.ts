@@ -15,7 +15,7 @@ const PINNED = [
   'ServerError', 'SwitchboardError', 'TRUE_WORDS', 'VERSION_PARAMETER', 'WebSocketError', 'WriteBuffer',
   'attachWebSocket', 'bindDatagram', 'bytesCodec', 'chainCallbacks', 'checkSchema', 'closeCodeFor', 'codecs',
   'concatBytes', 'connect', 'copyBytes', 'counterCallback', 'custom', 'datagram', 'datagramClient',
-  'decodeUtf8', 'defineCodec', 'defineProtocol', 'delimiter', 'describeClose', 'dispatcherOptions',
+  'decodeUtf8', 'defineCodec', 'defineProtocol', 'delimiter', 'describeClose', 'dispatcherOptions', 'dispatcherRequests',
   'exponentialBackoff', 'fixed', 'formatAddress', 'formatBoolean', 'formatInteger', 'formatMessage',
   'formatParamAddress', 'formatTimespec', 'framing', 'hostPort', 'isAccepted', 'isIPv4', 'isIPv6',
   'isMessage', 'isSwitchboardError', 'jsonCodec', 'jsonObject', 'leads', 'lengthPrefix', 'lines',

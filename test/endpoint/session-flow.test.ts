@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, encodeEnvelope, listen, lines, jsonCodec, type SessionHandle, type SwitchboardError } from '../../src/index.js';
+import { bytesCodec, connect, encodeEnvelope, lengthPrefix, listen, lines, jsonCodec, type SessionHandle, type SwitchboardError } from '../../src/index.js';
 import { rawConnect, waitFor, within, WAIT_MS } from '../helpers/net.js';
 
 type Msg = { n: number };
@@ -85,6 +85,41 @@ describe('sessions: taken, acknowledged, bounded', () => {
       assert.equal(fails[1]?.code, 'SESSION_PROTOCOL_ERROR', 'a first envelope that is not a HELLO');
     } finally {
       p.destroy();
+      await srv.close();
+    }
+  });
+
+  it('a message too large for the framing with a session header is refused before it is numbered (MESSAGE_TOO_LARGE); the session goes on', async () => {
+    const protocol = { framing: lengthPrefix({ maxFrameSize: 1024 }), codec: bytesCodec() };
+    const got: string[] = [];
+    const srv = await listen<Uint8Array, Uint8Array | string>('tcp://127.0.0.1:0', { protocol, session: { onMessage: (_s, m) => void got.push(new TextDecoder().decode(m)) } });
+    const c = await connect<Uint8Array, Uint8Array | string>(srv.url, { protocol, session: true });
+    try {
+      assert.throws(() => c.send(new Uint8Array(1024 - 100)), { code: 'MESSAGE_TOO_LARGE' });
+      await assert.rejects(c.request(new Uint8Array(1000)), { code: 'MESSAGE_TOO_LARGE' });
+      assert.equal(c.send('small'), 'sent');
+      await waitFor(() => got.length === 1, WAIT_MS);
+      assert.deepEqual(got, ['small']);
+    } finally {
+      await c.close();
+      await srv.close();
+    }
+  });
+
+  it('lines + bytes: header and payload are framed without a copy; bytes holding the delimiter end the session with the codec error', async () => {
+    const protocol = { framing: lines(), codec: bytesCodec() };
+    const got: string[] = [];
+    const srv = await listen<Uint8Array, Uint8Array | string>('tcp://127.0.0.1:0', { protocol, session: { onMessage: (_s, m) => void got.push(new TextDecoder().decode(m)) } });
+    const c = await connect<Uint8Array, Uint8Array | string>(srv.url, { protocol, session: true });
+    try {
+      for (let i = 0; i < 3; i++) assert.equal(c.send(new TextEncoder().encode(`bytes ${i}`)), 'sent');
+      await waitFor(() => got.length === 3, WAIT_MS);
+      assert.deepEqual(got, ['bytes 0', 'bytes 1', 'bytes 2']);
+      assert.throws(() => c.send(new TextEncoder().encode('two\nlines')), { code: 'ENCODE_FAILED' });
+      assert.equal(c.state, 'ended');
+      assert.equal((await within(c.ended))?.code, 'ENCODE_FAILED');
+    } finally {
+      await c.close();
       await srv.close();
     }
   });
