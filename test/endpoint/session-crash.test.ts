@@ -82,14 +82,21 @@ for (const scheme of ['tcp', 'ws'] as const) {
       const fresh = (life: number): number => logs.read(srv.lives).filter((e) => e.life === life && e.event === 'msg' && e.redelivered === false).length;
       const url = scheme === 'ws' ? `ws://127.0.0.1:${srv.port}/session` : `tcp://127.0.0.1:${srv.port}`;
       const opens: SessionOpenInfo[] = [];
+      const notes: string[] = [];
       const client = permanentClient<string, string>(url, {
         ...(scheme === 'ws' ? { codec: textCodec() } : { protocol: { framing: lines(), codec: textCodec() } }),
         backoff: pauseSchedule([20]),
+        callbacks: { onFail: (e) => void notes.push(`onFail ${e.code}: ${e.message}`) },
+        onStatus: (st) => void notes.push(`status ${st.type}${st.type === 'failed' ? ` ${st.error.code}` : ''}`),
         session: {
           onOpen: (_s, info) => void opens.push(info),
+          onEnd: (_s, e) => void notes.push(`ended ${e?.code}: ${e?.message}`),
           requestTimeout: 5000,
         },
       });
+      // What the client went through, for the message of a wait that times out.
+      const state = (): string =>
+        `client ${client.session.state}, ${client.session.unacked} unacked, ${opens.length} opens; last events: ${notes.slice(-12).join(' | ')}`;
       let next = 0; // the next message number to send
       const refused: string[] = []; // statuses of sends not accepted
       const requests: Array<Promise<string>> = [];
@@ -120,7 +127,9 @@ for (const scheme of ['tcp', 'ws'] as const) {
         for (let r = 1; r <= RESTARTS; r++) {
           // Let the stream run into this server (past the burst of redelivered messages a new
           // session starts with), then kill it in the middle of it.
-          await waitFor(() => fresh(r - 1) >= 200, 20_000, `life ${r - 1} to get 200 new messages`, 50);
+          await waitFor(() => fresh(r - 1) >= 200, 20_000, `life ${r - 1} to get 200 new messages`, 50).catch((e: Error) => {
+            throw new Error(`${e.message}; ${state()}; server ${srv.child ? 'running' : 'gone'}: ${srv.stderr().slice(-500)}`);
+          });
           // Best effort (a busy machine may not get there): kill in a steady stream, with the
           // backlog acknowledged, not while the new server still digests its first burst.
           await waitFor(() => client.session.unacked < 100, 5000, 'the backlog to be acknowledged').catch(() => {});
