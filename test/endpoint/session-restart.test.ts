@@ -63,11 +63,11 @@ describe('sessions: server restart, expiry, memory bound', () => {
     let b: SessionServer<Msg, Msg> | undefined;
     try {
       await waitFor(() => client.connected, WAIT_MS);
-      const p = client.request({ q: 'x' }, { timeout: WAIT_MS });
+      const p = client.request({ q: 'x' }, { timeout: WAIT_MS }).then(() => 'answered', (e: { code: string }) => e.code);
       await waitFor(() => client.session.unacked === 0, WAIT_MS, 'a acknowledged the request');
       await a.close();
       b = await listen<Msg, Msg>(`tcp://127.0.0.1:${port}`, { session: { onRequest: (_s, m) => m } });
-      await assert.rejects(p, { code: 'SESSION_UNKNOWN' });
+      assert.equal(await within(p), 'SESSION_UNKNOWN');
     } finally {
       await client.close();
       await a.close();
@@ -106,6 +106,30 @@ describe('sessions: server restart, expiry, memory bound', () => {
       await waitFor(() => got.length === 2, WAIT_MS, 'the second message');
       assert.deepEqual(got, [1, 2]);
       assert.equal(srv.counters.expired, 1);
+    } finally {
+      await client.close();
+      await srv.close();
+    }
+  });
+
+  it('close({ endSessions: true }) ends the sessions: the client hears SESSION_ENDED, its pending requests reject, and it stops', async () => {
+    const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: { onRequest: () => new Promise<Msg>(() => {}) } });
+    const ends: Array<string | undefined> = [];
+    const statuses: string[] = [];
+    const client = permanentClient<Msg, Msg>(srv.url, {
+      backoff: pauseSchedule([5]),
+      onStatus: (st) => statuses.push(st.type),
+      session: { onEnd: (_s, e) => ends.push(e?.code) },
+    });
+    try {
+      await waitFor(() => client.connected, WAIT_MS);
+      const p = client.request({ q: 'x' }, { timeout: WAIT_MS }).then(() => 'answered', (e: { code: string }) => e.code);
+      await waitFor(() => client.session.unacked === 0, WAIT_MS, 'the server took the request');
+      await srv.close({ endSessions: true });
+      assert.equal(await within(p), 'CONNECTION_CLOSED');
+      await waitFor(() => statuses.includes('stopped'), WAIT_MS, 'the client stopped');
+      assert.deepEqual(ends, ['SESSION_ENDED']);
+      assert.equal(client.send({ n: 1 }), 'closed');
     } finally {
       await client.close();
       await srv.close();
