@@ -35,7 +35,7 @@ const value = (name) => {
   return argv[i].includes('=') ? argv[i].slice(name.length + 1) : argv[i + 1];
 };
 if (flag('--help') || flag('-h')) {
-  console.log(`usage: npm run bench -- [--quick] [--runs N] [--only pingpong,pipelined,broadcast,connections,idle] [--connections N] [--impls a,b] [--cases 'W=100 64 B'] [--no-progress]`);
+  console.log(`usage: npm run bench -- [--quick] [--runs N] [--only pingpong,pipelined,sessions,broadcast,connections,idle] [--connections N] [--impls a,b] [--cases 'W=100 64 B'] [--no-progress]`);
   process.exit(0);
 }
 const quick = flag('--quick');
@@ -56,6 +56,7 @@ const config = quick
       broadcast: { clients: 50, size: 64, burst: 16, highWater: 256 * KiB, warmupMs: 50, durationMs: 200, runs: 1, clientProcs: 1 },
       connections: { n: 200, runs: 1, clientProcs: 1, batch: 256, timeoutMs: 20_000 },
       idle: { n: 100, idleMs: 1000, settleMs: 200, runs: 1, batch: 256 },
+      sessions: { window: 100, sizes: [64, 16 * KiB], warmupMs: 50, durationMs: 150, runs: 1 },
     }
   : {
       pingpong: { size: 64, warmupMs: 500, durationMs: 2000, runs: 3 },
@@ -63,6 +64,8 @@ const config = quick
       broadcast: { clients: 1000, size: 64, burst: 16, highWater: 256 * KiB, warmupMs: 500, durationMs: 2000, runs: 3, clientProcs: 1 },
       connections: { n: 10_000, runs: 3, clientProcs: 2, batch: 256, timeoutMs: 60_000 },
       idle: { n: 1000, idleMs: 10_000, settleMs: 3000, runs: 2, batch: 256 },
+      // A ratio of two close figures: more runs than pipelined, so the median is steadier.
+      sessions: { window: 100, sizes: [64, 16 * KiB], warmupMs: 500, durationMs: 1500, runs: 5 },
     };
 if (value('--connections')) config.connections.n = Number(value('--connections'));
 if (value('--idle-settle')) config.idle.settleMs = Number(value('--idle-settle')) * 1000;
@@ -411,6 +414,17 @@ function plan() {
             const window = c.maxInFlight ? Math.max(1, Math.min(W, Math.floor(c.maxInFlight / size))) : W;
             jobs.push({ scenario: 'pipelined', key: `W=${W} ${sizeLabel(size)}`, impl, run: r, go: () => echoRun(impl, { window, size, warmupMs: c.warmupMs, durationMs: c.durationMs }) });
           }
+        }
+      }
+    }
+  }
+  if (want('sessions')) {
+    const c = config.sessions;
+    const ids = IMPLS.sessions.map(([id]) => id);
+    for (const size of c.sizes) {
+      for (let r = 0; r < c.runs; r++) {
+        for (const impl of rotate(ids, r)) {
+          jobs.push({ scenario: 'sessions', key: `W=${c.window} ${sizeLabel(size)}`, impl, run: r, go: () => echoRun(impl, { window: c.window, size, warmupMs: c.warmupMs, durationMs: c.durationMs }) });
         }
       }
     }

@@ -8,6 +8,7 @@ import * as login from '../examples/login-protocol.js';
 import * as broadcast from '../examples/broadcast.js';
 import * as websocket from '../examples/websocket.js';
 import * as named from '../examples/named-messages.js';
+import * as sessions from '../examples/sessions.js';
 
 async function run(main: (log: (l: string) => void) => Promise<void>): Promise<string[]> {
   const lines: string[] = [];
@@ -41,6 +42,10 @@ describe('examples', () => {
       'INVALID command=LOCK;message=parameter "key" is required',
       'UNKNOWN command=FLY',
     ]);
+  });
+
+  it('sessions: a dropped connection loses nothing, and a request is answered', async () => {
+    assert.deepEqual(await run(sessions.main), ['got 1,2,3,4,5,6', 'answer HELLO, resumed 1']);
   });
 
   it('the README shows each example exactly as it is in examples/', () => {

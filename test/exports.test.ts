@@ -6,7 +6,7 @@ import * as api from '../src/index.js';
 // update this list and CHANGELOG.md together.
 const PINNED = [
   'BUILTIN_COMMANDS', 'EnvelopeKind', 'MemorySessionStore', 'RequestError', 'SESSION_ERROR_MESSAGE_MAX', 'SESSION_HEADER_MAX',
-  'SESSION_PROTOCOL_VERSION', 'SESSION_VERSIONS', 'SessionError', 'SessionMachine', 'SessionState', 'acceptSession', 'classifyHello',
+  'SESSION_PROTOCOL_VERSION', 'SESSION_VERSIONS', 'SessionClient', 'SessionError', 'SessionHandle', 'SessionServer', 'SessionMachine', 'SessionState', 'acceptSession', 'classifyHello',
   'decodeEnvelope', 'emptyEnvelope', 'encodeEnvelope', 'joinEnvelope', 'randomToken', 'secretsEqual', 'snapshotBytes', 'BUILTIN_TAG', 'ByteQueue', 'CloseCode', 'CodecError', 'Communicator', 'ConfigError',
   'ConnectError', 'Connection', 'ConnectionError', 'DatagramEndpoint', 'DatagramScheme', 'DispatchError',
   'Dispatcher', 'ErrorCode', 'FALSE_WORDS', 'FramingError', 'HandshakeError', 'Limits', 'MESSAGE_VERSION',
@@ -15,7 +15,7 @@ const PINNED = [
   'ServerError', 'SwitchboardError', 'TRUE_WORDS', 'VERSION_PARAMETER', 'WebSocketError', 'WriteBuffer',
   'attachWebSocket', 'bindDatagram', 'bytesCodec', 'chainCallbacks', 'checkSchema', 'closeCodeFor', 'codecs',
   'concatBytes', 'connect', 'copyBytes', 'counterCallback', 'custom', 'datagram', 'datagramClient',
-  'decodeUtf8', 'defineCodec', 'defineProtocol', 'delimiter', 'describeClose', 'dispatcherOptions',
+  'decodeUtf8', 'defineCodec', 'defineProtocol', 'delimiter', 'describeClose', 'dispatcherOptions', 'dispatcherRequests',
   'exponentialBackoff', 'fixed', 'formatAddress', 'formatBoolean', 'formatInteger', 'formatMessage',
   'formatParamAddress', 'formatTimespec', 'framing', 'hostPort', 'isAccepted', 'isIPv4', 'isIPv6',
   'isMessage', 'isSwitchboardError', 'jsonCodec', 'jsonObject', 'leads', 'lengthPrefix', 'lines',

@@ -202,7 +202,7 @@ async function sbLoad(variantB = false) {
  * `framing`: 'lines' | 'length' | 'ws'. Messages are bytes (`bytesCodec()` with its defaults, as
  * a user would write it: received frames are handed out as views, like node:net and ws do).
  */
-function sbImpl({ framing, unix = false, compression = false, variantB = false }) {
+function sbImpl({ framing, unix = false, compression = false, variantB = false, session = false }) {
   const sb = (b = variantB) => sbLoad(b);
   const options = async (extra) => {
     const m = await sb();
@@ -218,6 +218,27 @@ function sbImpl({ framing, unix = false, compression = false, variantB = false }
       const m = await sb();
       const url = framing === 'ws' ? 'ws://127.0.0.1:0/bench' : unix ? `unix://${join(tmpdir(), `sb-bench-${process.pid}-${Date.now()}.sock`)}` : 'tcp://127.0.0.1:0';
       let failed = false;
+      const fail = (error) => {
+        if (failed) return;
+        failed = true;
+        process.send?.({ type: 'error', error });
+      };
+      if (session) {
+        // The same echo inside a session: numbered, retained until acknowledged, acknowledged in batches.
+        const server = await m.listen(
+          url,
+          await options({
+            session: {
+              onMessage: (s, msg) => {
+                const st = s.send(msg);
+                if (st === 'dropped' || st === 'closed') fail(`server session send returned ${st}`);
+              },
+              onEnd: (_s, err) => err && err.code !== 'CONNECTION_RESET' && fail(`server session ended: ${err.code}: ${err.message}`),
+            },
+          }),
+        );
+        return { url: server.url };
+      }
       const server = await m.listen(
         url,
         await options({
@@ -243,6 +264,16 @@ function sbImpl({ framing, unix = false, compression = false, variantB = false }
     },
     async client(url, _params, onMessage) {
       const m = await sb();
+      if (session) {
+        const s = await m.connect(url, await options({ session: { onMessage: (_s, msg) => onMessage(msg) } }));
+        return {
+          send: (payload) => {
+            const st = s.send(payload);
+            if (st === 'dropped' || st === 'closed') throw new Error(`client session send returned ${st}`);
+          },
+          batch: (fn) => fn(),
+        };
+      }
       const conn = await m.connect(url, await options({ callbacks: { onReceive: (_c, msg) => onMessage(msg) } }));
       return {
         send: (payload) => {
@@ -269,6 +300,9 @@ export const echoImpls = {
   'sb-ws': sbImpl({ framing: 'ws' }),
   'sb-ws-js': sbImpl({ framing: 'ws' }), // run with SWITCHBOARD_NO_BUFFERUTIL=1 (bench/run.mjs)
   'sb-ws-deflate': sbImpl({ framing: 'ws', compression: true }),
+  // Sessions (bench "sessions" scenario): divided by the same transport without a session.
+  'sb-length-session': sbImpl({ framing: 'length', session: true }),
+  'sb-ws-session': sbImpl({ framing: 'ws', session: true }),
   // A/B: the same with the build in BENCH_DIST_B (bench/run.mjs adds them when it is set).
   'sb-lines-b': sbImpl({ framing: 'lines', variantB: true }),
   'sb-length-b': sbImpl({ framing: 'length', variantB: true }),

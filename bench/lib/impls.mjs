@@ -30,6 +30,13 @@ export const IMPLS = {
     ['sb-ws-js', 'Switchboard WebSocket, portable masking', 'ws'],
     ['sb-ws-deflate', 'Switchboard WebSocket + deflate', 'ws'],
   ],
+  // Sessions cost: the same pipelined echo with and without a session, in the same run.
+  sessions: [
+    ['sb-length', 'Switchboard TCP length prefix'],
+    ['sb-length-session', 'Switchboard TCP length prefix, in a session', 'sb-length'],
+    ['sb-ws', 'Switchboard WebSocket'],
+    ['sb-ws-session', 'Switchboard WebSocket, in a session', 'sb-ws'],
+  ],
   broadcast: [
     ['raw-net', 'raw net (one write per client per burst)'],
     ['sb-lines', 'Switchboard TCP lines', 'raw-net'],

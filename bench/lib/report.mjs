@@ -79,6 +79,20 @@ export function evaluateTargets(report) {
       add(`WebSocket >= ws with bufferutil, ${key}`, r, r >= 1, `${x(r)} of ${nameOf(report, 'pipelined', 'ws')}: ${fmtNum(a)} vs ${fmtNum(b)} msg/s`);
     }
   }
+  if (cfg.sessions) {
+    // Issue 10: a session costs at most 15% of the messages/s at 64 B and 5% at 16 KiB.
+    const small = Math.min(...cfg.sessions.sizes);
+    for (const size of cfg.sessions.sizes) {
+      const key = `W=${cfg.sessions.window} ${sizeOf(size)}`;
+      const floor = size === small ? 0.85 : 0.95;
+      for (const [impl, base] of [['sb-length-session', 'sb-length'], ['sb-ws-session', 'sb-ws']]) {
+        const a = med(report, 'sessions', key, impl, 'msgsPerSec');
+        const b = med(report, 'sessions', key, base, 'msgsPerSec');
+        const r = ratio(a, b);
+        add(`${nameOf(report, 'sessions', impl)} >= ${floor}x the same without a session, ${key}`, r, r >= floor, `${x(r)} of ${nameOf(report, 'sessions', base)}: ${fmtNum(a)} vs ${fmtNum(b)} msg/s`);
+      }
+    }
+  }
   if (cfg.connections) {
     const key = `${cfg.connections.n} connections`;
     // WebSocket against ws only: Switchboard TCP is compared with raw net in the table (a TCP
@@ -216,6 +230,26 @@ export function renderMarkdown(report) {
     if (mib.length) L.push('', `With ${sizeOf(big)} messages the cork-batched baseline moves ${mib.join(', ')}.`);
     const vsCork = corkedLine(report, 'pipelined', keys, 'msgsPerSec');
     if (vsCork) L.push('', vsCork);
+    L.push('');
+  }
+
+  if (cfg.sessions) {
+    const keys = cfg.sessions.sizes.map((s) => `W=${cfg.sessions.window} ${sizeOf(s)}`);
+    L.push("### Sessions (the pipelined echo inside a session and without one, same run; in brackets, the ratio to the row's baseline)");
+    L.push('');
+    L.push(`| implementation | ${keys.join(' | ')} | baseline (the divisor) |`);
+    L.push(`|---|${keys.map(() => '--:').join('|')}|---|`);
+    for (const [id, name, base] of report.impls.sessions) {
+      const cells = keys.map((k) => {
+        const f = failed(report, 'sessions', k, id);
+        if (f) return f.startsWith('FAILED') ? 'FAILED' : f;
+        const a = med(report, 'sessions', k, id, 'msgsPerSec');
+        const r = base ? ` (${x(ratio(a, med(report, 'sessions', k, base, 'msgsPerSec')))})` : '';
+        return `${fmtNum(a)}${spread(report, 'sessions', k, id, 'msgsPerSec')}${r}`;
+      });
+      L.push(`| ${name} | ${cells.join(' | ')} | ${base ? nameOf(report, 'sessions', base) : '(baseline)'} |`);
+    }
+    L.push('', 'Both sides of a session number, retain and acknowledge every message (acknowledgements batched: every 32 messages or 20 ms).');
     L.push('');
   }
 

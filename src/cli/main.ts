@@ -9,6 +9,7 @@ import { scenarios } from './demo/index.js';
 import { escapeControls } from './escape.js';
 import { Exit, type CliIo } from './io.js';
 import { CODEC_HELP, FRAMING_HELP } from './spec.js';
+import { requestCommand, sessionConnectCommand, sessionListenCommand, type RequestFlags } from './session-commands.js';
 import { signalCommand, type SignalFlags } from './signal.js';
 import { packageVersion } from './version.js';
 
@@ -86,7 +87,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       .description('listen on a URL and print every message received, one per line')
       .argument('<url>', 'tcp://host:port, tls://, unix:///path, ws://host:port/path, wss://, udp://host:port or unixgram:///path'),
   )
-    .option('--echo', 'send every message back as it came')
+    .option('--echo', 'send every message back as it came (with --session: and answer each request with itself)')
+    .option('--session', 'accept sessions: messages survive dropped connections (docs/sessions.md)')
     .option('--quiet', 'do not print messages; count per-connection errors and print a summary at most every 10 s (with --trace: each one)')
     .option('--trace', 'log connections and every message, with the connection name, to stderr')
     .option('--secret-code <code>', 'udp: drop named messages without this secret_code')
@@ -96,11 +98,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       examples([
         'switchboard listen tcp://127.0.0.1:4000 --echo',
         'switchboard listen tcp://0.0.0.0:4041 --codec named --quiet',
-        'switchboard listen ws://127.0.0.1:9001 --echo --ws-max-message-size 67108864 --ws-max-frame-size 67108864',
+        'switchboard listen tcp://127.0.0.1:4000 --session --echo',
       ]),
     )
-    .action(async (url: string, flags: ListenFlags) => {
-      code = await listenCommand(url, flags, io);
+    .action(async (url: string, flags: ListenFlags & { session?: boolean }) => {
+      code = flags.session ? await sessionListenCommand(url, flags, io) : await listenCommand(url, flags, io);
     });
 
   common(
@@ -113,16 +115,41 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--retry-after <ms>', 'pause between connection attempts (default: one attempt)', intArg('--retry-after', 1))
     .option('--linger <ms>', 'udp: how long to wait for replies after stdin ends (default 200)', intArg('--linger', 0))
     .option('--secret-code <code>', 'udp: add this secret_code to named messages')
+    .option('--session', 'send in a session: reconnect and resume until every line is acknowledged (docs/sessions.md)')
     .addHelpText(
       'after',
       examples([
         "printf 'hello\\n' | switchboard connect tcp://127.0.0.1:4000",
-        'switchboard connect ws://127.0.0.1:9001/chat --no-compression',
         "echo '{\"op\":\"ping\"}' | switchboard connect tcp://127.0.0.1:4000 --framing length:4 --codec json",
+        'seq 1000 | switchboard connect tcp://127.0.0.1:4000 --session',
       ]),
     )
-    .action(async (url: string, flags: ConnectFlags) => {
-      code = await connectCommand(url, flags, io);
+    .action(async (url: string, flags: ConnectFlags & { session?: boolean }) => {
+      if (flags.session && (flags.retryAfter !== undefined || flags.timeout !== undefined || flags.linger !== undefined || flags.secretCode !== undefined)) {
+        io.stderr.write('switchboard: --session reconnects for as long as it runs: --timeout, --retry-after, --linger and --secret-code do not apply\n');
+        code = Exit.usage;
+        return;
+      }
+      code = flags.session ? await sessionConnectCommand(url, flags, io) : await connectCommand(url, flags, io);
+    });
+
+  common(
+    program
+      .command('request')
+      .description('send one request in a session and print the reply')
+      .argument('<url>', 'tcp://host:port, tls://, unix:///path, ws://host:port/path or wss://')
+      .argument('<message>', 'the request, encoded with --codec like a stdin line of connect'),
+  )
+    .option('--timeout <ms>', 'time to connect, and then to get the reply (default 10000)', intArg('--timeout', 1))
+    .addHelpText(
+      'after',
+      examples([
+        'switchboard request tcp://127.0.0.1:4000 hello',
+        "switchboard request tcp://127.0.0.1:4000 '{\"op\":\"sum\",\"of\":[1,2]}' --codec json --timeout 2000",
+      ]),
+    )
+    .action(async (url: string, message: string, flags: RequestFlags) => {
+      code = await requestCommand(url, message, flags, io);
     });
 
   program

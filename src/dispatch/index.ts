@@ -21,3 +21,4 @@ export { BUILTIN_COMMANDS, type BuiltinCommand } from './builtins.js';
 export { ParamType, parameterProblems, checkSchema, type ParamRule, type ParamSchema, type CheckedSchema } from './schema.js';
 export { DispatchError, type DispatchErrorCode } from './errors.js';
 export { dispatcherOptions, type DispatchedOptions } from './attach.js';
+export { dispatcherRequests } from './session.js';

@@ -1,0 +1,208 @@
+/**
+ * The session commands of the real binary (dist/cli/bin.js, spawned): `listen --session`,
+ * `connect --session` (across a SIGKILLed and restarted listener) and `request`.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { lines, listen, textCodec } from '../../src/index.js';
+import { closedPort, waitFor, within, WAIT_MS } from '../helpers/net.js';
+import { repoRoot } from '../helpers/root.js';
+
+const BIN = join(repoRoot, 'dist', 'cli', 'bin.js');
+/** Every child process is killed after this long; a test that needs it fails. */
+const CHILD_MS = 30_000;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  out: string;
+  err: string;
+  killed: boolean;
+}
+
+const children = new Set<ChildProcess>();
+after(() => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
+/** Starts the real binary; `stdin` undefined leaves the pipe open (write with `child.stdin`). */
+function startBin(args: string[], stdin?: string) {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  let err = '';
+  let killed = false;
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (err += d));
+  child.stdin.on('error', () => {}); // EPIPE when the child has left
+  if (stdin !== undefined) child.stdin.end(stdin);
+  const timer = setTimeout(() => {
+    killed = true;
+    child.kill('SIGKILL');
+  }, CHILD_MS);
+  const done = new Promise<Run>((resolve) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, signal, out, err, killed });
+    }),
+  );
+  return { child, done, out: () => out, err: () => err };
+}
+
+/** `switchboard listen URL --session ...` as a child; resolves once it listens, with its URL and port. */
+async function binListen(url: string, args: string[] = []) {
+  const b = startBin(['listen', url, '--session', ...args]);
+  await waitFor(() => /listening on \S+/.test(b.err()) || b.child.exitCode !== null, WAIT_MS, 'the listener');
+  const m = /listening on (\S+)/.exec(b.err());
+  if (!m) throw new Error(`listen failed: ${b.err()}`);
+  return { ...b, url: m[1]!, port: Number(/:(\d+)/.exec(m[1]!)![1]) };
+}
+
+const numbered = (from: number, to: number): string => Array.from({ length: to - from }, (_, k) => `line ${from + k}\n`).join('');
+
+describe('cli: request', () => {
+  it('prints the reply of `listen --session --echo` and exits 0', async () => {
+    const srv = await binListen('tcp://127.0.0.1:0', ['--echo']);
+    try {
+      const r = await startBin(['request', srv.url, 'hello there']).done;
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.out, 'hello there\n');
+      assert.equal(r.err, '');
+    } finally {
+      srv.child.kill('SIGTERM');
+      assert.equal((await srv.done).code, 0);
+    }
+  });
+
+  it('exits 1 with NO_HANDLER from `listen --session` without --echo, at once', async () => {
+    const srv = await binListen('tcp://127.0.0.1:0');
+    try {
+      // The timeout is long: NO_HANDLER must come back without waiting for it.
+      const r = await startBin(['request', srv.url, 'anyone?', '--timeout', '20000']).done;
+      assert.equal(r.killed, false);
+      assert.equal(r.code, 1);
+      assert.equal(r.out, '');
+      assert.match(r.err, /^NO_HANDLER: /);
+    } finally {
+      srv.child.kill('SIGTERM');
+      await srv.done;
+    }
+  });
+
+  it('exits 1 with REQUEST_TIMEOUT when the handler does not answer within --timeout', async () => {
+    const server = await listen<string, string>('tcp://127.0.0.1:0', {
+      protocol: { framing: lines(), codec: textCodec() },
+      session: { onRequest: () => new Promise<string>(() => {}) },
+    });
+    try {
+      const r = await startBin(['request', server.url, 'slow', '--timeout', '300']).done;
+      assert.equal(r.code, 1);
+      assert.match(r.err, /^REQUEST_TIMEOUT: /);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('exits 1 with CONNECTION_CLOSED when the connection closes before the answer', async () => {
+    const server = await listen<string, string>('tcp://127.0.0.1:0', {
+      protocol: { framing: lines(), codec: textCodec() },
+      session: {
+        onRequest: (s) => {
+          s.connection?.destroy();
+          return new Promise<string>(() => {});
+        },
+      },
+    });
+    try {
+      const r = await startBin(['request', server.url, 'bye', '--timeout', '20000']).done;
+      assert.equal(r.killed, false);
+      assert.equal(r.code, 1);
+      assert.match(r.err, /^CONNECTION_CLOSED: /);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('exits 1 with CONNECT_FAILED when nobody listens', async () => {
+    const r = await startBin(['request', `tcp://127.0.0.1:${await closedPort()}`, 'x', '--timeout', '2000']).done;
+    assert.equal(r.code, 1);
+    assert.match(r.err, /CONNECT_FAILED/);
+  });
+
+  it('refuses datagram URLs with a usage error', async () => {
+    const r = await startBin(['request', 'udp://127.0.0.1:9', 'x']).done;
+    assert.equal(r.code, 2);
+    assert.match(r.err, /INVALID_OPTION/);
+  });
+});
+
+describe('cli: listen --session and connect --session', () => {
+  it('delivers every stdin line once, in order, and exits 0 once all are acknowledged; --echo sends them back', async () => {
+    const srv = await binListen('tcp://127.0.0.1:0', ['--echo']);
+    try {
+      const r = await startBin(['connect', srv.url, '--session'], numbered(0, 500)).done;
+      assert.equal(r.code, 0, r.err);
+      assert.equal(r.err, '');
+      await waitFor(() => srv.out().split('\n').length > 500, WAIT_MS, 'the listener to print every line');
+      assert.equal(srv.out(), numbered(0, 500));
+      // The echoes that arrived before the session closed, in order (the command does not wait for them).
+      const echoed = r.out.split('\n').filter(Boolean);
+      assert.deepEqual(echoed, numbered(0, echoed.length).split('\n').filter(Boolean));
+    } finally {
+      srv.child.kill('SIGTERM');
+      await srv.done;
+    }
+  });
+
+  it('loses no line when the listener is SIGKILLed and restarted, says resumed: false, and exits 0', async () => {
+    const first = await binListen('tcp://127.0.0.1:0');
+    const c = startBin(['connect', first.url, '--session']);
+    let second: Awaited<ReturnType<typeof binListen>> | undefined;
+    try {
+      c.child.stdin.write(numbered(0, 300));
+      await waitFor(() => first.out().includes('line 299\n'), WAIT_MS, 'the first lines at the first listener');
+      first.child.kill('SIGKILL');
+      await first.done;
+      // Lines written while no server runs: kept in the session, sent after the restart.
+      c.child.stdin.write(numbered(300, 600));
+      second = await binListen(first.url);
+      c.child.stdin.end(numbered(600, 900));
+      const r = await within(c.done, CHILD_MS, 'connect --session to finish');
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.err, /resumed: false/);
+      await waitFor(() => second!.out().includes('line 899\n'), WAIT_MS, 'the last line at the second listener');
+      const got = new Set([...first.out().split('\n'), ...second.out().split('\n')].filter(Boolean));
+      const missing = numbered(0, 900).split('\n').filter((l) => l && !got.has(l));
+      assert.deepEqual(missing, [], 'every line reached a listener');
+      // What the second listener printed is in order.
+      const nums = second.out().split('\n').filter(Boolean).map((l) => Number(l.slice(5)));
+      for (let k = 1; k < nums.length; k++) assert.ok(nums[k]! > nums[k - 1]!, `${nums[k]} after ${nums[k - 1]}`);
+    } finally {
+      c.child.kill('SIGKILL');
+      second?.child.kill('SIGTERM');
+      await second?.done;
+    }
+  });
+
+  it('exits 1 on SIGTERM while lines are not acknowledged (no server), saying how many', async () => {
+    const port = await closedPort();
+    const c = startBin(['connect', `tcp://127.0.0.1:${port}`, '--session'], numbered(0, 3));
+    // Said once per outage; by then the command runs (and handles SIGTERM).
+    await waitFor(() => /CONNECT_FAILED: .*retrying every 250 ms/.test(c.err()), WAIT_MS, 'the first failed attempt');
+    c.child.kill('SIGTERM');
+    const r = await c.done;
+    assert.equal(r.killed, false);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /stopped with 3 line\(s\) not acknowledged/);
+    assert.equal(r.err.match(/retrying/g)?.length, 1, 'one line per outage, not one per attempt');
+  });
+
+  it('refuses connect options that a session makes meaningless', async () => {
+    const r = await startBin(['connect', 'tcp://127.0.0.1:9', '--session', '--retry-after', '10']).done;
+    assert.equal(r.code, 2);
+    assert.match(r.err, /--session reconnects/);
+  });
+});
