@@ -6,7 +6,7 @@ import * as api from '../src/index.js';
 // update this list and CHANGELOG.md together.
 const PINNED = [
   'BUILTIN_COMMANDS', 'EnvelopeKind', 'MemorySessionStore', 'RequestError', 'SESSION_ERROR_MESSAGE_MAX', 'SESSION_HEADER_MAX',
-  'SESSION_PROTOCOL_VERSION', 'SESSION_VERSIONS', 'SessionError', 'SessionMachine', 'SessionState', 'acceptSession', 'classifyHello',
+  'SESSION_PROTOCOL_VERSION', 'SESSION_VERSIONS', 'SessionClient', 'SessionError', 'SessionHandle', 'SessionServer', 'SessionMachine', 'SessionState', 'acceptSession', 'classifyHello',
   'decodeEnvelope', 'emptyEnvelope', 'encodeEnvelope', 'joinEnvelope', 'randomToken', 'secretsEqual', 'snapshotBytes', 'BUILTIN_TAG', 'ByteQueue', 'CloseCode', 'CodecError', 'Communicator', 'ConfigError',
   'ConnectError', 'Connection', 'ConnectionError', 'DatagramEndpoint', 'DatagramScheme', 'DispatchError',
   'Dispatcher', 'ErrorCode', 'FALSE_WORDS', 'FramingError', 'HandshakeError', 'Limits', 'MESSAGE_VERSION',

@@ -19,6 +19,8 @@ import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
 import { WebSocketMeta } from './ws-meta.js';
 import { webSocketMask } from '../transport/ws-mask.js';
+import type { SessionConfig, SessionHandle } from './session.js';
+import { connectSession } from './session-client.js';
 
 export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOptions {
   /**
@@ -58,7 +60,21 @@ export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOption
  * With `retryAfter`, failed attempts are retried until `timeout` runs out; then the promise
  * rejects with `CONNECT_TIMEOUT`, naming the address, the number of attempts and the last error.
  */
-export async function connect<In = unknown, Out = In>(url: string, options: ConnectOptions<In, Out> = {}): Promise<Connection<In, Out>> {
+export function connect<In = unknown, Out = In>(
+  url: string,
+  options: ConnectOptions<In, Out> & { session: true | SessionConfig<In, Out> },
+): Promise<SessionHandle<In, Out>>;
+export function connect<In = unknown, Out = In>(url: string, options?: ConnectOptions<In, Out>): Promise<Connection<In, Out>>;
+export function connect<In = unknown, Out = In>(
+  url: string,
+  options: ConnectOptions<In, Out> & { session?: true | SessionConfig<In, Out> } = {},
+): Promise<Connection<In, Out> | SessionHandle<In, Out>> {
+  // Sessions (docs/sessions.md): a session layer over a raw connection, in session-client.ts.
+  if (options.session) return connectSession(url, options as ConnectOptions<In, Out> & { session: true | SessionConfig<In, Out> });
+  return connectPlain(url, options);
+}
+
+async function connectPlain<In, Out>(url: string, options: ConnectOptions<In, Out>): Promise<Connection<In, Out>> {
   const ws = isWebSocketUrl(url);
   const address = ws ? undefined : parseAddress(url);
   const where = address ? formatAddress(address) : redactUrl(url);

@@ -34,3 +34,16 @@ export {
   type DatagramOptions,
   type DatagramClientOptions,
 } from './datagram.js';
+export {
+  SessionHandle,
+  type SessionConfig,
+  type ServerSessionConfig,
+  type SessionOpenInfo,
+  type MessageInfo,
+  type RequestContext,
+  type RequestOptions,
+  type SessionHandleState,
+  type SessionStats,
+} from './session.js';
+export { SessionServer, type SessionServerCloseOptions } from './session-server.js';
+export { SessionClient } from './session-client.js';

@@ -28,6 +28,8 @@ import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
 import { connect, type ConnectOptions } from './client.js';
 import type { CloseInfo, Connection } from './connection.js';
+import type { SessionConfig } from './session.js';
+import { SessionClient } from './session-client.js';
 
 /** What a permanent client is doing, as callbacks (`onStatus`) and as an async iterator (`status()`). */
 export type ClientStatus<In, Out> =
@@ -317,6 +319,16 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
  * Starts a client that connects to `url` and reconnects for ever, with a pause schedule or
  * exponential backoff, until `close()`.
  */
-export function permanentClient<In = unknown, Out = In>(url: string, options: PermanentClientOptions<In, Out> = {}): PermanentClient<In, Out> {
+export function permanentClient<In = unknown, Out = In>(
+  url: string,
+  options: PermanentClientOptions<In, Out> & { session: true | SessionConfig<In, Out> },
+): SessionClient<In, Out>;
+export function permanentClient<In = unknown, Out = In>(url: string, options?: PermanentClientOptions<In, Out>): PermanentClient<In, Out>;
+export function permanentClient<In = unknown, Out = In>(
+  url: string,
+  options: PermanentClientOptions<In, Out> & { session?: true | SessionConfig<In, Out> } = {},
+): PermanentClient<In, Out> | SessionClient<In, Out> {
+  // Sessions (docs/sessions.md): reconnect and resume, in session-client.ts.
+  if (options.session) return new SessionClient<In, Out>(url, options as PermanentClientOptions<In, Out> & { session: true | SessionConfig<In, Out> });
   return new PermanentClient<In, Out>(url, options);
 }

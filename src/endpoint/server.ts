@@ -37,6 +37,8 @@ import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions, type MemoryBudget } from './connection.js';
 import { WebSocketMeta } from './ws-meta.js';
+import type { ServerSessionConfig } from './session.js';
+import { listenSessions, type SessionServer } from './session-server.js';
 import { webSocketMask } from '../transport/ws-mask.js';
 
 export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenOptions {
@@ -607,7 +609,17 @@ function webSocketAddress(url: string): { address: Address; path: string | undef
  * Listens on `tcp://host:port` (port 0: any free port), `tls://host:port`, `unix:///path`, or
  * `ws://host:port/path` / `wss://...` for WebSocket (TLS options in `tls`).
  */
-export function listen<In = unknown, Out = In>(url: string, options: ListenOptions<In, Out> = {}): Promise<Server<In, Out>> {
+export function listen<In = unknown, Out = In>(
+  url: string,
+  options: ListenOptions<In, Out> & { session: true | ServerSessionConfig<In, Out> },
+): Promise<SessionServer<In, Out>>;
+export function listen<In = unknown, Out = In>(url: string, options?: ListenOptions<In, Out>): Promise<Server<In, Out>>;
+export function listen<In = unknown, Out = In>(
+  url: string,
+  options: ListenOptions<In, Out> & { session?: true | ServerSessionConfig<In, Out> } = {},
+): Promise<Server<In, Out> | SessionServer<In, Out>> {
+  // Sessions (docs/sessions.md): a session layer over a raw server, in session-server.ts.
+  if (options.session) return listenSessions(url, options as ListenOptions<In, Out> & { session: true | ServerSessionConfig<In, Out> });
   return Server.start(url, options);
 }
 
