@@ -191,7 +191,8 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
       },
       onConnected: (conn) => this.attach(conn, options.attemptTimeout ?? Limits.connectTimeout),
       onStatus: (s) => {
-        if (s.type === 'disconnected') this.detach();
+        // A lost connection, or an attempt that failed after the HELLO (no WELCOME in time).
+        if (s.type === 'disconnected' || s.type === 'failed') this.detach();
         this.emit(s);
       },
     });

@@ -436,6 +436,13 @@ function clientSuite(where: string, skip: string | false, open: (bundle: string,
       }
     });
 
+    it('sessions: a server that never answers the HELLO fails each attempt with CONNECT_TIMEOUT and the client retries', async () => {
+      const r = await run('sessionSilentServer', { url: s.sink.url });
+      assert.deepEqual(r['failed'], ['CONNECT_TIMEOUT', 'CONNECT_TIMEOUT', 'CONNECT_TIMEOUT']);
+      assert.equal(r['queued'], 'queued', 'a send before the session opens is kept');
+      assert.equal(r['connected'], false);
+    });
+
     it('sessions: a server that breaks the protocol ends the session with SESSION_PROTOCOL_ERROR; sends then say closed', async () => {
       // The echo server sends the HELLO back: a HELLO where a WELCOME must come.
       const r = await run('sessionBadServer', { url: s.echo.url });

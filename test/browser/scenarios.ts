@@ -326,6 +326,22 @@ export const scenarios: Record<string, (p: Params) => Promise<Json>> = {
     return { statuses, lost, changed: first !== second && second !== '', acked };
   },
 
+  /** A server that takes the WebSocket but never answers the HELLO: each attempt fails with CONNECT_TIMEOUT, and the client keeps trying. */
+  async sessionSilentServer(p) {
+    const failed: string[] = [];
+    const client = sessionClient<unknown, unknown>(p['url'] as string, {
+      codec: jsonCodec(),
+      attemptTimeout: 300,
+      backoff: exponentialBackoff({ initial: 20, max: 50 }),
+      onStatus: (s: SessionClientStatus) => void (s.type === 'failed' && failed.push(s.error.code)),
+    });
+    const queued = client.send({ kept: true });
+    for (let k = 0; k < 1000 && failed.length < 3; k++) await sleep(10);
+    const connected = client.connected;
+    await client.close();
+    return { failed: failed.slice(0, 3), queued, connected };
+  },
+
   /** Bad input from a session server: an envelope that breaks the protocol ends the session with a typed error. */
   async sessionBadServer(p) {
     const ended: string[] = [];
