@@ -15,11 +15,10 @@
  * Rooms and presence are application state of this server (protocol.ts), bounded throughout.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, jsonCodec, type SwitchboardError } from '../../core/index.js';
 import { attachWebSocket, type Connection, type Server } from '../../endpoint/index.js';
+import { serveHttp, type HttpAnswer } from '../../transport/http-server.js';
 import { chatPage } from './page.js';
 import { ChatCode, ChatInputError, ChatLimits, DEFAULT_ROOMS, RateLimit, Room, checkName, checkText, parseRequest, type ChatMessage, type ToPage } from './protocol.js';
 
@@ -63,36 +62,21 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
   const modules = new Map<string, Buffer>(); // a fixed, small set of files (MODULE_PATH)
   let seq = 0;
 
-  const http: HttpServer = createServer((req, res) => void serve(req, res));
-  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0]!;
-    const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { ...headers, allow: 'GET, HEAD' }).end();
-      return;
-    }
-    if (path === '/') {
-      res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : page);
-      return;
-    }
+  const route = async (method: string, path: string): Promise<HttpAnswer> => {
+    if (method !== 'GET' && method !== 'HEAD') return { status: 405, headers: { allow: 'GET, HEAD' } };
+    if (path === '/') return { status: 200, type: 'text/html; charset=utf-8', body: page };
     const m = MODULE_PATH.exec(path);
     if (m) {
       let body = modules.get(m[1]!);
       if (body === undefined) {
-        try {
-          body = await readFile(PACKAGE_ROOT + m[1]!);
-          modules.set(m[1]!, body);
-        } catch {
-          body = undefined;
-        }
+        body = await readFile(PACKAGE_ROOT + m[1]!).catch(() => undefined);
+        if (body !== undefined) modules.set(m[1]!, body);
       }
-      if (body !== undefined) {
-        res.writeHead(200, { ...headers, 'content-type': 'text/javascript; charset=utf-8' }).end(req.method === 'HEAD' ? undefined : body);
-        return;
-      }
+      if (body !== undefined) return { status: 200, type: 'text/javascript; charset=utf-8', body };
     }
-    res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('not found');
-  }
+    return { status: 404, body: 'not found' };
+  };
+  const http = await serveHttp(route, { host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
 
   const send = (conn: Connection<unknown, ToPage>, msg: ToPage): void => void conn.send(msg);
   const refuse = (conn: Connection<unknown, ToPage>, code: ChatCode, message: string): void => {
@@ -151,7 +135,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     return false;
   };
 
-  const ws = attachWebSocket<unknown, ToPage>(http, {
+  const ws = attachWebSocket<unknown, ToPage>(http.server, {
     path: '/ws',
     name: 'chat',
     protocol: {
@@ -195,25 +179,16 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
     },
   });
 
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.port ?? 8080, options.host ?? '127.0.0.1', () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
-  const a = http.address() as AddressInfo;
-  const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-  const url = `http://${host}:${a.port}/`;
-  log(`listening ${url} (WebSocket ws://${host}:${a.port}/ws; rooms ${[...rooms.keys()].join(', ')})`);
+  const { host, port } = http;
+  const url = `http://${host}:${port}/`;
+  log(`listening ${url} (WebSocket ws://${host}:${port}/ws; rooms ${[...rooms.keys()].join(', ')})`);
   return {
     url,
-    port: a.port,
+    port,
     ws,
     async close() {
       await ws.close({ timeout: 2000 });
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await http.close();
     },
   };
 }
