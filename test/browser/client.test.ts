@@ -334,6 +334,7 @@ function clientSuite(where: string, skip: string | false, open: (bundle: string,
       assert.ok(r['attempts'] >= 2, `attempts ${r['attempts']}`);
       assert.equal(r['badUrl'], 'INVALID_ADDRESS');
       assert.equal(r['badOption'], 'INVALID_OPTION');
+      assert.equal(r['sessionOption'], 'INVALID_OPTION', 'permanentClient({ session }) points to sessionClient');
       assert.equal(r['conflict'], 'RECEIVE_MODE_CONFLICT');
       assert.equal(r['conflictIter'], 'RECEIVE_MODE_CONFLICT');
       assert.equal(r['timeout'], 'RECEIVE_TIMEOUT');

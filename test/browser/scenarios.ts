@@ -205,6 +205,7 @@ export const scenarios: Record<string, (p: Params) => Promise<Json>> = {
     const elapsed = Date.now() - t0;
     const badUrl = await codeOf(() => connect('nope://127.0.0.1:1/'));
     const badOption = await codeOf(() => connect(p['echo'] as string, { receiveQueue: 0 }));
+    const sessionOption = await codeOf(() => permanentClient(p['echo'] as string, { session: true } as never));
     const cb = await connect(p['echo'] as string, { callbacks: { onReceive: () => {} } });
     const conflict = await codeOf(cb.receive());
     const conflictIter = await codeOf(() => cb[Symbol.asyncIterator]());
@@ -213,7 +214,7 @@ export const scenarios: Record<string, (p: Params) => Promise<Json>> = {
     const timeout = await codeOf(plain.receive({ timeout: 100 }));
     await plain.close();
     const afterClose = await codeOf(plain.receive());
-    return { refused, timedOut, attempts, elapsed, badUrl, badOption, conflict, conflictIter, timeout, afterClose, codes: Object.keys(ErrorCode).length };
+    return { refused, timedOut, attempts, elapsed, badUrl, badOption, sessionOption, conflict, conflictIter, timeout, afterClose, codes: Object.keys(ErrorCode).length };
   },
 
   /**
