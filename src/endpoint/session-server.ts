@@ -157,8 +157,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     if (out.type === 'refused') {
       this.counters.refused++;
       this.bindings.delete(conn);
-      this.report(out.error, undefined, conn);
-      conn.abort(out.error);
+      conn.abort(out.error); // reported to callbacks.onFail by the connection
       return;
     }
     const m: SessionMachine = out.machine;

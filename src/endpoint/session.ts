@@ -17,8 +17,10 @@
  */
 import {
   ConfigError,
+  CodecError,
   ConnectionError,
   ErrorCode,
+  SESSION_HEADER_MAX,
   Limits,
   RequestError,
   SendStatus,
@@ -29,6 +31,7 @@ import {
   joinEnvelope,
   type Codec,
   type EnvelopeWriter,
+  type Framing,
   type Protocol,
   type SessionEvent,
   type SessionHost,
@@ -188,7 +191,7 @@ export function rawProtocol<In, Out>(user: Protocol<In, Out>): Protocol<RawFrame
     );
   }
   return {
-    framing: user.framing,
+    framing: partsFraming(user.framing),
     codec: {
       name: `session(${user.codec.name})`,
       binary: user.codec.binary,
@@ -200,6 +203,36 @@ export function rawProtocol<In, Out>(user: Protocol<In, Out>): Protocol<RawFrame
     },
     name: `${user.framing.name}+session(${user.codec.name})`,
   };
+}
+
+// The header of the envelope being sent, for the framer to write in front of the payload
+// (set by the writer around one synchronous `conn.send`; see partsFraming).
+let pendingHead: string | undefined;
+// A framing error raised by the last write (see writerFor), for the handle to end its session.
+let framingError: SwitchboardError | undefined;
+
+/**
+ * The user's framing, with each framer able to write an envelope's header and payload as one
+ * frame without joining them first (`Framer.encodeParts`; a copy of every payload saved). A
+ * WebSocket connection replaces the framing with its own: `sessionParts` is then absent and the
+ * writer joins header and payload itself.
+ */
+function partsFraming(inner: Framing): Framing {
+  const f = Object.create(inner) as Framing & { sessionParts: boolean };
+  f.sessionParts = true;
+  f.create = (out) => {
+    const fr = inner.create(out);
+    const encode = fr.encode.bind(fr);
+    fr.encode = (payload, o) => {
+      const head = pendingHead;
+      if (head === undefined) return encode(payload, o);
+      pendingHead = undefined;
+      if (fr.encodeParts !== undefined) fr.encodeParts(head, payload, o);
+      else encode(joinEnvelope(head, payload) as Uint8Array, o);
+    };
+    return fr;
+  };
+  return f;
 }
 
 /** Checks the `session` option's numbers before anything connects. */
@@ -233,8 +266,27 @@ export function machineOptions(cfg: ServerSessionConfig<unknown, unknown>): Sess
 
 /** @internal The writer of one raw connection: each envelope as one frame. */
 export function writerFor(conn: RawConnection): EnvelopeWriter {
+  const parts = (conn.protocol.framing as { sessionParts?: boolean }).sessionParts === true;
   return (header, payload) => {
-    const s = conn.send(joinEnvelope(header, payload));
+    let s: SendStatus;
+    try {
+      if (parts && payload !== undefined && typeof payload !== 'string') {
+        pendingHead = header;
+        s = conn.send(payload);
+      } else {
+        s = conn.send(joinEnvelope(header, payload));
+      }
+    } catch (err) {
+      // The framing cannot carry this envelope (a delimiter inside bytes): it cannot leave on
+      // any connection, and the machine counts it written. Close this connection with the error;
+      // `onFramingError` ends the session.
+      const e = isSwitchboardError(err) ? err : new CodecError(ErrorCode.ENCODE_FAILED, `${conn.name}: ${(err as Error)?.message ?? String(err)}`);
+      framingError = e;
+      conn.destroy(e);
+      s = SendStatus.Closed;
+    } finally {
+      pendingHead = undefined; // not taken when the connection refused the frame
+    }
     if (s === SendStatus.Dropped) {
       // The envelope did not leave, but the machine counts it written: this connection cannot
       // go on without a gap. Drop it; the resume sends again exactly what the peer lacks.
@@ -257,6 +309,8 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   /** @internal set while a server attaches the session: `onOpen` waits until the attach is complete. */
   attaching = false;
   private link: RawConnection | undefined;
+  /** The frame limit of the last connection (checked while detached too). */
+  private maxFrame = Infinity;
   private _state: SessionHandleState = 'connecting';
   private deferredOpen: SessionOpenInfo | undefined;
   private readonly pending = new Map<number, Pending<In>>();
@@ -329,9 +383,10 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
    */
   send(msg: Out): SendStatus {
     if (this._state === 'ended') return SendStatus.Closed;
-    const payload = this.codec.encode(msg);
+    const payload = this.encode(msg);
     writeStatus = SendStatus.Sent;
     const s = this.machine.send(payload);
+    if (framingError !== undefined) this.framingFailed();
     if (s === SendStatus.Dropped) {
       if (this.cfg.overflow === 'close') {
         this.terminate(new SessionError(ErrorCode.SEND_OVERFLOW,
@@ -367,7 +422,8 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
     if (!(timeout > 0)) return Promise.reject(new ConfigError(ErrorCode.INVALID_OPTION, `timeout must be a positive number, got ${timeout}`));
     let id: number;
     try {
-      id = this.machine.request(this.codec.encode(msg));
+      id = this.machine.request(this.encode(msg));
+      if (framingError !== undefined) this.framingFailed();
     } catch (err) {
       return Promise.reject(err);
     }
@@ -382,6 +438,31 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
       }
       this.pending.set(id, p);
     });
+  }
+
+  /**
+   * Encodes a message and checks it fits a frame with the largest envelope header in front: a
+   * message accepted by the machine must be writable on every later connection.
+   */
+  private encode(msg: Out): Uint8Array | string {
+    const payload = this.codec.encode(msg);
+    const max = this.link?.protocol.framing.maxFrameSize ?? this.maxFrame;
+    if (payload.length * 3 + SESSION_HEADER_MAX > max) {
+      const n = typeof payload === 'string' ? new TextEncoder().encode(payload).length : payload.length;
+      if (n + SESSION_HEADER_MAX > max) {
+        throw new CodecError(ErrorCode.MESSAGE_TOO_LARGE, `${this}: message is ${n} bytes; with the session header (up to ${SESSION_HEADER_MAX}) it must fit a frame of ${max}`);
+      }
+    }
+    if (this.link !== undefined) this.maxFrame = this.link.protocol.framing.maxFrameSize;
+    return payload;
+  }
+
+  /** A write could not be framed: the session cannot go on (the envelope is already numbered). */
+  private framingFailed(): never {
+    const e = framingError!;
+    framingError = undefined;
+    this.terminate(e);
+    throw e;
   }
 
   private giveUp(id: number, code: typeof ErrorCode.REQUEST_TIMEOUT | typeof ErrorCode.REQUEST_ABORTED, message: string): void {
@@ -612,6 +693,12 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
       return;
     }
     this.machine.respond(id, payload);
+    if (framingError !== undefined) {
+      const e = framingError;
+      framingError = undefined;
+      this.fail(e);
+      this.terminate(e);
+    }
   }
 
   private answerError(id: number, err: unknown): void {

@@ -47,8 +47,10 @@ describe('sessions over TCP', () => {
   it('delivers every message exactly once and in order, both ways, while connections are destroyed mid-stream', async () => {
     const srv = await server();
     const got: number[] = [];
+    const log: string[] = [];
     const client = permanentClient<Msg, Msg>(srv.server.url, {
       backoff: pauseSchedule([5]),
+      onStatus: (st) => log.push(st.type),
       session: { onMessage: (_s, m) => void ('n' in m && got.push(m.n)) },
     });
     try {
@@ -56,7 +58,8 @@ describe('sessions over TCP', () => {
       for (let i = 0; i < N; i++) {
         assert.notEqual(client.send({ n: i }), 'dropped');
         if (i % 300 === 150) {
-          await waitFor(() => srv.sessions.length === 1 && srv.sessions[0]!.state === 'open', WAIT_MS, 'the session on the server');
+          await waitFor(() => client.connected && srv.sessions.length === 1 && srv.sessions[0]!.state === 'open', WAIT_MS,
+            `the session on both sides (${srv.sessions.map((x) => x.state).join()} ; client ${client.session.state}, ${client.session.connection?.state}; ${log.slice(-6).join()})`);
           const s = srv.sessions[0]!;
           for (let k = 0; k < 300; k++) s.send({ n: i * 10 + k });
           // Cut the link from either side, in turn, with bytes in flight both ways.

@@ -1,6 +1,7 @@
 import { ByteQueue, type WriteBuffer } from '../bytes.js';
 import { ConfigError, ErrorCode, FramingError, CodecError, bytes } from '../errors.js';
 import { Limits } from '../limits.js';
+import { joinAscii, writeAscii } from './length-prefix.js';
 import type { Framer, Framing } from './framer.js';
 
 export interface DelimiterOptions {
@@ -168,6 +169,22 @@ class DelimiterFramer implements Framer {
     // trimCR drops one `\r` before the `\n`: a payload that ends with `\r` gets one more, which
     // the receiver drops, so "abc\r" is sent as "abc\r\r\n" and read back as "abc\r".
     if (this.trimCR && payload.length > 0 && payload[payload.length - 1] === 0x0d) out.writeBytes(CRLF);
+    else out.writeBytes(this.seq);
+  }
+
+  encodeParts(head: string, payload: Uint8Array, out: WriteBuffer): void {
+    // One-byte delimiters only (lines, NUL...): longer ones need the overlap check on the joined tail.
+    if (this.seq.length !== 1 || payload.length === 0) {
+      this.encode(joinAscii(head, payload), out);
+      return;
+    }
+    this.check(head.length + payload.length);
+    const d = this.seq[0]!;
+    for (let i = 0; i < head.length; i++) if (head.charCodeAt(i) === d) throw containsDelimiter();
+    if (payload.indexOf(d) >= 0) throw containsDelimiter();
+    writeAscii(head, out);
+    out.writeBytes(payload);
+    if (this.trimCR && payload[payload.length - 1] === 0x0d) out.writeBytes(CRLF); // see encode
     else out.writeBytes(this.seq);
   }
 

@@ -36,6 +36,13 @@ export interface Framer {
    */
   encodeText(payload: string, out: WriteBuffer): void;
   /**
+   * Optional: appends one frame whose payload is `head` (ASCII, at most a few hundred bytes)
+   * followed by `payload`, without joining them first (a session envelope's header and the
+   * application's bytes: docs/session-protocol.md). Same checks and result as `encode` of the
+   * joined bytes. Framers without it get the joined bytes through `encode`.
+   */
+  encodeParts?(head: string, payload: Uint8Array, out: WriteBuffer): void;
+  /**
    * Message framers that know a frame's kind (WebSocket): whether the frame `next()` returned
    * last was binary (`false`: UTF-8 text). Stream framers leave it undefined.
    */

@@ -204,6 +204,16 @@ class LengthPrefixFramer implements Framer {
     out.writeBytes(offset > 0 ? payload.subarray(offset) : payload);
   }
 
+  encodeParts(head: string, payload: Uint8Array, out: WriteBuffer): void {
+    if (this.c.offset > 0) {
+      this.encode(joinAscii(head, payload), out);
+      return;
+    }
+    this.writeHeader(head.length + payload.length, out, undefined);
+    writeAscii(head, out);
+    out.writeBytes(payload);
+  }
+
   encodeText(payload: string, out: WriteBuffer): void {
     const { width, offset, littleEndian, adjustment } = this.c;
     // Fast path: reserve a fixed-width header, write the text straight into the slab, fill in.
@@ -246,4 +256,20 @@ class LengthPrefixFramer implements Framer {
     const { buf, at } = out.reserve(width);
     writeUint(buf, at, width, value, littleEndian);
   }
+}
+
+/** Writes an ASCII string byte for byte (a session header: short, no encoder call needed). */
+export function writeAscii(s: string, out: WriteBuffer): void {
+  const n = s.length;
+  if (n === 0) return;
+  const { buf, at } = out.reserve(n);
+  for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
+}
+
+/** `head` (ASCII) and `payload` joined into new bytes: the fallback of `encodeParts`. */
+export function joinAscii(head: string, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(head.length + payload.length);
+  for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i);
+  out.set(payload, head.length);
+  return out;
 }

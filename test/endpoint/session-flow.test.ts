@@ -1,0 +1,136 @@
+/**
+ * What the application takes is what is acknowledged; the unacknowledged caps give `backpressured`
+ * then `dropped` (or SEND_OVERFLOW with overflow: 'close'); options are checked up front.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { bytesCodec, connect, encodeEnvelope, lengthPrefix, listen, lines, jsonCodec, type SessionHandle, type SwitchboardError } from '../../src/index.js';
+import { rawConnect, waitFor, within, WAIT_MS } from '../helpers/net.js';
+
+type Msg = { n: number };
+
+describe('sessions: taken, acknowledged, bounded', () => {
+  it('iterating a session acknowledges a message only once the iterator yielded it', async () => {
+    let session: SessionHandle<Msg, Msg> | undefined;
+    const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', {
+      session: { onOpen: (s) => (session = s), onRequest: (_s, m) => m, ackEvery: 1 },
+    });
+    const c = await connect<Msg, Msg>(srv.url, { session: true });
+    try {
+      for (let i = 0; i < 10; i++) c.send({ n: i });
+      // A request after them: its answer proves the server read all ten.
+      assert.deepEqual(await within(c.request({ n: 99 })), { n: 99 });
+      assert.ok(c.unacked >= 10, `${c.unacked} unacknowledged: nothing was taken yet`);
+      const got: number[] = [];
+      for await (const m of session!) {
+        got.push(m.n);
+        if (got.length === 5) break;
+      }
+      assert.deepEqual(got, [0, 1, 2, 3, 4]);
+      await waitFor(() => c.unacked === 6, WAIT_MS, `the first five acknowledged, not the rest nor the request behind them (unacked ${c.unacked})`);
+      for await (const m of session!) {
+        got.push(m.n);
+        if (got.length === 10) break;
+      }
+      assert.ok(await c.acked({ timeout: WAIT_MS }));
+      assert.deepEqual(got, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      await c.close();
+      await srv.close();
+    }
+  });
+
+  it('a peer that never takes: send reports backpressured above half the cap, dropped at the cap', async () => {
+    const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: true }); // nobody iterates: nothing is taken
+    const c = await connect<Msg, Msg>(srv.url, { session: { maxUnackedMessages: 10 } });
+    try {
+      const statuses = Array.from({ length: 12 }, (_, i) => c.send({ n: i }));
+      assert.deepEqual(statuses.slice(0, 5), ['sent', 'sent', 'sent', 'sent', 'sent']);
+      assert.deepEqual(statuses.slice(5, 10), ['backpressured', 'backpressured', 'backpressured', 'backpressured', 'backpressured']);
+      assert.deepEqual(statuses.slice(10), ['dropped', 'dropped']);
+      assert.equal(c.state, 'open', 'overflow: drop keeps the session');
+    } finally {
+      await c.close();
+      await srv.close();
+    }
+  });
+
+  it("overflow: 'close' ends the session with SEND_OVERFLOW at the cap", async () => {
+    const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: true });
+    const c = await connect<Msg, Msg>(srv.url, { session: { maxUnackedMessages: 4, overflow: 'close' } });
+    try {
+      for (let i = 0; i < 4; i++) assert.notEqual(c.send({ n: i }), 'dropped');
+      assert.equal(c.send({ n: 4 }), 'dropped');
+      assert.equal(c.state, 'ended');
+      assert.equal((await within(c.ended))?.code, 'SEND_OVERFLOW');
+    } finally {
+      await c.close();
+      await srv.close();
+    }
+  });
+
+  it('a first envelope of an unknown version is answered with REFUSE SESSION_VERSION_UNSUPPORTED and closed', async () => {
+    const fails: SwitchboardError[] = [];
+    const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', { callbacks: { onFail: (e) => fails.push(e) }, session: true });
+    const p = await rawConnect(srv.url);
+    try {
+      await p.write('9H;\n');
+      await within(p.closed, WAIT_MS, 'closed');
+      assert.match(p.text(), /^1NSESSION_VERSION_UNSUPPORTED,1;\n$/);
+      assert.equal(fails[0]?.code, 'SESSION_VERSION_UNSUPPORTED');
+      assert.equal(srv.sessions.size, 0);
+      const q = await rawConnect(srv.url);
+      await q.write(String(encodeEnvelope({ kind: 'M', seq: 1, payload: '{}' })) + '\n');
+      await within(q.closed, WAIT_MS, 'closed');
+      assert.equal(fails[1]?.code, 'SESSION_PROTOCOL_ERROR', 'a first envelope that is not a HELLO');
+    } finally {
+      p.destroy();
+      await srv.close();
+    }
+  });
+
+  it('a message too large for the framing with a session header is refused before it is numbered (MESSAGE_TOO_LARGE); the session goes on', async () => {
+    const protocol = { framing: lengthPrefix({ maxFrameSize: 1024 }), codec: bytesCodec() };
+    const got: string[] = [];
+    const srv = await listen<Uint8Array, Uint8Array | string>('tcp://127.0.0.1:0', { protocol, session: { onMessage: (_s, m) => void got.push(new TextDecoder().decode(m)) } });
+    const c = await connect<Uint8Array, Uint8Array | string>(srv.url, { protocol, session: true });
+    try {
+      assert.throws(() => c.send(new Uint8Array(1024 - 100)), { code: 'MESSAGE_TOO_LARGE' });
+      await assert.rejects(c.request(new Uint8Array(1000)), { code: 'MESSAGE_TOO_LARGE' });
+      assert.equal(c.send('small'), 'sent');
+      await waitFor(() => got.length === 1, WAIT_MS);
+      assert.deepEqual(got, ['small']);
+    } finally {
+      await c.close();
+      await srv.close();
+    }
+  });
+
+  it('lines + bytes: header and payload are framed without a copy; bytes holding the delimiter end the session with the codec error', async () => {
+    const protocol = { framing: lines(), codec: bytesCodec() };
+    const got: string[] = [];
+    const srv = await listen<Uint8Array, Uint8Array | string>('tcp://127.0.0.1:0', { protocol, session: { onMessage: (_s, m) => void got.push(new TextDecoder().decode(m)) } });
+    const c = await connect<Uint8Array, Uint8Array | string>(srv.url, { protocol, session: true });
+    try {
+      for (let i = 0; i < 3; i++) assert.equal(c.send(new TextEncoder().encode(`bytes ${i}`)), 'sent');
+      await waitFor(() => got.length === 3, WAIT_MS);
+      assert.deepEqual(got, ['bytes 0', 'bytes 1', 'bytes 2']);
+      assert.throws(() => c.send(new TextEncoder().encode('two\nlines')), { code: 'ENCODE_FAILED' });
+      assert.equal(c.state, 'ended');
+      assert.equal((await within(c.ended))?.code, 'ENCODE_FAILED');
+    } finally {
+      await c.close();
+      await srv.close();
+    }
+  });
+
+  it('refuses options that cannot work with sessions, before connecting (INVALID_OPTION)', async () => {
+    await assert.rejects(
+      listen('tcp://127.0.0.1:0', { protocol: { framing: lines(), codec: jsonCodec(), hooks: { onSent: () => {} } }, session: true }),
+      { code: 'INVALID_OPTION' },
+    );
+    await assert.rejects(listen('tcp://127.0.0.1:0', { callbacks: { onReceive: () => {} }, session: true }), { code: 'INVALID_OPTION' });
+    await assert.rejects(listen('tcp://127.0.0.1:0', { session: { retention: -1 } }), { code: 'INVALID_OPTION' });
+    await assert.rejects(connect('tcp://127.0.0.1:1', { session: { overflow: 'explode' as 'drop' } }), { code: 'INVALID_OPTION' });
+  });
+});
