@@ -68,14 +68,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .argument('[name]', `one of: ${scenarios.map((s) => s.name).join(', ')}, chat`)
     .option('--port <n>', 'chat: the HTTP and WebSocket port, 0 for any free one (default 8080)', intArg('--port', 0))
     .option('--host <address>', 'chat: the address to listen on (default 127.0.0.1)')
-    .addHelpText('after', examples(['switchboard demo', 'switchboard demo websocket', 'switchboard demo chat --port 8080']))
-    .action(async (name: string | undefined, flags: { port?: number; host?: string }) => {
+    .option('--sessions', 'chat: the page uses sessions: a dropped connection resumes with nothing lost')
+    .addHelpText('after', examples(['switchboard demo', 'switchboard demo websocket', 'switchboard demo chat --port 8080 --sessions']))
+    .action(async (name: string | undefined, flags: { port?: number; host?: string; sessions?: boolean }) => {
       if (name === 'chat') {
         code = await chatCommand(flags, io);
         return;
       }
-      if (flags.port !== undefined || flags.host !== undefined) {
-        io.stderr.write('--port and --host apply to `switchboard demo chat` only\n');
+      if (flags.port !== undefined || flags.host !== undefined || flags.sessions !== undefined) {
+        io.stderr.write('--port, --host and --sessions apply to `switchboard demo chat` only\n');
         code = Exit.usage;
         return;
       }

@@ -150,6 +150,6 @@ describe('switchboard demo chat', () => {
     let err = '';
     const io2 = { ...io, signal: new AbortController().signal, stderr: { write: (s: string) => (err += s) } };
     assert.equal(await main(['demo', 'websocket', '--port', '1'], io2), 2);
-    assert.match(err, /--port and --host apply to `switchboard demo chat` only/);
+    assert.match(err, /--port, --host and --sessions apply to `switchboard demo chat` only/);
   });
 });

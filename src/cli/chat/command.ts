@@ -1,9 +1,9 @@
-/** `switchboard demo chat [--port N] [--host H]`: serves the chat page until SIGINT / SIGTERM. */
+/** `switchboard demo chat [--port N] [--host H] [--sessions]`: serves the chat page until SIGINT / SIGTERM. */
 import { escapeControls } from '../escape.js';
 import { Exit, type CliIo } from '../io.js';
 import { startChatServer } from './server.js';
 
-export async function chatCommand(flags: { port?: number; host?: string }, io: CliIo): Promise<number> {
+export async function chatCommand(flags: { port?: number; host?: string; sessions?: boolean }, io: CliIo): Promise<number> {
   if (flags.port !== undefined && flags.port > 65535) {
     io.stderr.write(`--port must be 0 to 65535, got ${flags.port}\n`);
     return Exit.usage;
@@ -13,6 +13,7 @@ export async function chatCommand(flags: { port?: number; host?: string }, io: C
   const server = await startChatServer({
     port: flags.port ?? 8080,
     host: flags.host ?? '127.0.0.1',
+    sessions: flags.sessions ?? false,
     log: (line) => void io.stdout.write(escapeControls(line) + '\n'),
   });
   io.stdout.write(`open ${server.url} in two browser windows; Ctrl-C stops\n`);

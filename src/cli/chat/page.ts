@@ -28,7 +28,7 @@ const STYLE = `
 `;
 
 const SCRIPT = `
-import { permanentClient, jsonCodec, exponentialBackoff } from '/sb/browser/index.js';
+import { permanentClient, sessionClient, jsonCodec, exponentialBackoff } from '/sb/browser/index.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { joined: null, seen: new Set(), epoch: '', shown: 0, sessions: document.body.dataset.sessions === '1' };
@@ -40,7 +40,8 @@ function setStatus(text, cls) {
 }
 
 function showPending() {
-  const n = client.queued;
+  // Without sessions: the outbox. With sessions: what the server has not acknowledged while away.
+  const n = state.sessions ? (client.connected ? 0 : client.unacked) : client.queued;
   $('pending').textContent = n > 0 ? n + ' waiting to be sent' : '';
 }
 
@@ -95,31 +96,52 @@ function receive(m) {
   }
 }
 
-const client = permanentClient(url, {
+const common = {
   name: 'chat',
-  protocol: {
-    codec: jsonCodec(),
-    // The server answers { type: 'ping' } with { type: 'pong' }; silence for 15 s means the link is dead.
-    heartbeat: { interval: 5000, message: { type: 'ping' }, timeout: 15000, isHeartbeat: (m) => m && m.type === 'pong' },
-  },
   backoff: exponentialBackoff({ initial: 200, max: 2000 }),
-  outbox: { maxMessages: 200 },
-  // After every (re)connect, before the outbox is flushed: join the room again.
-  onConnected: (conn) => {
-    if (state.joined) conn.send({ type: 'join', name: state.joined.name, room: state.joined.room });
-  },
   onStatus: (s) => {
     if (s.type === 'disconnected' && s.info.code !== undefined && s.info.initiator === 'peer') {
       // The server closed on purpose (1009: a message over its limit, 1008: a flood); say why.
       $('error').textContent = 'closed by the server: ' + s.info.code + (s.info.reason ? ' ' + s.info.reason : '');
     }
     if (s.type === 'connected') setStatus('online', 'online');
-    else if (s.type === 'disconnected' || s.type === 'failed') setStatus('reconnecting\\u2026', 'reconnecting');
-    else if (s.type === 'connecting' && s.attempt === 1 && $('status').className === '') setStatus('connecting\\u2026', '');
+    else if (s.type === 'disconnected' || s.type === 'failed') setStatus('reconnecting\u2026', 'reconnecting');
+    else if (s.type === 'connecting' && s.attempt === 1 && $('status').className === '') setStatus('connecting\u2026', '');
     showPending();
   },
-  callbacks: { onReceive: (_conn, m) => receive(m) },
-});
+};
+const rejoin = (conn) => {
+  if (state.joined) conn.send({ type: 'join', name: state.joined.name, room: state.joined.room });
+};
+
+const client = state.sessions
+  ? sessionClient(url, {
+      ...common,
+      codec: jsonCodec(),
+      session: {
+        // The session's PING every 5 s, answered by the server; 15 s of silence is a dead link.
+        heartbeat: { interval: 5000, timeout: 15000 },
+        // A resumed session lost nothing: the server still has us in the room. A new one after a
+        // server restart: join again, and say what could not be kept.
+        onOpen: (c, info) => {
+          if (!info.resumed) rejoin(c);
+          if (info.lost) $('error').textContent = 'the server restarted (' + info.lost.code + '): messages sent to you while you were away are lost';
+        },
+        onMessage: (_c, m) => receive(m),
+      },
+    })
+  : permanentClient(url, {
+      ...common,
+      protocol: {
+        codec: jsonCodec(),
+        // The server answers { type: 'ping' } with { type: 'pong' }; silence for 15 s means the link is dead.
+        heartbeat: { interval: 5000, message: { type: 'ping' }, timeout: 15000, isHeartbeat: (m) => m && m.type === 'pong' },
+      },
+      outbox: { maxMessages: 200 },
+      // After every (re)connect, before the outbox is flushed: join the room again.
+      onConnected: rejoin,
+      callbacks: { onReceive: (_conn, m) => receive(m) },
+    });
 
 $('join-form').addEventListener('submit', (e) => {
   e.preventDefault();
@@ -131,7 +153,8 @@ $('say-form').addEventListener('submit', (e) => {
   e.preventDefault();
   const text = $('text').value;
   if (text.trim() === '') return;
-  const status = client.send({ type: 'say', text });
+  // \`as\`: a server that does not know us (it restarted) joins us before taking the message.
+  const status = client.send({ type: 'say', text, as: state.joined });
   if (status === 'dropped') $('error').textContent = 'not sent: too many messages waiting';
   else $('text').value = '';
   showPending();

@@ -5,7 +5,7 @@
  *
  *     page -> server                          server -> page
  *     { type: 'join', name, room }            { type: 'hello', rooms, epoch, limits }   on connect
- *     { type: 'say', text }                   { type: 'joined', room, name, members, history }
+ *     { type: 'say', text, as? }              { type: 'joined', room, name, members, history }
  *     { type: 'ping' }   (heartbeat)          { type: 'presence', room, members }
  *                                             { type: 'message', room, from, text, at, epoch, seq }
  *                                             { type: 'error', code, message }
@@ -61,7 +61,11 @@ export const ChatLimits = {
 
 export const DEFAULT_ROOMS = ['lobby', 'dev', 'random'] as const;
 
-export type ToServer = { type: 'join'; name: string; room: string } | { type: 'say'; text: string } | { type: 'ping' };
+export type ToServer =
+  | { type: 'join'; name: string; room: string }
+  /** `as`: who says it, so that a server that does not know the page yet (restarted) can join it first. */
+  | { type: 'say'; text: string; as?: { name: unknown; room: unknown } }
+  | { type: 'ping' };
 
 export interface ChatMessage {
   type: 'message';

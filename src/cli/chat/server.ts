@@ -17,7 +17,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, jsonCodec, type SwitchboardError } from '../../core/index.js';
-import { attachWebSocket, type Connection, type Server } from '../../endpoint/index.js';
+import { attachWebSocket, type Connection, type SessionHandle } from '../../endpoint/index.js';
+import { attachSessions } from './sessions.js';
 import { serveHttp, type HttpAnswer } from '../../transport/http-server.js';
 import { chatPage } from './page.js';
 import { ChatCode, ChatInputError, ChatLimits, DEFAULT_ROOMS, RateLimit, Room, checkName, checkText, parseRequest, type ChatMessage, type ToPage } from './protocol.js';
@@ -29,6 +30,11 @@ export interface ChatServerOptions {
   port?: number;
   /** @default DEFAULT_ROOMS */
   rooms?: readonly string[];
+  /**
+   * Sessions (docs/sessions.md): the page uses `sessionClient`, and a dropped connection resumes
+   * with nothing lost either way. @default false
+   */
+  sessions?: boolean;
   /** One line per event (listening, joins, leaves, refused input). Peer text in it is not escaped here. */
   log?: (line: string) => void;
 }
@@ -37,16 +43,21 @@ export interface ChatServer {
   /** `http://host:port/` */
   readonly url: string;
   readonly port: number;
-  /** The WebSocket endpoint. */
-  readonly ws: Server<unknown, ToPage>;
   close(): Promise<void>;
 }
 
+/** A page, on a plain connection or a session: how to answer it and how to cut it off. */
 interface Member {
+  readonly id: string;
+  send(msg: ToPage): void;
+  close(): void;
   rate: RateLimit;
-  room: Room<Connection<unknown, ToPage>> | undefined;
+  room: Room<Member> | undefined;
   name: string;
 }
+
+/** With sessions: how long the server keeps the session of a page that went away. */
+const SESSION_RETENTION_MS = 30_000;
 
 /** The compiled package root: dist/ (installed) or build/src/ (tests). */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,9 +67,9 @@ const MODULE_PATH = /^\/sb\/((?:browser|core)(?:\/[a-z0-9][a-z0-9-]*)+\.js)$/;
 export async function startChatServer(options: ChatServerOptions = {}): Promise<ChatServer> {
   const log = options.log ?? (() => {});
   const epoch = Math.random().toString(36).slice(2, 10);
-  const rooms = new Map<string, Room<Connection<unknown, ToPage>>>((options.rooms ?? DEFAULT_ROOMS).map((r) => [r, new Room(r)]));
-  const members = new Map<Connection<unknown, ToPage>, Member>();
-  const page = chatPage({ sessions: false });
+  const sessions = options.sessions ?? false;
+  const rooms = new Map<string, Room<Member>>((options.rooms ?? DEFAULT_ROOMS).map((r) => [r, new Room(r)]));
+  const page = chatPage({ sessions });
   const modules = new Map<string, Buffer>(); // a fixed, small set of files (MODULE_PATH)
   let seq = 0;
 
@@ -78,114 +89,155 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
   };
   const http = await serveHttp(route, { host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
 
-  const send = (conn: Connection<unknown, ToPage>, msg: ToPage): void => void conn.send(msg);
-  const refuse = (conn: Connection<unknown, ToPage>, code: ChatCode, message: string): void => {
-    log(`refused ${conn.name}: ${code}: ${message}`);
-    send(conn, { type: 'error', code, message });
+  const refuse = (m: Member, code: ChatCode, message: string): void => {
+    log(`refused ${m.id}: ${code}: ${message}`);
+    m.send({ type: 'error', code, message });
   };
-  const presence = (room: Room<Connection<unknown, ToPage>>, except?: Connection<unknown, ToPage>): void => {
+  const presence = (room: Room<Member>, except?: Member): void => {
     const list = room.names();
-    for (const c of room.members.keys()) if (c !== except) send(c, { type: 'presence', room: room.name, members: list });
+    for (const c of room.members.keys()) if (c !== except) c.send({ type: 'presence', room: room.name, members: list });
   };
-  const leave = (conn: Connection<unknown, ToPage>, m: Member): void => {
+  const leave = (m: Member): void => {
     const room = m.room;
     if (!room) return;
-    room.members.delete(conn);
+    room.members.delete(m);
     m.room = undefined;
     log(`leave ${m.name} ${room.name}`);
     presence(room);
   };
+  const join = (m: Member, rawName: unknown, rawRoom: unknown): void => {
+    const name = checkName(rawName);
+    const room = typeof rawRoom === 'string' ? rooms.get(rawRoom) : undefined;
+    if (!room) throw new ChatInputError(ChatCode.ROOM_UNKNOWN, `no room ${JSON.stringify(String(rawRoom)).slice(0, 40)}, expected one of ${[...rooms.keys()].join(', ')}`);
+    if (m.room !== room && room.members.size >= ChatLimits.roomMembers) {
+      throw new ChatInputError(ChatCode.ROOM_FULL, `room ${room.name} has ${room.members.size} members, the most it may have`);
+    }
+    if (m.room && m.room !== room) leave(m);
+    m.room = room;
+    m.name = name;
+    room.members.set(m, name);
+    log(`join ${name} ${room.name}`);
+    m.send({ type: 'joined', room: room.name, name, members: room.names(), history: room.history });
+    presence(room, m);
+  };
 
-  const handle = (conn: Connection<unknown, ToPage>, m: Member, value: unknown): void => {
+  const handle = (m: Member, value: unknown): void => {
     const req = parseRequest(value);
     if (req.type === 'ping') return; // answered by autoReply
-    if (req.type === 'join') {
-      const name = checkName(req.name);
-      const room = typeof req.room === 'string' ? rooms.get(req.room) : undefined;
-      if (!room) throw new ChatInputError(ChatCode.ROOM_UNKNOWN, `no room ${JSON.stringify(String(req.room)).slice(0, 40)}, expected one of ${[...rooms.keys()].join(', ')}`);
-      if (m.room !== room && room.members.size >= ChatLimits.roomMembers) {
-        throw new ChatInputError(ChatCode.ROOM_FULL, `room ${room.name} has ${room.members.size} members, the most it may have`);
-      }
-      if (m.room && m.room !== room) leave(conn, m);
-      m.room = room;
-      m.name = name;
-      room.members.set(conn, name);
-      log(`join ${name} ${room.name}`);
-      send(conn, { type: 'joined', room: room.name, name, members: room.names(), history: room.history });
-      presence(room, conn);
-      return;
-    }
+    if (req.type === 'join') return join(m, req.name, req.room);
+    // A `say` may name who says it (sessions: a message the page sent before a server restart is
+    // sent again to the new server, before the page can join again): join first.
+    if (!m.room && req.as !== undefined) join(m, req.as.name, req.as.room);
     if (!m.room) throw new ChatInputError(ChatCode.NOT_JOINED, 'join a room first');
     const text = checkText(req.text);
     const msg: ChatMessage = { type: 'message', room: m.room.name, from: m.name, text, at: Date.now(), epoch, seq: ++seq };
     m.room.remember(msg);
-    for (const c of m.room.members.keys()) send(c, msg);
+    for (const c of m.room.members.keys()) c.send(msg);
   };
 
   /** Rate limit first: a flood is refused before any other work, and cut off when it goes on. */
-  const admit = (conn: Connection<unknown, ToPage>, m: Member): boolean => {
+  const admit = (m: Member): boolean => {
     if (m.rate.take(Date.now())) return true;
     if (m.rate.refusedInARow === 1) {
-      refuse(conn, ChatCode.RATE_LIMITED, `more than ${ChatLimits.ratePerSecond} messages per second (${ChatLimits.rateBurst} at once); this one was dropped`);
+      refuse(m, ChatCode.RATE_LIMITED, `more than ${ChatLimits.ratePerSecond} messages per second (${ChatLimits.rateBurst} at once); this one was dropped`);
     }
     if (m.rate.refusedInARow >= ChatLimits.floodClose) {
-      log(`closing ${conn.name}: ${m.rate.refusedInARow} messages over the rate in a row`);
-      void conn.close({ code: 1008, reason: 'flood' });
+      log(`closing ${m.id}: ${m.rate.refusedInARow} messages over the rate in a row`);
+      m.close();
     }
     return false;
   };
+  const receive = (m: Member | undefined, value: unknown): void => {
+    if (!m || isPing(value) || !admit(m)) return;
+    try {
+      handle(m, value);
+    } catch (err) {
+      if (!(err instanceof ChatInputError)) throw err;
+      refuse(m, err.code, err.message);
+    }
+  };
+  const undecodable = (m: Member | undefined, err: SwitchboardError): boolean => {
+    if (err.code !== ErrorCode.INVALID_JSON && err.code !== ErrorCode.INVALID_UTF8 && err.code !== ErrorCode.DECODE_FAILED) return false;
+    if (m && admit(m)) refuse(m, ChatCode.INVALID_JSON, 'the message was not valid JSON');
+    return true;
+  };
+  const hello = (m: Member): void => {
+    m.send({ type: 'hello', rooms: [...rooms.keys()], epoch, limits: { nameMax: ChatLimits.nameMax, textMax: ChatLimits.textMax } });
+  };
+  const member = (id: string, send: (msg: ToPage) => void, close: () => void): Member => ({ id, send, close, rate: new RateLimit(Date.now()), room: undefined, name: '' });
 
-  const ws = attachWebSocket<unknown, ToPage>(http.server, {
+  const common = {
     path: '/ws',
     name: 'chat',
-    protocol: {
-      codec: jsonCodec<unknown, ToPage>(),
-      autoReply: (msg) => (isPing(msg) ? { type: 'pong' } : undefined),
-      // Nothing from a page for 30 s (it pings every 5 s): it is gone. Idle pages get a pong every 20 s.
-      heartbeat: { interval: 20_000, message: { type: 'pong' }, timeout: 30_000 },
-    },
     websocket: { limits: { maxMessageSize: ChatLimits.messageBytes } },
     maxConnections: ChatLimits.connections,
-    decodeErrors: 'skip',
-    overflow: 'close',
+    overflow: 'close' as const,
     maxQueuedBytes: 1024 * 1024,
-    callbacks: {
-      onConnect(conn) {
-        members.set(conn, { rate: new RateLimit(Date.now()), room: undefined, name: '' });
-        send(conn, { type: 'hello', rooms: [...rooms.keys()], epoch, limits: { nameMax: ChatLimits.nameMax, textMax: ChatLimits.textMax } });
+  };
+  let ws: { close(o: { timeout: number }): Promise<void> };
+  if (sessions) {
+    const bySession = new Map<SessionHandle<unknown, ToPage>, Member>();
+    ws = attachSessions<unknown, ToPage>(http.server, {
+      ...common,
+      codec: jsonCodec<unknown, ToPage>(),
+      // The page PINGs every 15 s (the session heartbeat); a raw connection silent for 60 s is gone.
+      idleTimeout: 60_000,
+      callbacks: { onFail: (err, conn) => void (conn && log(`${conn.name}: ${err.code}: ${err.message}`)) },
+      session: {
+        retention: SESSION_RETENTION_MS,
+        onOpen(session, info) {
+          if (bySession.has(session)) return; // resumed: nothing was lost either way
+          const m = member(`session ${session.id}`, (msg) => void session.send(msg), () => void session.close());
+          bySession.set(session, m);
+          log(`session ${session.id} ${info.resumed ? 'resumed' : 'opened'}`);
+          hello(m);
+        },
+        onMessage: (session, value) => receive(bySession.get(session), value),
+        onFail: (session, err) => void (undecodable(bySession.get(session), err) || log(`session ${session.id}: ${err.code}: ${err.message}`)),
+        onEnd(session) {
+          const m = bySession.get(session);
+          bySession.delete(session);
+          if (m) leave(m);
+        },
       },
-      onReceive(conn, value) {
-        const m = members.get(conn);
-        if (!m || isPing(value) || !admit(conn, m)) return;
-        try {
-          handle(conn, m, value);
-        } catch (err) {
-          if (!(err instanceof ChatInputError)) throw err;
-          refuse(conn, err.code, err.message);
-        }
+    });
+  } else {
+    const byConn = new Map<Connection<unknown, ToPage>, Member>();
+    ws = attachWebSocket<unknown, ToPage>(http.server, {
+      ...common,
+      protocol: {
+        codec: jsonCodec<unknown, ToPage>(),
+        autoReply: (msg) => (isPing(msg) ? { type: 'pong' } : undefined),
+        // Nothing from a page for 30 s (it pings every 5 s): it is gone. Idle pages get a pong every 20 s.
+        heartbeat: { interval: 20_000, message: { type: 'pong' }, timeout: 30_000 },
       },
-      onFail(err: SwitchboardError, conn) {
-        if (!conn) return log(`server: ${err.code}: ${err.message}`);
-        const m = members.get(conn);
-        if (err.code === ErrorCode.INVALID_JSON || err.code === ErrorCode.INVALID_UTF8 || err.code === ErrorCode.DECODE_FAILED) {
-          if (m && admit(conn, m)) refuse(conn, ChatCode.INVALID_JSON, 'the message was not valid JSON');
-        } else log(`${conn.name}: ${err.code}: ${err.message}`);
+      decodeErrors: 'skip',
+      callbacks: {
+        onConnect(conn) {
+          const m = member(conn.name, (msg) => void conn.send(msg), () => void conn.close({ code: 1008, reason: 'flood' }));
+          byConn.set(conn, m);
+          hello(m);
+        },
+        onReceive: (conn, value) => receive(byConn.get(conn), value),
+        onFail(err: SwitchboardError, conn) {
+          if (!conn) return log(`server: ${err.code}: ${err.message}`);
+          if (!undecodable(byConn.get(conn), err)) log(`${conn.name}: ${err.code}: ${err.message}`);
+        },
+        onDisconnect(conn) {
+          const m = byConn.get(conn);
+          byConn.delete(conn);
+          if (m) leave(m);
+        },
       },
-      onDisconnect(conn) {
-        const m = members.get(conn);
-        members.delete(conn);
-        if (m) leave(conn, m);
-      },
-    },
-  });
+    });
+  }
 
   const { host, port } = http;
   const url = `http://${host}:${port}/`;
-  log(`listening ${url} (WebSocket ws://${host}:${port}/ws; rooms ${[...rooms.keys()].join(', ')})`);
+  log(`listening ${url} (WebSocket ws://${host}:${port}/ws${sessions ? ' with sessions' : ''}; rooms ${[...rooms.keys()].join(', ')})`);
   return {
     url,
     port,
-    ws,
     async close() {
       await ws.close({ timeout: 2000 });
       await http.close();
