@@ -13,7 +13,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { within } from '../helpers/net.js';
+import { waitFor, within } from '../helpers/net.js';
+import { proxy, type Proxy } from '../helpers/proxy.js';
 import { repoRoot } from '../helpers/root.js';
 import { spawnLines, type ChildProcessLines } from '../interop/helpers.js';
 
@@ -29,8 +30,8 @@ if (missing && required) {
 }
 
 /** Starts `switchboard demo chat --port <port>` and resolves with its port once it listens. */
-async function startServer(port: number, children: ChildProcessLines[]): Promise<{ child: ChildProcessLines; port: number }> {
-  const child = spawnLines(process.execPath, [BIN, 'demo', 'chat', '--port', String(port)]);
+async function startServer(port: number, children: ChildProcessLines[], extra: string[] = []): Promise<{ child: ChildProcessLines; port: number }> {
+  const child = spawnLines(process.execPath, [BIN, 'demo', 'chat', '--port', String(port), ...extra]);
   children.push(child);
   const e = await child.waitEvent((x) => typeof x['line'] === 'string' && /^listening http:\/\//.test(x['line']), STEP_MS, 'the chat server to listen');
   return { child, port: Number(/:(\d+)\//.exec(e['line'] as string)![1]) };
@@ -153,6 +154,51 @@ describe('switchboard demo chat in headless Chromium', { skip: missing }, () => 
     }
     assert.deepEqual(pageErrors, [], 'errors in the pages');
     t.diagnostic(`screenshots: ${shots} PNG files in ${dir}`);
+  });
+
+  it('with --sessions: a page cut off for a while resumes with nothing lost, without joining again', async () => {
+    const server = await startServer(0, children, ['--sessions']);
+    const proxies: Proxy[] = [await proxy(server.port), await proxy(server.port)];
+    try {
+      // Each page reaches the server through its own proxy, so one page's network can be cut.
+      const alice = await open(`http://127.0.0.1:${proxies[0]!.port}/`);
+      const bob = await open(`http://127.0.0.1:${proxies[1]!.port}/`);
+      await waitText(alice, 'online', 'alice online');
+      await waitText(bob, 'online', 'bob online');
+      await join_(alice, 'alice', 'random');
+      await join_(bob, 'bob', 'random');
+      await waitText(alice, /Here \(2\)/, 'both in the room');
+      await say(alice, 'before the cut');
+      await waitText(bob, 'alice: before the cut', 'the first message');
+
+      // Bob's network goes away for a while; alice talks meanwhile.
+      proxies[1]!.cut(2500);
+      await waitText(bob, 'reconnecting\u2026', 'bob to notice');
+      await say(alice, 'while bob was away 1');
+      await say(alice, 'while bob was away 2');
+      await waitText(bob, 'online', 'bob back');
+      await waitText(bob, /alice: while bob was away 1[\s\S]*alice: while bob was away 2/, 'bob to get what he missed, in order');
+      // Alice's network goes away; what she types is kept by her session and sent on resume.
+      proxies[0]!.cut(2500);
+      await waitText(alice, 'reconnecting\u2026', 'alice to notice');
+      await say(alice, 'typed while offline');
+      await waitText(alice, '1 waiting to be sent', 'the message kept by alice\'s session');
+      assert.match(await shot(alice, 'sessions-alice-offline'), /reconnecting\u2026[\s\S]*1 waiting to be sent/);
+      await waitText(alice, 'online', 'alice back');
+      await waitText(bob, 'alice: typed while offline', 'bob to get it');
+      const b = await shot(bob, 'sessions-bob');
+      assert.match(b, /alice: before the cut[\s\S]*alice: while bob was away 1[\s\S]*alice: while bob was away 2[\s\S]*alice: typed while offline/);
+      for (const line of ['while bob was away 1', 'typed while offline']) assert.equal(b.split(line).length, 2, `${line} shows once`);
+      // Resumed, not rejoined: each page joined once, and the server saw each session resume.
+      const log = server.child.events.map((e) => String(e['line'] ?? ''));
+      assert.equal(log.filter((l) => l === 'join bob random').length, 1, log.join('\n'));
+      assert.equal(log.filter((l) => l === 'join alice random').length, 1, log.join('\n'));
+      await waitFor(() => server.child.events.filter((e) => / resumed$/.test(String(e['line']))).length >= 2, STEP_MS, 'both sessions resumed on the server');
+      assert.deepEqual(pageErrors, [], 'errors in the pages');
+      await Promise.all([alice.close(), bob.close()]);
+    } finally {
+      for (const px of proxies) await px.close();
+    }
   });
 
   it('shows typed errors for bad input: a name too long, an unknown room', async () => {

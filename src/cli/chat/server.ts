@@ -186,10 +186,10 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
       session: {
         retention: SESSION_RETENTION_MS,
         onOpen(session, info) {
+          log(`session ${session.id} ${info.resumed ? 'resumed' : 'opened'}`);
           if (bySession.has(session)) return; // resumed: nothing was lost either way
           const m = member(`session ${session.id}`, (msg) => void session.send(msg), () => void session.close());
           bySession.set(session, m);
-          log(`session ${session.id} ${info.resumed ? 'resumed' : 'opened'}`);
           hello(m);
         },
         onMessage: (session, value) => receive(bySession.get(session), value),
