@@ -13,6 +13,18 @@ export {
   type OutboxOptions,
 } from './permanent-client.js';
 export {
+  sessionClient,
+  SessionClient,
+  type SessionClientOptions,
+  type SessionClientStatus,
+  type SessionConfig,
+  type SessionOpenInfo,
+  type MessageInfo,
+  type RequestContext,
+  type RequestOptions,
+} from './session-client.js';
+export { SessionError, RequestError } from '../core/session/errors.js';
+export {
   Connection,
   type CloseInfo,
   type CloseOptions,

@@ -79,6 +79,9 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
     private readonly options: PermanentClientOptions<In, Out> = {},
   ) {
     this.name = options.name ? `permanent(${options.name}@${url})` : `permanent(${url})`;
+    if ((options as { session?: unknown }).session !== undefined) {
+      throw new ConfigError(ErrorCode.INVALID_OPTION, 'for a session use sessionClient(url, { session }) (kept apart from permanentClient, which stays small without it)');
+    }
     this.protocol = resolveProtocol(options);
     checkOptions({ ...options, protocol: this.protocol } as never);
     const ob = options.outbox ?? {};

@@ -5,6 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isSwitchboardError } from '../core/index.js';
 import { connectCommand, listenCommand, type ConnectFlags, type ListenFlags } from './commands.js';
+import { chatCommand } from './chat/command.js';
 import { scenarios } from './demo/index.js';
 import { escapeControls } from './escape.js';
 import { Exit, type CliIo } from './io.js';
@@ -64,13 +65,25 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
 
   program
     .command('demo')
-    .description('run the seed scenarios on loopback: all of them, or the one named')
-    .argument('[name]', `one of: ${scenarios.map((s) => s.name).join(', ')}`)
-    .addHelpText('after', examples(['switchboard demo', 'switchboard demo websocket', 'switchboard demo eventdispatcher']))
-    .action(async (name: string | undefined) => {
+    .description('run the seed scenarios on loopback: all of them, or the one named; `demo chat` serves a chat page until stopped')
+    .argument('[name]', `one of: ${scenarios.map((s) => s.name).join(', ')}, chat`)
+    .option('--port <n>', 'chat: the HTTP and WebSocket port, 0 for any free one (default 8080)', intArg('--port', 0))
+    .option('--host <address>', 'chat: the address to listen on (default 127.0.0.1)')
+    .option('--sessions', 'chat: the page uses sessions: a dropped connection resumes with nothing lost')
+    .addHelpText('after', examples(['switchboard demo', 'switchboard demo websocket', 'switchboard demo chat --port 8080 --sessions']))
+    .action(async (name: string | undefined, flags: { port?: number; host?: string; sessions?: boolean }) => {
+      if (name === 'chat') {
+        code = await chatCommand(flags, io);
+        return;
+      }
+      if (flags.port !== undefined || flags.host !== undefined || flags.sessions !== undefined) {
+        io.stderr.write('--port, --host and --sessions apply to `switchboard demo chat` only\n');
+        code = Exit.usage;
+        return;
+      }
       const chosen = name === undefined ? scenarios : scenarios.filter((s) => s.name === name);
       if (chosen.length === 0) {
-        io.stderr.write(`unknown demo "${name}", expected one of: ${scenarios.map((s) => s.name).join(', ')}\n`);
+        io.stderr.write(`unknown demo "${name}", expected one of: ${scenarios.map((s) => s.name).join(', ')}, chat\n`);
         code = Exit.usage;
         return;
       }

@@ -35,6 +35,38 @@ describe('browser bundle', () => {
     assert.ok(gzip <= BUDGET, `permanentClient + jsonCodec is ${gzip} bytes min+gzip, expected no more than ${BUDGET}`);
   });
 
+  it('leaves the session machine out of a bundle that does not use sessions; reports sessionClient + JSON', async (t) => {
+    const plain = await bundle(`export { permanentClient, jsonCodec } from ${JSON.stringify(entry)};`);
+    const sessions = await bundle(`export { sessionClient, jsonCodec } from ${JSON.stringify(entry)};`);
+    const both = await bundle(`export { permanentClient, sessionClient, jsonCodec } from ${JSON.stringify(entry)};`);
+    t.diagnostic(`sessionClient + jsonCodec: ${sessions.min} bytes minified, ${sessions.gzip} bytes min+gzip`);
+    t.diagnostic(`permanentClient + sessionClient + jsonCodec: ${both.min} bytes minified, ${both.gzip} bytes min+gzip`);
+    assert.doesNotMatch(plain.text, /HELLO_SENT/, 'permanentClient alone carries no session code');
+    assert.match(sessions.text, /HELLO_SENT/, 'the session bundle has the machine (the check above can fail)');
+    // The entry without its session exports gives the same bundle, so the session modules'
+    // top-level code (tables, encoders) is dropped whole when unused (their /* @__PURE__ */ marks).
+    const index = readFileSync(entry, 'utf8');
+    const withoutSessions = index.replace(/export \{\s*sessionClient,[^}]*\} from '\.\/session-client\.js';\n/, '').replace(/export \{ SessionError, RequestError \}[^\n]*\n/, '');
+    assert.notEqual(withoutSessions, index, 'the session exports were found in the entry');
+    const r = await build({
+      stdin: { contents: 'export { permanentClient, jsonCodec } from "no-sessions";', resolveDir: repoRoot, loader: 'ts' },
+      plugins: [
+        {
+          name: 'no-sessions',
+          setup(b) {
+            b.onResolve({ filter: /^no-sessions$/ }, () => ({ path: 'no-sessions', namespace: 'no-sessions' }));
+            b.onLoad({ filter: /.*/, namespace: 'no-sessions' }, () => ({ contents: withoutSessions, resolveDir: join(repoRoot, 'src', 'browser'), loader: 'ts' }));
+          },
+        },
+      ],
+      bundle: true, platform: 'browser', format: 'esm', minify: true, write: false, logLevel: 'silent',
+    });
+    // Minified names may differ by a few bytes (esbuild numbers them over every module it saw); a
+    // session module's top-level code left in would add hundreds.
+    const without = r.outputFiles[0]!.contents.length;
+    assert.ok(Math.abs(plain.min - without) <= 32, `permanentClient + jsonCodec: ${plain.min} bytes from the entry, ${without} from the entry without sessions`);
+  });
+
   it('bundles everything the entry exports for platform=browser, with no Node built-in left in', async (t) => {
     const { min, gzip, text } = await bundle(`export * from ${JSON.stringify(entry)};`);
     t.diagnostic(`switchboard/browser, everything: ${min} bytes minified, ${gzip} bytes min+gzip`);

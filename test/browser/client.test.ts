@@ -22,8 +22,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { lines, listen, messageCodec, type CloseInfo, type Codec, type Server } from '../../src/index.js';
+import { jsonCodec, lines, listen, messageCodec, type CloseInfo, type Codec, type Server, type SessionServer } from '../../src/index.js';
 import { closedPort, waitFor, within } from '../helpers/net.js';
+import { proxy } from '../helpers/proxy.js';
 import { repoRoot } from '../helpers/root.js';
 import { spawnLines, type ChildProcessLines } from '../interop/helpers.js';
 import { makeBinary, makeText } from './scenarios.js';
@@ -67,6 +68,30 @@ async function bundleScenarios(): Promise<string> {
 
 // ------------------------------------------------------------------------------------------------
 // Servers
+
+type SessionMsg = { i?: number; x?: number; slow?: number; echo?: number; double?: number };
+
+/** The sessions server (ws://, JSON): records each {i}, echoes it, answers {x} with {double} and {slow} after 1 s. */
+async function sessionServer(port = 0): Promise<{ server: SessionServer<SessionMsg, SessionMsg>; got: number[]; opens: boolean[] }> {
+  const got: number[] = [];
+  const opens: boolean[] = [];
+  const server = await listen<SessionMsg, SessionMsg>(`ws://127.0.0.1:${port}`, {
+    codec: jsonCodec(),
+    session: {
+      onOpen: (_s, info) => void opens.push(info.resumed),
+      onMessage: (session, m) => {
+        if (m.i === undefined) return;
+        got.push(m.i);
+        session.send({ echo: m.i });
+      },
+      onRequest: async (_s, m, ctx) => {
+        if (m.slow) await new Promise((r) => setTimeout(r, 1000)).then(() => ctx.signal.throwIfAborted());
+        return { double: (m.x ?? 0) * 2 };
+      },
+    },
+  });
+  return { server, got, opens };
+}
 
 interface Servers {
   echo: Server<Msg, Msg>;
@@ -260,6 +285,7 @@ function clientSuite(where: string, skip: string | false, open: (bundle: string,
       assert.ok(r['attempts'] >= 2, `attempts ${r['attempts']}`);
       assert.equal(r['badUrl'], 'INVALID_ADDRESS');
       assert.equal(r['badOption'], 'INVALID_OPTION');
+      assert.equal(r['sessionOption'], 'INVALID_OPTION', 'permanentClient({ session }) points to sessionClient');
       assert.equal(r['conflict'], 'RECEIVE_MODE_CONFLICT');
       assert.equal(r['conflictIter'], 'RECEIVE_MODE_CONFLICT');
       assert.equal(r['timeout'], 'RECEIVE_TIMEOUT');
@@ -300,6 +326,81 @@ function clientSuite(where: string, skip: string | false, open: (bundle: string,
       // What the first server got is a prefix; messages accepted by the dead connection are lost (at most once).
       assert.deepEqual(firstGot, Array.from({ length: firstGot.length }, (_, k) => k));
       assert.ok(firstGot.length <= from);
+    });
+
+    for (const mode of ['cut', 'freeze'] as const) {
+    it(`sessions: a connection ${mode === 'cut' ? 'cut' : 'gone silent (found by the PING heartbeat)'} for a while resumes with nothing lost, both ways; requests work across it`, async () => {
+      const srv = await sessionServer();
+      const px = await proxy(Number(new URL(srv.server.url).port));
+      try {
+        const n = 300;
+        const result = driver.run('sessionResume', { url: `ws://127.0.0.1:${px.port}/`, count: n });
+        await waitFor(() => srv.got.length >= 50, STEP_MS, 'the first messages through the proxy');
+        px[mode](1500); // the page keeps sending into its session
+        const r = await within(result, STEP_MS * 2, 'the session scenario');
+        assert.equal(r['thrown'], undefined, String(r['thrown']));
+        const all = Array.from({ length: n }, (_, k) => k);
+        assert.deepEqual(srv.got, all, 'the server application got every message once, in order');
+        assert.deepEqual(r['got'], all, 'the page got every echo once, in order (echoes sent while it was away included)');
+        assert.ok(r['sent']['queued'] >= 5, `messages were sent while disconnected: ${JSON.stringify(r['sent'])}`);
+        assert.equal(r['sent']['dropped'], undefined);
+        assert.ok(r['offlineAt'] >= 0, 'a request was made while disconnected');
+        assert.deepEqual(r['duringCut'], { double: r['offlineAt'] * 2 }, 'the request made while disconnected got its answer');
+        assert.deepEqual(r['after'], { double: 42 });
+        assert.equal(r['timedOut'], 'REQUEST_TIMEOUT');
+        assert.equal(r['abortCode'], 'REQUEST_ABORTED');
+        assert.equal(r['acked'], true);
+        const statuses = r['statuses'] as string[];
+        assert.equal(statuses.find((x) => x.startsWith('session:')), 'session:new', statuses.join(' '));
+        assert.ok(statuses.includes('session:resumed'), statuses.join(' '));
+        assert.ok(!statuses.some((x) => /SESSION_/.test(x)), `no session lost: ${statuses.join(' ')}`);
+        assert.equal(srv.opens[0], false);
+        assert.ok(srv.opens.slice(1).length >= 1 && srv.opens.slice(1).every((x) => x), `resumed on the server: ${srv.opens.join(',')}`);
+        assert.equal(r['idleKept'], true, 'an idle session stayed connected past the silence timeout: the server answered the PINGs');
+        if (mode === 'freeze') assert.ok(statuses.includes('disconnected:IDLE_TIMEOUT'), `the silence was noticed: ${statuses.join(' ')}`);
+      } finally {
+        await px.close();
+        await srv.server.close();
+      }
+    });
+    }
+
+    it('sessions: a server that lost the session (closed, a fresh one on the port) is reported as lost with SESSION_UNKNOWN, never silently', async () => {
+      const srv = await sessionServer();
+      const port = Number(new URL(srv.server.url).port);
+      let again: Awaited<ReturnType<typeof sessionServer>> | undefined;
+      try {
+        const result = driver.run('sessionLost', { url: `ws://127.0.0.1:${port}/` });
+        await waitFor(() => srv.got.includes(1), STEP_MS, 'the first message');
+        await new Promise((r) => setTimeout(r, 200)); // its acknowledgement goes out (20 ms batching)
+        await srv.server.close();
+        again = await sessionServer(port);
+        const r = await within(result, STEP_MS * 2, 'the lost-session scenario');
+        assert.equal(r['thrown'], undefined, String(r['thrown']));
+        assert.deepEqual(r['lost'], ['SESSION_UNKNOWN']);
+        assert.ok((r['statuses'] as string[]).includes('session:new:SESSION_UNKNOWN'), (r['statuses'] as string[]).join(' '));
+        assert.equal(r['changed'], true, 'a new session id');
+        assert.equal(r['acked'], true);
+        assert.deepEqual(again.got, [2], 'the new server got what was sent after, and nothing acknowledged before');
+      } finally {
+        await again?.server.close();
+        await srv.server.close().catch(() => {});
+      }
+    });
+
+    it('sessions: a server that never answers the HELLO fails each attempt with CONNECT_TIMEOUT and the client retries', async () => {
+      const r = await run('sessionSilentServer', { url: s.sink.url });
+      assert.deepEqual(r['failed'], ['CONNECT_TIMEOUT', 'CONNECT_TIMEOUT', 'CONNECT_TIMEOUT']);
+      assert.equal(r['queued'], 'queued', 'a send before the session opens is kept');
+      assert.equal(r['connected'], false);
+    });
+
+    it('sessions: a server that breaks the protocol ends the session with SESSION_PROTOCOL_ERROR; sends then say closed', async () => {
+      // The echo server sends the HELLO back: a HELLO where a WELCOME must come.
+      const r = await run('sessionBadServer', { url: s.echo.url });
+      assert.equal(r['error'], 'SESSION_PROTOCOL_ERROR');
+      assert.deepEqual(r['ended'], ['SESSION_PROTOCOL_ERROR']);
+      assert.equal(r['after'], 'closed');
     });
   });
 }

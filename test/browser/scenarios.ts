@@ -11,7 +11,9 @@ import {
   isSwitchboardError,
   jsonCodec,
   permanentClient,
+  sessionClient,
   textCodec,
+  type SessionClientStatus,
   type CloseInfo,
   type SendStatus,
 } from '../../src/browser/index.js';
@@ -203,6 +205,7 @@ export const scenarios: Record<string, (p: Params) => Promise<Json>> = {
     const elapsed = Date.now() - t0;
     const badUrl = await codeOf(() => connect('nope://127.0.0.1:1/'));
     const badOption = await codeOf(() => connect(p['echo'] as string, { receiveQueue: 0 }));
+    const sessionOption = await codeOf(() => permanentClient(p['echo'] as string, { session: true } as never));
     const cb = await connect(p['echo'] as string, { callbacks: { onReceive: () => {} } });
     const conflict = await codeOf(cb.receive());
     const conflictIter = await codeOf(() => cb[Symbol.asyncIterator]());
@@ -211,7 +214,7 @@ export const scenarios: Record<string, (p: Params) => Promise<Json>> = {
     const timeout = await codeOf(plain.receive({ timeout: 100 }));
     await plain.close();
     const afterClose = await codeOf(plain.receive());
-    return { refused, timedOut, attempts, elapsed, badUrl, badOption, conflict, conflictIter, timeout, afterClose, codes: Object.keys(ErrorCode).length };
+    return { refused, timedOut, attempts, elapsed, badUrl, badOption, sessionOption, conflict, conflictIter, timeout, afterClose, codes: Object.keys(ErrorCode).length };
   },
 
   /**
@@ -250,7 +253,115 @@ export const scenarios: Record<string, (p: Params) => Promise<Json>> = {
     await client.close();
     return { sent, statuses, leftInOutbox, stats: client.stats, last: i };
   },
+
+  /**
+   * A session client sends {i} every 10 ms and collects the server's echoes while the test cuts
+   * its connection (a proxy that destroys it and refuses new ones for a while). Messages and a
+   * request made while disconnected are kept by the session and delivered after the resume,
+   * exactly once and in order, both ways.
+   */
+  async sessionResume(p) {
+    const statuses: string[] = [];
+    const got: number[] = [];
+    const sent: Record<string, number> = {};
+    const client = sessionClient<{ echo?: number; double?: number }, { i?: number; x?: number; slow?: number }>(p['url'] as string, {
+      codec: jsonCodec(),
+      backoff: exponentialBackoff({ initial: 50, max: 300 }),
+      closeTimeout: 500,
+      session: {
+        heartbeat: { interval: 100, timeout: 600 },
+        onMessage: (_s, m) => void (m.echo !== undefined && got.push(m.echo)),
+      },
+      onStatus: (s: SessionClientStatus) => statuses.push(statusText(s)),
+    });
+    const n = Number(p['count'] ?? 300);
+    let offline: Promise<unknown> | undefined;
+    let offlineAt = -1;
+    for (let k = 0; k < 1000 && !client.connected; k++) await sleep(10);
+    // Idle for longer than the silence timeout: the PINGs keep the connection (the server answers PONG).
+    await sleep(1200);
+    const idleKept = !statuses.some((x) => x.startsWith('disconnected'));
+    for (let i = 0; i < n; i++) {
+      const st = client.send({ i });
+      sent[st] = (sent[st] ?? 0) + 1;
+      if (offline === undefined && !client.connected) {
+        offlineAt = i;
+        offline = client.request({ x: i }, { timeout: 30_000 });
+      }
+      await sleep(10);
+    }
+    const duringCut = offline ? await offline : null;
+    const after = await client.request({ x: 21 });
+    const timedOut = await codeOf(client.request({ slow: 1 }, { timeout: 100 }));
+    const ac = new AbortController();
+    const aborted = client.request({ slow: 1 }, { signal: ac.signal });
+    ac.abort();
+    const abortCode = await codeOf(aborted);
+    const acked = await client.acked({ timeout: 30_000 });
+    for (let k = 0; k < 3000 && got.length < n; k++) await sleep(10);
+    const { duplicates, resent } = client.counters;
+    await client.close();
+    return { statuses, idleKept, got, sent, offlineAt, duringCut, after, timedOut, abortCode, acked, stats: client.stats, duplicates, resent, sessionId: client.sessionId };
+  },
+
+  /** The server is replaced by a fresh one (the test closes it and listens again on the port): the client is told, never silently. */
+  async sessionLost(p) {
+    const statuses: string[] = [];
+    const lost: string[] = [];
+    const client = sessionClient<unknown, { i: number }>(p['url'] as string, {
+      codec: jsonCodec(),
+      backoff: exponentialBackoff({ initial: 50, max: 300 }),
+      session: { onOpen: (_s, info) => void (info.lost && lost.push(info.lost.code)) },
+      onStatus: (s: SessionClientStatus) => statuses.push(statusText(s)),
+    });
+    for (let k = 0; k < 1000 && !client.connected; k++) await sleep(10);
+    const first = client.sessionId;
+    client.send({ i: 1 });
+    await client.acked({ timeout: 10_000 });
+    // The test replaces the server now; wait for the new session.
+    for (let k = 0; k < 3000 && lost.length === 0; k++) await sleep(10);
+    client.send({ i: 2 });
+    const acked = await client.acked({ timeout: 10_000 });
+    const second = client.sessionId;
+    await client.close();
+    return { statuses, lost, changed: first !== second && second !== '', acked };
+  },
+
+  /** A server that takes the WebSocket but never answers the HELLO: each attempt fails with CONNECT_TIMEOUT, and the client keeps trying. */
+  async sessionSilentServer(p) {
+    const failed: string[] = [];
+    const client = sessionClient<unknown, unknown>(p['url'] as string, {
+      codec: jsonCodec(),
+      attemptTimeout: 300,
+      backoff: exponentialBackoff({ initial: 20, max: 50 }),
+      onStatus: (s: SessionClientStatus) => void (s.type === 'failed' && failed.push(s.error.code)),
+    });
+    const queued = client.send({ kept: true });
+    for (let k = 0; k < 1000 && failed.length < 3; k++) await sleep(10);
+    const connected = client.connected;
+    await client.close();
+    return { failed: failed.slice(0, 3), queued, connected };
+  },
+
+  /** Bad input from a session server: an envelope that breaks the protocol ends the session with a typed error. */
+  async sessionBadServer(p) {
+    const ended: string[] = [];
+    const client = sessionClient<unknown, unknown>(p['url'] as string, {
+      codec: jsonCodec(),
+      backoff: exponentialBackoff({ initial: 50, max: 300 }),
+      session: { onEnd: (_s, e) => void ended.push(e?.code ?? 'none') },
+    });
+    const error = await client.ended;
+    const after = client.send({ late: true });
+    return { ended, error: error?.code ?? null, after };
+  },
 };
+
+function statusText(s: SessionClientStatus): string {
+  if (s.type === 'session') return `session:${s.resumed ? 'resumed' : 'new'}${s.lost ? ':' + s.lost.code : ''}`;
+  if (s.type === 'disconnected') return `disconnected:${s.info.error?.code ?? s.info.code}`;
+  return s.type;
+}
 
 /** The page / child entry: runs one scenario; a thrown error comes back as `{ thrown }`. */
 export async function run(name: string, params: Params): Promise<Json> {

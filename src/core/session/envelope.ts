@@ -289,25 +289,31 @@ function utf8Bytes(s: string): number {
 // Decoding
 
 // Character classes of header bytes: 1 digit, 2 upper, 3 lower, 4 '-', 5 '_', 6 '.', 7 ','.
-const CLASS = new Uint8Array(256);
-for (let c = 0x30; c <= 0x39; c++) CLASS[c] = 1;
-for (let c = 0x41; c <= 0x5a; c++) CLASS[c] = 2;
-for (let c = 0x61; c <= 0x7a; c++) CLASS[c] = 3;
-CLASS[0x2d] = 4;
-CLASS[0x5f] = 5;
-CLASS[0x2e] = 6;
-CLASS[0x2c] = 7;
+// Built by a function marked pure, so that a bundle that does not use sessions drops it
+// (esbuild and Rollup keep top-level statements they cannot prove free of side effects).
+const CLASS = /* @__PURE__ */ charClasses();
+function charClasses(): Uint8Array {
+  const t = new Uint8Array(256);
+  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = 2;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = 3;
+  t[0x2d] = 4;
+  t[0x5f] = 5;
+  t[0x2e] = 6;
+  t[0x2c] = 7;
+  return t;
+}
 
 const MAX_FIELDS = 8;
 // Scratch space for one header: its bytes and where each field starts and ends. Decoding is
 // synchronous and never re-entered, so one set per module is enough and nothing is allocated.
-const head = new Uint8Array(SESSION_HEADER_MAX);
-const fieldStart = new Int32Array(MAX_FIELDS);
-const fieldEnd = new Int32Array(MAX_FIELDS);
+const head = /* @__PURE__ */ new Uint8Array(SESSION_HEADER_MAX);
+const fieldStart = /* @__PURE__ */ new Int32Array(MAX_FIELDS);
+const fieldEnd = /* @__PURE__ */ new Int32Array(MAX_FIELDS);
 let fieldCount = 0;
 let decodingKind = '';
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const strictUtf8 = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * Decodes one envelope from a frame's payload (bytes, or a string where the transport hands out

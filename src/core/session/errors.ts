@@ -33,7 +33,7 @@ export class RequestError extends SwitchboardError {
   }
 }
 
-const KNOWN = new Set<string>(Object.values(ErrorCode));
+const KNOWN = /* @__PURE__ */ new Set<string>(/* @__PURE__ */ Object.values(ErrorCode));
 
 /** The local code for a code received in an ERR envelope: ours when we know it, else `REQUEST_FAILED`. */
 export function localCodeFor(remoteCode: string): ErrorCode {

@@ -860,8 +860,8 @@ function misuse(message: string): ConfigError {
   return new ConfigError(ErrorCode.INVALID_OPTION, message);
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+const encoder = /* @__PURE__ */ new TextEncoder();
+const decoder = /* @__PURE__ */ new TextDecoder();
 
 function clipMessage(message: string): string {
   if (message.length * 3 <= SESSION_ERROR_MESSAGE_MAX) return message;
