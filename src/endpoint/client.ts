@@ -18,6 +18,8 @@ import type { Codec, Framing } from '../core/index.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
 import { WebSocketMeta } from './ws-meta.js';
+import { diag } from './diagnostics.js';
+import { METER, type Meter } from './metrics.js';
 import { webSocketMask } from '../transport/ws-mask.js';
 
 export interface ConnectOptions<In, Out> extends ConnectionOptions, SocketOptions {
@@ -90,6 +92,7 @@ export async function connect<In = unknown, Out = In>(url: string, options: Conn
     ...(link.path !== undefined && { path: link.path }),
     ...(link.initialData && { initialData: link.initialData }),
     ...(link.meta && { meta: link.meta }),
+    meter: (options as { [METER]?: Meter })[METER],
   });
   const onAbort = (): void => conn.destroy();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -166,9 +169,11 @@ async function dialWithRetry(
     const onUserAbort = (): void => ac.abort(signal?.reason);
     signal?.addEventListener('abort', onUserAbort, { once: true });
     let last: unknown;
+    if (diag.connectAttempt.hasSubscribers) diag.connectAttempt.publish({ address: where, attempt: attempts });
     try {
       return await attempt(ac.signal);
     } catch (err) {
+      if (diag.connectFailure.hasSubscribers) diag.connectFailure.publish({ address: where, attempt: attempts, error: err });
       if (signal?.aborted) throw signal.reason;
       last = err;
     } finally {
