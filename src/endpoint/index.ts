@@ -34,3 +34,21 @@ export {
   type DatagramOptions,
   type DatagramClientOptions,
 } from './datagram.js';
+export {
+  ChannelName,
+  REQUEST_TRACING,
+  type ConnectionOpenEvent,
+  type ConnectionCloseEvent,
+  type ConnectAttemptEvent,
+  type ConnectFailureEvent,
+  type HandshakeRefusedEvent,
+  type MessageEvent,
+  type SendDroppedEvent,
+  type ReconnectEvent,
+  type SessionResumedEvent,
+  type SessionGapEvent,
+  type RequestContext,
+} from './diagnostics.js';
+export { DropReason, RejectReason, RequestOutcome, RTT_BUCKETS_US, type MetricsSnapshot } from './metrics.js';
+export type { HistogramSnapshot } from '../core/histogram.js';
+export { lineLogger, fileDestination, type StructuredLogger, type LogFields, type LogDestination, type LineLoggerOptions } from './log.js';
