@@ -107,7 +107,7 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
  * with the sources' metrics in the Prometheus text format. There is no default address: it binds
  * only where it is told. Close it with `close()`.
  */
-export function serveMetrics(where: string, sources: MetricsSource | ReadonlyArray<MetricsSource | LabeledSource>): Promise<TextServer> {
+export async function serveMetrics(where: string, sources: MetricsSource | ReadonlyArray<MetricsSource | LabeledSource>): Promise<TextServer> {
   const { host, port } = parseHostPortArg(where);
   return serveText(host, port, '/metrics', PROMETHEUS_CONTENT_TYPE, () => prometheusText(sources));
 }
