@@ -1,0 +1,453 @@
+/**
+ * `switchboard listen` and `switchboard connect`: a message server and client for any
+ * framing and codec, for trying things out and for scripts.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { ConfigError, ErrorCode, datagram, formatAddress, isMessage, namedMessageLines } from '../core/index.js';
+import { bindDatagram, connect, datagramClient, describeClose, formatMessage, listen } from '../endpoint/index.js';
+import { fileDestination, lineLogger } from '../endpoint/log.js';
+import { serveMetrics } from '../endpoint/prometheus.js';
+import { isWebSocketUrl } from '../transport/websocket.js';
+import { escapeControls } from './escape.js';
+import { Exit } from './io.js';
+import { lineToMessage, parseCodec, parseFraming, showMessage } from './spec.js';
+/** A logger that writes each record's message with `warn` (the plain lines `listen` always printed). */
+function plainLogger(warn) {
+    const w = (_f, m) => warn(m);
+    return { debug: w, info: w, warn: w, error: w };
+}
+/** Characters of a message shown in a JSON log record's `preview` (`--trace` only). */
+const LOG_PREVIEW = 200;
+function preview(msg) {
+    const p = typeof msg === 'string' ? msg : formatMessage(msg);
+    return p.length > LOG_PREVIEW ? p.slice(0, LOG_PREVIEW) + '...' : p;
+}
+/** A `LOG_ROTATE` message: the named message (eventdispatcher's signal) or the text line. */
+function isLogRotate(msg) {
+    if (isMessage(msg))
+        return msg.command === 'LOG_ROTATE';
+    if (typeof msg === 'string')
+        return msg.trim() === 'LOG_ROTATE';
+    return msg instanceof Uint8Array && msg.length === 10 && new TextDecoder().decode(msg) === 'LOG_ROTATE';
+}
+/** After SIGINT/SIGTERM, how long the graceful close may take before the socket is destroyed, in ms. */
+const ABORT_GRACE_MS = 2000;
+/** True for `udp://` and `unixgram://` URLs: one message per datagram. */
+export function isDatagramUrl(url) {
+    return /^(udp|unixgram):\/\//i.test(url);
+}
+export function codecName(flags, url) {
+    return flags.codec ?? (isWebSocketUrl(url) ? 'message' : 'text');
+}
+export function protocolFrom(flags, url) {
+    const name = codecName(flags, url);
+    const codec = parseCodec(name);
+    if (isDatagramUrl(url))
+        return { framing: datagram(flags.maxFrameSize === undefined ? {} : { maxFrameSize: flags.maxFrameSize }), codec };
+    // Named messages on a stream: lines, with \r\n and blank lines handled as eventdispatcher does.
+    if (name === 'named' && flags.framing === 'lines') {
+        return { framing: namedMessageLines(flags.maxFrameSize === undefined ? {} : { maxLineLength: flags.maxFrameSize }), codec };
+    }
+    return { framing: parseFraming(flags.framing, flags.maxFrameSize), codec };
+}
+/**
+ * The `websocket` option of listen()/connect() from the `--ws-*` and `--[no-]compression` flags.
+ * They are refused on other schemes, and `--max-frame-size` (the stream framer's limit) is
+ * refused on ws:// and wss://, where it would silently do nothing.
+ */
+export function websocketFrom(flags, url) {
+    const limits = {
+        ...(flags.wsMaxMessageSize !== undefined && { maxMessageSize: flags.wsMaxMessageSize }),
+        ...(flags.wsMaxFrameSize !== undefined && { maxFrameSize: flags.wsMaxFrameSize }),
+        ...(flags.wsMaxFragments !== undefined && { maxFragments: flags.wsMaxFragments }),
+        ...(flags.wsCompressionThreshold !== undefined && { compressionThreshold: flags.wsCompressionThreshold }),
+    };
+    const given = Object.keys(limits).length > 0 || flags.compression !== undefined;
+    if (!isWebSocketUrl(url)) {
+        if (given)
+            throw new ConfigError(ErrorCode.INVALID_OPTION, `--ws-* and --[no-]compression apply to ws:// and wss:// only, got ${url}`);
+        return undefined;
+    }
+    if (flags.maxFrameSize !== undefined) {
+        throw new ConfigError(ErrorCode.INVALID_OPTION, '--max-frame-size is the stream framer\'s limit and does nothing on ws:// and wss://; use --ws-max-message-size and --ws-max-frame-size');
+    }
+    if (!given)
+        return undefined;
+    return { ...(Object.keys(limits).length > 0 && { limits }), ...(flags.compression !== undefined && { compression: flags.compression }) };
+}
+/** Prints message text on stdout: escaped (see escape.ts) unless `--raw`. */
+export function messagePrinter(io, flags, rawFraming = false) {
+    const end = rawFraming ? '' : '\n';
+    if (flags.raw)
+        return (text) => void io.stdout.write(text + end);
+    return (text) => void io.stdout.write(escapeControls(text, rawFraming) + end);
+}
+/** Diagnostics on stderr: always escaped, they quote peer text (messages, close reasons). */
+export function warner(io) {
+    return (line) => void io.stderr.write(escapeControls(line) + '\n');
+}
+/**
+ * `--quiet` without `--trace`: per-connection errors (a peer that resets, a bad frame) are
+ * counted by code instead of printed one line each, and summed up at most once per
+ * `intervalMs` and when the listener stops.
+ */
+export class ErrorTally {
+    warn;
+    counts = new Map();
+    timer;
+    constructor(warn, intervalMs = 10_000) {
+        this.warn = warn;
+        this.timer = setInterval(() => this.flush(), intervalMs);
+        this.timer.unref?.();
+    }
+    add(code) {
+        this.counts.set(code, (this.counts.get(code) ?? 0) + 1);
+    }
+    /** Prints one summary line if anything was counted since the last one. */
+    flush() {
+        if (this.counts.size === 0)
+            return;
+        let total = 0;
+        const parts = [];
+        for (const [code, n] of [...this.counts].sort((a, b) => b[1] - a[1])) {
+            total += n;
+            parts.push(`${code} ${n}`);
+        }
+        this.counts.clear();
+        this.warn(`${total} connection error${total === 1 ? '' : 's'} (${parts.join(', ')}); --trace prints each`);
+    }
+    stop() {
+        clearInterval(this.timer);
+        this.flush();
+    }
+}
+export function tlsFrom(flags, server) {
+    if (!flags.cert && !flags.key && !flags.ca && !flags.insecure)
+        return undefined;
+    return {
+        ...(flags.cert && { cert: readFileSync(flags.cert) }),
+        ...(flags.key && { key: readFileSync(flags.key) }),
+        ...(flags.ca && { ca: readFileSync(flags.ca) }),
+        ...(server && flags.ca && { requestCert: true }),
+        ...(flags.insecure && { rejectUnauthorized: false }),
+    };
+}
+/**
+ * Starts a server that prints each message (one per line) and, with `echo`, sends it back as it
+ * came. Used by `switchboard listen` and by the demos. `peerError` gets each per-connection
+ * error (default: `warn` its line); `listen --quiet` counts them instead.
+ *
+ * A frame the codec cannot decode (a line that is not a named message, not JSON) is reported and
+ * skipped, and the connection goes on, as eventdispatcher does; a framing error (a frame over
+ * the size limit) still closes the connection.
+ */
+export async function startListener(url, flags, print, warn, peerError = (_code, line) => warn(line), log = plainLogger(warn)) {
+    const tls = tlsFrom(flags, true);
+    const trace = flags.trace ? log : undefined;
+    const websocket = websocketFrom(flags, url);
+    return listen(url, {
+        protocol: protocolFrom(flags, url),
+        decodeErrors: 'skip',
+        ...(flags.name !== undefined && { name: flags.name }),
+        ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),
+        ...(tls && { tls }),
+        ...(websocket && { websocket }),
+        callbacks: {
+            onConnect(conn) {
+                trace?.info({ event: 'connect', connection: conn.name }, `${conn.name} connected`);
+            },
+            onDisconnect(conn, info) {
+                trace?.info({ event: 'disconnect', connection: conn.name, initiator: info.initiator, clean: info.clean, ...(info.error && { code: info.error.code }) }, `${conn.name} disconnected (${describeClose(info)})`);
+            },
+            onReceive(conn, msg) {
+                trace?.info({ event: 'message', connection: conn.name, direction: 'in', preview: preview(msg) }, `${conn.name} >> ${showMessage(msg)}`);
+                if (!flags.quiet)
+                    print(showMessage(msg));
+                if (log.reopen !== undefined && isLogRotate(msg)) {
+                    log.reopen();
+                    log.info({ event: 'log_rotate', connection: conn.name }, `${conn.name}: LOG_ROTATE: log reopened`);
+                }
+                if (flags.echo)
+                    conn.send(msg);
+            },
+            onFail(err, conn) {
+                if (conn)
+                    peerError(err.code, `${conn.name}: ${err.code}: ${err.message}`, { event: 'error', connection: conn.name, code: err.code });
+                else
+                    log.warn({ event: 'error', code: err.code }, `${err.code}: ${err.message}`);
+            },
+            onReject(remote, err) {
+                peerError('refused', `refused ${remote}: ${err.message}`, { event: 'reject', remote, code: err.code });
+            },
+        },
+    });
+}
+/** A datagram endpoint that prints each message and, with `echo`, sends it back to its sender. */
+export async function startDatagramListener(url, flags, print, warn, peerError = (_code, line) => warn(line)) {
+    const trace = flags.trace ? warn : undefined;
+    websocketFrom(flags, url); // refuses --ws-* here
+    return bindDatagram(url, {
+        protocol: protocolFrom(flags, url),
+        ...(flags.name !== undefined && { name: flags.name }),
+        ...(flags.secretCode !== undefined && { secretCode: flags.secretCode }),
+        callbacks: {
+            onReceive(ep, msg, from) {
+                trace?.(`${ep.name} >> ${showMessage(msg)}${from ? ` (from ${formatAddress(from)})` : ''}`);
+                if (!flags.quiet)
+                    print(showMessage(msg));
+                if (flags.echo && from)
+                    ep.send(msg, from);
+            },
+            onFail(err) {
+                peerError(err.code, `${err.code}: ${err.message}`);
+            },
+        },
+    });
+}
+export async function listenCommand(url, flags, io) {
+    const print = messagePrinter(io, flags);
+    const datagrams = isDatagramUrl(url);
+    if (datagrams && flags.metrics !== undefined)
+        throw new ConfigError(ErrorCode.INVALID_OPTION, '--metrics applies to connection servers (tcp, tls, unix, ws, wss), not datagrams');
+    const structured = flags.logFormat === 'json' || flags.logFile !== undefined;
+    const file = flags.logFile !== undefined ? fileDestination(flags.logFile) : undefined;
+    const log = structured
+        ? lineLogger(file ?? { write: (line) => void io.stderr.write(line) }, { format: flags.logFormat ?? 'pretty', escape: (t) => escapeControls(t) })
+        : undefined;
+    const warn = log ? (line) => log.warn({}, line) : warner(io);
+    const tally = flags.quiet && !flags.trace ? new ErrorTally(warn) : undefined;
+    const peerError = tally
+        ? (code) => tally.add(code)
+        : (_code, line, fields) => (log ? log.warn(fields ?? {}, line) : warn(line));
+    let exporter;
+    try {
+        const server = datagrams ? await startDatagramListener(url, flags, print, warn, peerError) : await startListener(url, flags, print, warn, peerError, log);
+        io.stderr.write(`listening on ${server.url}\n`);
+        try {
+            if (flags.metrics !== undefined) {
+                exporter = await serveMetrics(flags.metrics, [server]);
+                io.stderr.write(`metrics on ${exporter.url}\n`);
+            }
+            await new Promise((resolve) => {
+                if (io.signal.aborted)
+                    resolve();
+                io.signal.addEventListener('abort', () => resolve(), { once: true });
+            });
+        }
+        finally {
+            // Graceful: each connection gets its goodbye; those not closed within the grace are destroyed.
+            if (datagrams)
+                await server.close();
+            else
+                await server.close({ timeout: ABORT_GRACE_MS });
+            await exporter?.close();
+        }
+    }
+    finally {
+        tally?.stop();
+        file?.close();
+    }
+    return Exit.ok;
+}
+/** How long one stdin line may wait for room in the send queue (a server that does not read), in ms. */
+const SEND_WAIT_MS = 30_000;
+/**
+ * Sends each stdin line as a message and prints each message received. When stdin ends the
+ * connection closes gracefully, so replies still on their way are printed before exit.
+ *
+ * Exit status: 0 when stdin ended, we closed and the connection ended clean. 1 (with one line on
+ * stderr saying why) when a stdin line cannot be sent (not JSON, not a named message, not
+ * encodable, no room for 30 s), when the connection ends with an error (reset, bad frame,
+ * timeout), when a message from the server cannot be decoded, when the server closes first,
+ * and on WebSocket when the close code is not 1000. SIGINT/SIGTERM close gracefully (at most
+ * 2 s, then the socket is destroyed) and exit 0 unless an error happened.
+ */
+export async function connectCommand(url, flags, io) {
+    if (isDatagramUrl(url))
+        return datagramConnect(url, flags, io);
+    const tls = tlsFrom(flags, false);
+    const protocol = protocolFrom(flags, url);
+    const websocket = websocketFrom(flags, url);
+    const cname = codecName(flags, url);
+    const rawFraming = protocol.framing.name === 'raw';
+    const print = messagePrinter(io, flags, rawFraming);
+    const warn = warner(io);
+    // Every error the connection reports is printed once, when it happens.
+    const reported = new Set();
+    let conn;
+    try {
+        conn = await connect(url, {
+            protocol,
+            decodeErrors: 'skip',
+            ...(flags.name !== undefined && { name: flags.name }),
+            ...(flags.timeout !== undefined && { timeout: flags.timeout }),
+            ...(flags.retryAfter !== undefined && { retryAfter: flags.retryAfter }),
+            ...(tls && { tls }),
+            ...(websocket && { websocket }),
+            callbacks: {
+                onFail(err) {
+                    reported.add(err);
+                    warn(`${err.code}: ${err.message}`);
+                },
+            },
+            signal: io.signal,
+        });
+    }
+    catch (err) {
+        if (io.signal.aborted) {
+            warn('switchboard: stopped before the connection was made');
+            return Exit.failure;
+        }
+        throw err;
+    }
+    const printer = (async () => {
+        try {
+            for await (const msg of conn)
+                print(showMessage(msg));
+        }
+        catch {
+            // The error that ended the connection was reported through onFail.
+        }
+    })();
+    const rl = createInterface({ input: io.stdin, crlfDelay: Infinity });
+    let graceTimer;
+    const onAbort = () => {
+        rl.close();
+        // Graceful first (a sendWait in progress resolves 'closed'), then destroyed if the peer is slow.
+        void conn.close();
+        graceTimer = setTimeout(() => conn.destroy(), ABORT_GRACE_MS);
+        graceTimer.unref?.();
+    };
+    io.signal.addEventListener('abort', onAbort, { once: true });
+    // The server may leave while stdin is still open: stop reading stdin then.
+    void conn.closed.then(() => rl.close());
+    let inputError;
+    let lineNo = 0;
+    try {
+        for await (const line of rl) {
+            lineNo++;
+            if (conn.state !== 'open')
+                break;
+            if (line.trim() === '' && cname === 'named')
+                continue;
+            let status;
+            try {
+                status = await conn.sendWait(lineToMessage(rawFraming ? line + '\n' : line, cname), { timeout: SEND_WAIT_MS });
+            }
+            catch (err) {
+                inputError = `line ${lineNo} of stdin was not sent: ${errorLine(err)}`;
+                break;
+            }
+            if (status === 'closed')
+                break;
+            if (status === 'timeout' || status === 'dropped') {
+                const why = status === 'timeout' ? `the server read nothing for ${SEND_WAIT_MS} ms` : 'the send queue is over maxQueuedBytes';
+                inputError = `line ${lineNo} of stdin was not sent (${status}): ${why}`;
+                break;
+            }
+        }
+    }
+    catch (err) {
+        // stdin itself failed (EIO, a destroyed stream).
+        inputError = `reading stdin failed: ${errorLine(err)}`;
+    }
+    finally {
+        io.signal.removeEventListener('abort', onAbort);
+        rl.close();
+    }
+    let info;
+    try {
+        info = await conn.close();
+    }
+    finally {
+        clearTimeout(graceTimer);
+    }
+    await printer;
+    return connectExit(info, { inputError, reported, aborted: io.signal.aborted, warn });
+}
+/** `CODE: message`; INVALID_OPTION is left out, it is the code of lineToMessage's own messages. */
+function errorLine(err) {
+    if (!(err instanceof Error))
+        return String(err);
+    const code = 'code' in err && typeof err.code === 'string' && err.code !== 'INVALID_OPTION' ? `${err.code}: ` : '';
+    return code + err.message;
+}
+/** Says why `connect` failed, if it did, and gives its exit status. */
+function connectExit(info, o) {
+    let failed = false;
+    if (o.inputError !== undefined) {
+        o.warn(`switchboard: ${o.inputError}`);
+        failed = true;
+    }
+    if (info.error !== undefined && !o.reported.has(info.error))
+        o.warn(`${info.error.code}: ${info.error.message}`);
+    // Decode errors (skipped) and the error that ended the connection, CONNECTION_RESET included.
+    if (o.reported.size > 0 || info.error !== undefined)
+        failed = true;
+    const ws = info.code === undefined ? '' : ` with code ${info.code}${info.reason ? ` "${info.reason}"` : ''}`;
+    if (info.error === undefined && info.initiator === 'peer' && !o.aborted) {
+        o.warn(`switchboard: the server closed the connection${ws} before stdin ended`);
+        failed = true;
+    }
+    else if (info.error === undefined && info.code !== undefined && info.code !== 1000) {
+        o.warn(`switchboard: the connection closed${ws}`);
+        failed = true;
+    }
+    return failed ? Exit.failure : Exit.ok;
+}
+/**
+ * `connect udp://...`: each stdin line is one datagram; replies are printed. Datagrams have no
+ * end: after stdin ends, replies are awaited for `linger` ms.
+ */
+async function datagramConnect(url, flags, io) {
+    websocketFrom(flags, url); // refuses --ws-* here
+    const print = messagePrinter(io, flags);
+    const warn = warner(io);
+    let failed = false;
+    const ep = await datagramClient(url, {
+        protocol: protocolFrom(flags, url),
+        ...(flags.name !== undefined && { name: flags.name }),
+        ...(flags.secretCode !== undefined && { secretCode: flags.secretCode }),
+        callbacks: {
+            onReceive: (_ep, msg) => print(showMessage(msg)),
+            onFail: (err) => warn(`${err.code}: ${err.message}`),
+        },
+    });
+    try {
+        const rl = createInterface({ input: io.stdin, crlfDelay: Infinity });
+        const onAbort = () => rl.close();
+        io.signal.addEventListener('abort', onAbort, { once: true });
+        let lineNo = 0;
+        try {
+            for await (const line of rl) {
+                lineNo++;
+                if (line.trim() === '' && codecName(flags, url) === 'named')
+                    continue;
+                let status;
+                try {
+                    status = ep.send(lineToMessage(line, codecName(flags, url)));
+                }
+                catch (err) {
+                    warn(`switchboard: line ${lineNo} of stdin was not sent: ${errorLine(err)}`);
+                    failed = true;
+                    break;
+                }
+                if (status !== 'sent') {
+                    warn(`switchboard: line ${lineNo} of stdin was not sent (${status})`);
+                    failed = true;
+                }
+            }
+        }
+        finally {
+            io.signal.removeEventListener('abort', onAbort);
+            rl.close();
+        }
+        if (!io.signal.aborted)
+            await new Promise((r) => setTimeout(r, flags.linger ?? 200));
+    }
+    finally {
+        await ep.close();
+    }
+    return failed ? Exit.failure : Exit.ok;
+}

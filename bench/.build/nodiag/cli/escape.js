@@ -1,0 +1,38 @@
+/**
+ * Makes peer text safe to print on a terminal. A peer chooses the bytes of its messages; printed
+ * raw, `\x1b]0;pwned\x07\x1b[2J` sets the terminal's title and clears the screen, `\r` and
+ * cursor moves rewrite lines already printed, and bidi overrides reorder what is shown.
+ *
+ *     character                                   printed as
+ *     LF, CR                                      \n  \r
+ *     other C0 controls (U+0000-U+001F), DEL      \x00 ... \x1f, \x7f     (tab is kept)
+ *     C1 controls (U+0080-U+009F)                 \u0080 ... \u009f       (U+009B is a one-character CSI)
+ *     bidi embeddings, overrides and isolates     \u202a ... \u202e, \u2066 ... \u2069
+ *     line and paragraph separators               \u2028 \u2029
+ *
+ * Backslashes are not doubled: the output is for people. `--raw` prints the bytes as they came.
+ */
+// Everything above except tab (U+0009).
+const UNSAFE = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
+// The same without LF, and without CR when an LF follows it: for raw framing, whose chunks carry the peer's own line ends.
+const UNSAFE_KEEP_LINES = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]|\r(?!\n)/g;
+function escapeOne(c) {
+    if (c === '\n')
+        return '\\n';
+    if (c === '\r')
+        return '\\r';
+    const code = c.charCodeAt(0);
+    return code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+/**
+ * `s` with every terminal control character written as an escape (see the table above).
+ * `keepLineEnds`: LF and CR LF pass through (raw framing prints the peer's lines as they are).
+ */
+export function escapeControls(s, keepLineEnds = false) {
+    const re = keepLineEnds ? UNSAFE_KEEP_LINES : UNSAFE;
+    re.lastIndex = 0;
+    if (!re.test(s))
+        return s;
+    re.lastIndex = 0;
+    return s.replace(re, escapeOne);
+}

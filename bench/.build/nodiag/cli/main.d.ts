@@ -1,0 +1,2 @@
+import { type CliIo } from './io.js';
+export declare function main(argv: readonly string[], io: CliIo): Promise<number>;

@@ -1,0 +1,196 @@
+import { ByteQueue } from '../bytes.js';
+import { ConfigError, ErrorCode, FramingError, CodecError, bytes } from '../errors.js';
+import { Limits } from '../limits.js';
+const utf8 = new TextEncoder();
+const CRLF = Uint8Array.of(0x0d, 0x0a);
+/**
+ * Frames end with a delimiter: one byte (`\n`, `;`) or a sequence (`\r\n`, `end;`).
+ *
+ *     +---------------------+-----------+
+ *     | payload (no delim)  | delimiter |
+ *     +---------------------+-----------+
+ */
+export function delimiter(delim, options = {}) {
+    const seq = typeof delim === 'string' ? utf8.encode(delim) : Uint8Array.from(delim);
+    if (seq.length === 0)
+        throw new ConfigError(ErrorCode.INVALID_OPTION, 'delimiter must be at least one byte, got an empty one');
+    const maxFrameSize = options.maxFrameSize ?? Limits.maxFrameSize;
+    checkMax(maxFrameSize);
+    // The string fast path of encodeText compares strings, not bytes. That is exact only for an
+    // ASCII delimiter: a lone surrogate in the payload is written as U+FFFD, whose bytes could
+    // match a non-ASCII delimiter that the string does not contain.
+    const text = typeof delim === 'string' && /^[\x00-\x7f]*$/.test(delim) ? delim : undefined;
+    const shown = JSON.stringify(typeof delim === 'string' ? delim : Array.from(seq, (b) => String.fromCharCode(b)).join(''));
+    return {
+        name: seq.length === 1 && seq[0] === 0x0a ? 'lines' : `delimiter(${shown})`,
+        maxFrameSize,
+        messageOriented: false,
+        create: () => new DelimiterFramer(seq, text, maxFrameSize, options),
+    };
+}
+/**
+ * Newline-terminated frames; one `\r` before the `\n` is dropped (`abc\r\r\n` is `abc\r`), and a
+ * message ending in `\r` is sent with `\r\n` so it reads back the same.
+ */
+export function lines(options = {}) {
+    const f = delimiter('\n', { trimCR: true, ...options });
+    return { ...f, name: 'lines' };
+}
+export function checkMax(maxFrameSize) {
+    if (!Number.isSafeInteger(maxFrameSize) || maxFrameSize < 1) {
+        throw new ConfigError(ErrorCode.INVALID_OPTION, `maxFrameSize must be a positive integer, got ${maxFrameSize}`);
+    }
+}
+class DelimiterFramer {
+    seq;
+    text;
+    max;
+    q = new ByteQueue();
+    scanFrom = 0; // no delimiter starts before this position
+    discarding = false; // recovering: dropping bytes until the next delimiter
+    skipped = 0;
+    recover;
+    trimCR;
+    skipEmpty;
+    constructor(seq, text, max, options) {
+        this.seq = seq;
+        this.text = text;
+        this.max = max;
+        this.recover = options.recover ?? false;
+        this.trimCR = (options.trimCR ?? false) && seq.length === 1 && seq[0] === 0x0a;
+        this.skipEmpty = options.skipEmpty ?? false;
+    }
+    get buffered() {
+        return this.q.length;
+    }
+    push(chunk) {
+        this.q.push(chunk);
+    }
+    next() {
+        const q = this.q;
+        const d = this.seq.length;
+        for (;;) {
+            const at = q.indexOfSeq(this.seq, this.scanFrom);
+            if (at < 0) {
+                this.scanFrom = Math.max(0, q.length - d + 1);
+                if (this.discarding) {
+                    // Keep only what could be the start of a delimiter.
+                    const drop = q.length - (d - 1);
+                    if (drop > 0) {
+                        q.skip(drop);
+                        this.skipped += drop;
+                        this.scanFrom = 0;
+                    }
+                    return undefined;
+                }
+                // The last d - 1 bytes may be the start of a delimiter, so the frame is at least
+                // q.length - (d - 1) bytes (plus a `\r` that trimCR would drop).
+                if (q.length - (d - 1) > this.max + (this.trimCR ? 1 : 0)) {
+                    if (!this.recover)
+                        throw this.tooLarge(q.length);
+                    this.discarding = true;
+                    continue;
+                }
+                return undefined;
+            }
+            this.scanFrom = 0;
+            if (this.discarding) {
+                q.skip(at + d);
+                this.skipped += at + d;
+                this.discarding = false;
+                continue;
+            }
+            let len = at;
+            if (this.trimCR && len > 0 && q.byteAt(len - 1) === 0x0d)
+                len--;
+            if (len > this.max) {
+                if (!this.recover)
+                    throw this.tooLarge(len);
+                q.skip(at + d);
+                this.skipped += at + d;
+                continue;
+            }
+            const frame = q.take(len);
+            q.skip(at - len + d);
+            if (len === 0 && this.skipEmpty)
+                continue;
+            return frame;
+        }
+    }
+    finish() {
+        if (this.q.length > 0 && !this.discarding) {
+            throw new FramingError(ErrorCode.FRAME_TRUNCATED, `stream ended inside a frame: ${bytes(this.q.length)} buffered, expected a delimiter to end them`);
+        }
+    }
+    encode(payload, out) {
+        this.check(payload.length);
+        if (indexOfSeq(payload, this.seq) >= 0)
+            throw containsDelimiter();
+        const d = this.seq.length;
+        if (d > 1 && payload.length > 0) {
+            // A delimiter that overlaps itself (";;", "\r\n\r\n") can start inside the payload's tail:
+            // "a;" + ";;" would read back as "a" followed by a stray ";".
+            const tail = payload.subarray(Math.max(0, payload.length - (d - 1)));
+            const joined = new Uint8Array(tail.length + d);
+            joined.set(tail, 0);
+            joined.set(this.seq, tail.length);
+            if (indexOfSeq(joined, this.seq) < tail.length)
+                throw runsIntoDelimiter();
+        }
+        out.writeBytes(payload);
+        // trimCR drops one `\r` before the `\n`: a payload that ends with `\r` gets one more, which
+        // the receiver drops, so "abc\r" is sent as "abc\r\r\n" and read back as "abc\r".
+        if (this.trimCR && payload.length > 0 && payload[payload.length - 1] === 0x0d)
+            out.writeBytes(CRLF);
+        else
+            out.writeBytes(this.seq);
+    }
+    encodeText(payload, out) {
+        if (this.text === undefined) {
+            this.encode(utf8.encode(payload), out);
+            return;
+        }
+        if (payload.length * 3 > this.max) {
+            // Could exceed the limit: measure exactly before anything is written.
+            this.encode(utf8.encode(payload), out);
+            return;
+        }
+        const text = this.text;
+        if (payload.includes(text))
+            throw containsDelimiter();
+        if (text.length > 1) {
+            const tail = payload.slice(-(text.length - 1)); // the same check as in encode, on the string
+            if ((tail + text).indexOf(text) < tail.length)
+                throw runsIntoDelimiter();
+        }
+        out.writeText(payload);
+        out.writeBytes(this.trimCR && payload.endsWith('\r') ? CRLF : this.seq); // see encode
+    }
+    check(n) {
+        if (n > this.max) {
+            throw new CodecError(ErrorCode.MESSAGE_TOO_LARGE, `message is ${bytes(n)}, expected no more than ${this.max}`);
+        }
+    }
+    tooLarge(seen) {
+        return new FramingError(ErrorCode.FRAME_TOO_LARGE, `read ${bytes(seen)} without a delimiter, expected no more than ${this.max}`, { details: { seen, max: this.max } });
+    }
+}
+function containsDelimiter() {
+    return new CodecError(ErrorCode.ENCODE_FAILED, 'message contains the frame delimiter, which would split it in two');
+}
+function runsIntoDelimiter() {
+    return new CodecError(ErrorCode.ENCODE_FAILED, 'message ends with bytes that form the frame delimiter together with it');
+}
+function indexOfSeq(hay, seq) {
+    const first = seq[0];
+    let at = hay.indexOf(first);
+    while (at >= 0 && at + seq.length <= hay.length) {
+        let k = 1;
+        while (k < seq.length && hay[at + k] === seq[k])
+            k++;
+        if (k === seq.length)
+            return at;
+        at = hay.indexOf(first, at + 1);
+    }
+    return -1;
+}

@@ -1,0 +1,8 @@
+export { delimiter, lines } from './delimiter.js';
+export { lengthPrefix } from './length-prefix.js';
+export { fixed, custom, datagram, raw } from './simple.js';
+import { delimiter, lines } from './delimiter.js';
+import { lengthPrefix } from './length-prefix.js';
+import { custom, datagram, fixed, raw } from './simple.js';
+/** Every framing, by name: `framing.lines()`, `framing.lengthPrefix({ width: 2 })`... */
+export const framing = { lines, delimiter, lengthPrefix, fixed, custom, datagram, raw };

@@ -1,0 +1,121 @@
+/**
+ * Every default limit and timeout in one place. Each is a security limit: it caps what an
+ * untrusted peer can make us buffer or wait for. The docs (docs/limits.md) list the same table.
+ */
+export declare const Limits: {
+    /** Largest frame a stream framer accepts, in bytes. @default 8 MiB */
+    readonly maxFrameSize: number;
+    /** Largest datagram a datagram framer accepts, in bytes. @default 65507 */
+    readonly maxDatagramSize: 65507;
+    /** Largest chunk the raw (unframed) framer delivers at once, in bytes. @default 64 KiB */
+    readonly maxRawChunk: number;
+    /** Messages decoded but not yet consumed before socket reads pause. @default 1024 */
+    readonly receiveQueueMessages: 1024;
+    /** Queued outgoing bytes above which a send reports `backpressured`. @default 1 MiB */
+    readonly sendHighWaterMark: number;
+    /** Queued outgoing bytes above which a send is refused (`dropped`) or the connection closed. @default 16 MiB */
+    readonly sendMaxQueuedBytes: number;
+    /** Total time `connect()` may take, all attempts included, in ms. @default 10000 */
+    readonly connectTimeout: 10000;
+    /** Time the protocol's `onConnect` hook may take (login handshake), in ms. @default 10000 */
+    readonly handshakeTimeout: 10000;
+    /** Time a graceful close may take before the socket is destroyed, in ms. @default 5000 */
+    readonly closeTimeout: 5000;
+    /** Time `conn.ping()` waits for the pong, in ms. @default 10000 */
+    readonly pingTimeout: 10000;
+    /** Time a server's graceful close waits for its connections to drain, in ms. @default 5000 */
+    readonly drainTimeout: 5000;
+    /**
+     * Bytes all connections of one server may hold at once in partial frames (received bytes
+     * that do not make a whole frame yet, an unfinished WebSocket message) and outgoing queues.
+     * Over it, the connection holding the most is closed with `MEMORY_BUDGET_EXCEEDED`.
+     * @default 256 MiB
+     */
+    readonly serverMemoryBudget: number;
+    /**
+     * Time a new server connection has to deliver its first whole message, in ms (WebSocket: the
+     * upgrade request counts, bounded by `handshakeTimeout`). A silent peer, or one that parks a
+     * partial frame, is closed with `FIRST_MESSAGE_TIMEOUT`. @default 30000
+     */
+    readonly firstMessageTimeout: 30000;
+    /**
+     * Connections the kernel queues for a listening socket before the server accepts them. Linux
+     * caps it at `net.core.somaxconn` (4096 since kernel 5.4, 128 before). @default 4096
+     */
+    readonly listenBacklog: 4096;
+    /** Messages a permanent client keeps while disconnected. @default 1000 */
+    readonly outboxMessages: 1000;
+    /** Encoded bytes a permanent client keeps while disconnected. @default 1 MiB */
+    readonly outboxBytes: number;
+    /** Small writes are copied into slabs (2 KiB, doubling during bursts up to this size) and leave as one write. @default 64 KiB */
+    readonly writeSlabSize: number;
+    /** Payloads at least this large are passed to the socket by reference instead of copied. @default 16 KiB */
+    readonly writeCopyThreshold: number;
+    /** Largest named message (eventdispatcher format) on a stream, in UTF-8 bytes without the `\n`. @default 64 KiB */
+    readonly namedMessageMaxLine: number;
+    /** Largest named message in one datagram, in bytes (eventdispatcher's `DATAGRAM_MAX_SIZE`). @default 1024 */
+    readonly namedMessageMaxDatagram: 1024;
+    /**
+     * Bytes of UDP datagrams handed to a datagram endpoint's socket that the kernel has not sent
+     * yet, above which `send()` returns `dropped` instead of queueing more. @default 1 MiB
+     */
+    readonly datagramMaxQueuedBytes: number;
+    /**
+     * Messages of one connection whose async dispatcher handlers have not finished yet, when the
+     * dispatcher is attached with `callbacks()`. A peer that sends faster than its handlers finish
+     * cannot make the dispatcher hold more. @default 1024
+     */
+    readonly dispatchMaxPending: 1024;
+    /**
+     * Messages one side of a session keeps until the peer acknowledges them (sent or waiting to be
+     * sent). Like MQTT 5's Receive Maximum, but counted by the sender. A peer that never
+     * acknowledges cannot make us hold more. @default 4096
+     */
+    readonly sessionMaxUnackedMessages: 4096;
+    /** Payload bytes one side of a session keeps until the peer acknowledges them. @default 4 MiB */
+    readonly sessionMaxUnackedBytes: number;
+    /** A receiver acknowledges at the latest after taking this many messages (cumulative ACK). @default 32 */
+    readonly sessionAckEvery: 32;
+    /** A receiver acknowledges at the latest this long after taking a message it has not acknowledged, in ms. @default 20 */
+    readonly sessionAckDelay: 20;
+    /** Time a disconnected session is kept for a resume before it expires, in ms. @default 120000 */
+    readonly sessionRetention: 120000;
+    /**
+     * Total payload bytes a server keeps for its disconnected sessions (`MemorySessionStore`).
+     * Above it the sessions closest to expiry are dropped first. @default 64 MiB
+     */
+    readonly sessionStoreMaxBytes: number;
+    /**
+     * Requests one side may have in flight on a session: sent and not answered (requester), or
+     * received and not answered (responder). Each side announces its own in the handshake, as MQTT 5
+     * announces Receive Maximum; a peer that exceeds it gets `TOO_MANY_REQUESTS`. @default 1024
+     */
+    readonly sessionMaxRequests: 1024;
+    /** Time a request waits for its answer, in ms. @default 30000 */
+    readonly requestTimeout: 30000;
+    /**
+     * Largest WebSocket message delivered, in bytes: the sum of its fragments' payloads and, with
+     * permessage-deflate, its size after inflating (a zip bomb stops here with close code 1009).
+     * The same 8 MiB as `maxFrameSize`, so a message that fits a TCP framer fits a WebSocket.
+     * @default 8 MiB
+     */
+    readonly wsMaxMessageSize: number;
+    /** Largest payload of one WebSocket frame, in bytes, checked from the header before the payload is buffered. @default 8 MiB */
+    readonly wsMaxFrameSize: number;
+    /**
+     * Most frames (fragments) one WebSocket message may be split into. Memory is bounded by bytes
+     * (`wsMaxMessageSize`), not by this count: small fragments are coalesced as they arrive. This
+     * only stops a message that never ends. 2^20, so 4 MiB in 64-byte fragments (65536) passes.
+     * @default 1048576
+     */
+    readonly wsMaxFragments: 1048576;
+    /** Outgoing WebSocket messages smaller than this many bytes are sent uncompressed even when permessage-deflate is on. @default 1024 */
+    readonly wsCompressionThreshold: 1024;
+    /** Longest line of an HTTP head (request line, status line or one header field), in bytes, without its CRLF. @default 8 KiB */
+    readonly httpMaxLineLength: number;
+    /** Most header fields in one HTTP head. @default 100 */
+    readonly httpMaxHeaders: 100;
+    /** Largest HTTP head, from the start line to the empty line included, in bytes. @default 16 KiB */
+    readonly httpMaxHeadSize: number;
+};
+export type LimitName = keyof typeof Limits;

@@ -1,0 +1,759 @@
+/**
+ * The session state machine of one side (client or server), sans-I/O: envelopes in
+ * (`receive`), envelopes out (the `write` function of the current connection), events out (the
+ * {@link SessionHost}), time in (`now` arguments, `tick`, `nextDeadline`). It never reads a clock,
+ * arms a timer or draws random bytes itself; the driver (Node endpoint, browser entry, cluster
+ * node) does, so every driver speaks exactly the same protocol. docs/session-protocol.md is the
+ * wire format, docs/sessions.md the guarantees.
+ *
+ *                      open(write)                 WELCOME
+ *       ┌─► DETACHED ───────────────► HELLO_SENT ───────────► OPEN ──┐
+ *       │    (client)                     │                    │     │
+ *       │                                 │ lost()             │     │ lost()
+ *       └─────────────────────────────────┴────────────────────┴─────┘
+ *                                                                (server: accept(hello, write)
+ *                                                                 goes DETACHED -> OPEN)
+ *     any state ── end() / END received / protocol error / expiry (server) ──► ENDED
+ *
+ * Sequencing (per direction, one sequence space for MSG, REQ, RES, ERR and CANCEL):
+ *
+ *     sender                                        receiver
+ *     nextSeq ─ assigns 1, 2, 3 ...                 received ─ highest seq received in order
+ *     retained: acked+1 .. nextSeq-1                taken    ─ highest seq the application took
+ *     acked    ─ peer's cumulative ACK              ackSent  ─ last ACK value written
+ *
+ *   - A seq <= received is a duplicate: dropped and counted (that is what makes a resend safe).
+ *     A seq > received + 1 is a gap: SESSION_PROTOCOL_ERROR.
+ *   - The receiver acknowledges `taken`, not `received`: an acknowledged message is one the
+ *     application has (MQTT 5 4.3.2: the receiver owns the message once it sent PUBACK). ACKs are
+ *     batched: after `ackEvery` messages at once, else `ackDelay` ms after the first unacknowledged
+ *     one (`tick`), or piggybacked on any sequenced envelope going the other way.
+ *   - An ACK above the highest seq ever written is SESSION_PROTOCOL_ERROR.
+ *   - On reconnect HELLO and WELCOME carry `received`, and each side writes again exactly its
+ *     retained envelopes above the peer's `received`, in order (MQTT 5 4.4: on a resumed session
+ *     both sides resend unacknowledged PUBLISH packets).
+ *   - A server that no longer has the session answers WELCOME resumed=0 with a new session id
+ *     (MQTT's Session Present = 0; Centrifugo's `recovered: false`, a new epoch). The client
+ *     learns it as an `open` event with `lost` set, and writes its retained MSG and REQ envelopes
+ *     again in the new session, renumbered from 1 and marked with their `origin` (the session id
+ *     and seq of their first sending) when they had already been written, so the application can
+ *     deduplicate. What the old server had queued for the client is gone; `lost` says so.
+ */
+import { ConfigError, ErrorCode } from '../errors.js';
+import { Limits } from '../limits.js';
+import { SESSION_ERROR_MESSAGE_MAX, EnvelopeKind, ackHeader, cancelHeader, decodeEnvelope, emptyEnvelope, endHeader, errorHeader, helloHeader, messageHeader, pingHeader, pongHeader, requestHeader, responseHeader, welcomeHeader, } from './envelope.js';
+import { RequestError, SessionError, localCodeFor } from './errors.js';
+import { RequestTable } from './requests.js';
+import { RetainedRing } from './ring.js';
+export const SessionState = {
+    DETACHED: 'DETACHED',
+    HELLO_SENT: 'HELLO_SENT',
+    OPEN: 'OPEN',
+    ENDED: 'ENDED',
+};
+const K_M = 0x4d, K_Q = 0x51, K_R = 0x52, K_E = 0x45, K_C = 0x43;
+/** 16 random bytes as base64url without padding (22 characters): session ids and secrets. */
+export function randomToken(random) {
+    const b = random(16);
+    if (b.length < 16)
+        throw misuse(`random(16) returned ${b.length} bytes, expected 16`);
+    const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    let s = '';
+    for (let i = 0; i < 15; i += 3) {
+        const n = (b[i] << 16) | (b[i + 1] << 8) | b[i + 2];
+        s += A[n >> 18] + A[(n >> 12) & 63] + A[(n >> 6) & 63] + A[n & 63];
+    }
+    return s + A[b[15] >> 2] + A[(b[15] & 3) << 4];
+}
+/** Compares two secrets in time that depends on their lengths only, not on where they differ. */
+export function secretsEqual(a, b) {
+    let diff = a.length ^ b.length;
+    const n = a.length > b.length ? a.length : b.length;
+    for (let i = 0; i < n; i++)
+        diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
+    return diff === 0;
+}
+/**
+ * What a server does with a HELLO, given the state it holds for the named session (if any):
+ * `new` (no id: open a new session), `unknown` (an id we do not have, or have expired: open a new
+ * session and answer resumed=0), `resume`, or `forbidden` (the secret does not match: refuse with
+ * SESSION_FORBIDDEN and close that connection only; the real session is not touched).
+ */
+export function classifyHello(hello, held, now) {
+    if (hello.sessionId === '')
+        return 'new';
+    if (held === undefined || held.expiresAt <= now)
+        return 'unknown';
+    return secretsEqual(hello.secret, held.secret) ? 'resume' : 'forbidden';
+}
+export class SessionMachine {
+    role;
+    st = SessionState.DETACHED;
+    write;
+    host;
+    random;
+    env = emptyEnvelope();
+    // options
+    maxUnackedMessages;
+    maxUnackedBytes;
+    ackEvery;
+    ackDelay;
+    handlesRequests;
+    // session identity
+    sid = '';
+    secret = '';
+    /** Server: announced; client: learned from WELCOME (0 until then). */
+    retention;
+    // sending
+    nextSeq = 1;
+    acked = 0;
+    lastWritten = 0;
+    retained = new RetainedRing();
+    // receiving
+    received = 0;
+    /** Highest seq the application took, all earlier ones included. */
+    takenSeq = 0;
+    ackSent = 0;
+    ackDeadline = Infinity;
+    /** Seqs of MSGs handed to the host and not yet taken, oldest first. */
+    untaken = [];
+    untakenHead = 0;
+    /** Set when `taken()` names the message `host.message` is delivering right now. */
+    takenAhead = 0;
+    /** ticket = ticketBase + seq; raised by the old `received` on each new session. */
+    ticketBase = 0;
+    // lifecycle
+    detachedAt = 0;
+    expiredReported = false;
+    requests;
+    /** Counters for stats and tests. */
+    counters = { duplicates: 0, acksSent: 0, resent: 0, redelivered: 0, staleTaken: 0 };
+    constructor(role, host, options = {}) {
+        this.role = role;
+        this.host = host;
+        this.random = options.random;
+        this.maxUnackedMessages = options.maxUnackedMessages ?? Limits.sessionMaxUnackedMessages;
+        this.maxUnackedBytes = options.maxUnackedBytes ?? Limits.sessionMaxUnackedBytes;
+        this.ackEvery = options.ackEvery ?? Limits.sessionAckEvery;
+        this.ackDelay = options.ackDelay ?? Limits.sessionAckDelay;
+        this.retention = role === 'server' ? (options.retention ?? Limits.sessionRetention) : 0;
+        this.handlesRequests = options.handlesRequests ?? true;
+        this.requests = new RequestTable(options.maxRequests ?? Limits.sessionMaxRequests);
+        if (role === 'server' && this.random === undefined) {
+            throw misuse('a server SessionMachine needs `random` for session ids and secrets');
+        }
+    }
+    /** Server: a machine for a session taken from a store. Call `accept(hello, write, now)` next. */
+    static restore(snapshot, host, options = {}) {
+        const m = new SessionMachine('server', host, { ...options, retention: snapshot.retention });
+        m.sid = snapshot.id;
+        m.secret = snapshot.secret;
+        m.detachedAt = snapshot.detachedAt;
+        m.nextSeq = snapshot.nextSeq;
+        m.acked = snapshot.acked;
+        m.lastWritten = snapshot.lastWritten;
+        m.received = snapshot.received;
+        m.takenSeq = snapshot.received;
+        m.ackSent = snapshot.received;
+        for (const r of snapshot.retained)
+            m.retained.push(r.kind.charCodeAt(0), r.id, r.payload, r.aux);
+        m.requests.peerMax = snapshot.peerMaxRequests;
+        m.requests.nextRequestId = snapshot.nextRequestId;
+        for (const p of snapshot.pending)
+            m.requests.pending.set(p.id, { seq: p.seq, abandoned: p.abandoned });
+        for (const id of snapshot.inbound)
+            m.requests.inbound.add(id);
+        return m;
+    }
+    get state() {
+        return this.st;
+    }
+    /** '' until the first WELCOME (client) or `accept` (server). */
+    get sessionId() {
+        return this.sid;
+    }
+    /** Whether `secret` is this session's resume secret (constant-time comparison). */
+    ownsSecret(secret) {
+        return this.secret !== '' && secretsEqual(secret, this.secret);
+    }
+    /** Envelopes sent or waiting and not yet acknowledged. */
+    get unackedMessages() {
+        return this.retained.length;
+    }
+    get unackedBytes() {
+        return this.retained.bytes;
+    }
+    /** When a detached session expires (driver time), `Infinity` while attached or before the first WELCOME. */
+    get expiresAt() {
+        return this.st === SessionState.DETACHED && this.sid !== '' && this.retention > 0 ? this.detachedAt + this.retention : Infinity;
+    }
+    // -------------------------------------------------------------------------------------------
+    // Connections
+    /** Client: a connection is up; writes HELLO (a new session, or a resume of ours). */
+    open(write, _now) {
+        if (this.role !== 'client')
+            throw misuse('open() is for clients; a server calls accept()');
+        if (this.st !== SessionState.DETACHED)
+            throw misuse(`open() in state ${this.st}, expected DETACHED`);
+        this.write = write;
+        this.st = SessionState.HELLO_SENT;
+        this.ackSent = this.takenSeq;
+        write(helloHeader(this.sid, this.secret, this.received, this.takenSeq, this.requests.ownMax), undefined);
+    }
+    /**
+     * Server: attach a connection whose first envelope was `hello`, after `classifyHello` said
+     * `new`, `unknown` (on a fresh machine) or `resume` (on this session's machine, live or
+     * restored; a live one must have been `lost()` from its old connection first). Writes WELCOME
+     * and then the retained envelopes the client is missing. Throws SESSION_PROTOCOL_ERROR when
+     * the HELLO's numbers cannot be right for this session.
+     */
+    accept(hello, write, now) {
+        if (this.role !== 'server')
+            throw misuse('accept() is for servers; a client calls open()');
+        if (this.st !== SessionState.DETACHED)
+            throw misuse(`accept() in state ${this.st}, expected DETACHED (call lost() first)`);
+        if (hello.kind !== EnvelopeKind.Hello)
+            throw protocol(`expected a HELLO to open a session, got ${hello.kind}`);
+        this.requests.peerMax = hello.maxRequests;
+        if (this.sid === '') {
+            this.sid = randomToken(this.random);
+            this.secret = randomToken(this.random);
+            this.write = write;
+            this.st = SessionState.OPEN;
+            write(welcomeHeader(this.sid, this.secret, 0, 0, false, this.retention, this.requests.ownMax), undefined);
+            this.flushRetained(0);
+            this.host.event({ type: 'open', sessionId: this.sid, resumed: false, redelivered: 0, failedRequests: 0 });
+            return;
+        }
+        if (hello.sessionId !== this.sid)
+            throw protocol(`HELLO for session ${hello.sessionId} given to session ${this.sid}`);
+        this.checkPeerReceived(hello.received, hello.ack, 'HELLO');
+        this.write = write;
+        this.st = SessionState.OPEN;
+        this.ackSent = this.takenSeq;
+        write(welcomeHeader(this.sid, '', this.received, this.takenSeq, true, this.retention, this.requests.ownMax), undefined);
+        this.onAck(hello.ack, now);
+        this.flushRetained(hello.received);
+        this.host.event({ type: 'open', sessionId: this.sid, resumed: true, redelivered: 0, failedRequests: 0 });
+    }
+    /** The connection is gone (closed, reset, timed out). The session lives on until it expires. */
+    lost(now) {
+        if (this.st === SessionState.ENDED || this.st === SessionState.DETACHED)
+            return;
+        this.st = SessionState.DETACHED;
+        this.write = undefined;
+        this.detachedAt = now;
+        this.expiredReported = false;
+        this.ackDeadline = Infinity;
+    }
+    /**
+     * Ends the session deliberately: writes END when attached, rejects every pending request with
+     * CONNECTION_CLOSED (in this call), cancels the peer's requests. The driver closes the connection.
+     */
+    end(code = '') {
+        if (this.st === SessionState.ENDED)
+            return;
+        if (this.write !== undefined && this.st === SessionState.OPEN)
+            this.write(endHeader(code), undefined);
+        this.finish(undefined, false, ErrorCode.CONNECTION_CLOSED, 'the session was ended');
+    }
+    /** Server: the plain state to keep in a store while detached. See {@link SessionSnapshot}. */
+    snapshot() {
+        const retained = [];
+        for (let k = 0; k < this.retained.length; k++) {
+            retained.push({
+                seq: this.acked + 1 + k,
+                kind: String.fromCharCode(this.retained.kind(k)),
+                id: this.retained.id(k),
+                payload: this.retained.payload(k),
+                aux: this.retained.auxOf(k),
+            });
+        }
+        return {
+            version: 1, id: this.sid, secret: this.secret, detachedAt: this.detachedAt, retention: this.retention,
+            nextSeq: this.nextSeq, acked: this.acked, lastWritten: this.lastWritten, received: this.takenSeq, retained,
+            peerMaxRequests: this.requests.peerMax, nextRequestId: this.requests.nextRequestId,
+            pending: [...this.requests.pending].map(([id, p]) => ({ id, seq: p.seq, abandoned: p.abandoned })),
+            inbound: [...this.requests.inbound],
+        };
+    }
+    // -------------------------------------------------------------------------------------------
+    // Time
+    /** The next time `tick` has work (an ACK due, an expiry), or `Infinity`. */
+    nextDeadline() {
+        const exp = this.st === SessionState.DETACHED && !this.expiredReported ? this.expiresAt : Infinity;
+        return this.ackDeadline < exp ? this.ackDeadline : exp;
+    }
+    /** Writes a due ACK; reports expiry (server: the session ends; client: an `expired` event). */
+    tick(now) {
+        if (this.st === SessionState.OPEN && now >= this.ackDeadline)
+            this.sendAck();
+        if (this.st === SessionState.DETACHED && !this.expiredReported && now >= this.expiresAt) {
+            this.expiredReported = true;
+            const error = new SessionError(ErrorCode.SESSION_EXPIRED, `session ${this.sid} was detached for ${now - this.detachedAt} ms, longer than its retention of ${this.retention} ms`);
+            if (this.role === 'server')
+                this.finish(error, false, ErrorCode.SESSION_EXPIRED, error.message);
+            else
+                this.host.event({ type: 'expired', error });
+        }
+    }
+    // -------------------------------------------------------------------------------------------
+    // Sending
+    /**
+     * Sends a one-way message (the codec's bytes or text). `sent`: written now. `queued`: retained
+     * and written when a connection is up. `backpressured`: accepted, but the retained envelopes
+     * are over half of either cap: slow down. `dropped`: not accepted, the retained envelopes are at
+     * a cap (the driver applies its overflow policy: report, or close with SEND_OVERFLOW).
+     * `closed`: the session is over.
+     */
+    send(payload) {
+        if (this.st === SessionState.ENDED)
+            return 'closed';
+        if (this.full())
+            return 'dropped';
+        const seq = this.nextSeq++;
+        this.retained.push(K_M, 0, payload, '');
+        if (this.st === SessionState.OPEN) {
+            this.writeSequenced(K_M, seq, 0, payload, '');
+            return this.halfFull() ? 'backpressured' : 'sent';
+        }
+        return this.halfFull() ? 'backpressured' : 'queued';
+    }
+    /**
+     * Sends a request; returns its id (the driver keeps its promise under it and arms its timeout).
+     * Throws RequestError TOO_MANY_REQUESTS (our limit or the peer's announced one), SEND_OVERFLOW
+     * (retained envelopes at a cap) or CONNECTION_CLOSED (the session is over).
+     */
+    request(payload) {
+        if (this.st === SessionState.ENDED)
+            throw new RequestError(ErrorCode.CONNECTION_CLOSED, 'request on an ended session', 0);
+        if (this.requests.room <= 0) {
+            throw new RequestError(ErrorCode.TOO_MANY_REQUESTS, `${this.requests.pending.size} requests in flight, the limit is ${this.requests.room + this.requests.pending.size}`, 0);
+        }
+        if (this.full()) {
+            throw new RequestError(ErrorCode.SEND_OVERFLOW, `${this.retained.length} envelopes (${this.retained.bytes} bytes) await acknowledgement, the limit is ${this.maxUnackedMessages} (${this.maxUnackedBytes} bytes)`, 0);
+        }
+        const seq = this.nextSeq++;
+        const id = this.requests.open(seq);
+        this.retained.push(K_Q, id, payload, '');
+        if (this.st === SessionState.OPEN)
+            this.writeSequenced(K_Q, seq, id, payload, '');
+        return id;
+    }
+    /**
+     * The caller gives up on request `id` (its AbortSignal fired: REQUEST_ABORTED; the driver's
+     * timer: REQUEST_TIMEOUT). Rejects it through the host at once and sends CANCEL, so the peer's
+     * handler signal aborts. Returns false when the request was already settled.
+     */
+    abandon(id, code, message) {
+        if (!this.requests.abandon(id))
+            return false;
+        this.host.requestFailed(id, new RequestError(code, message ?? (code === ErrorCode.REQUEST_TIMEOUT ? `request ${id} got no answer in time` : `request ${id} was aborted`), id));
+        if (this.st !== SessionState.ENDED && !this.full()) {
+            const seq = this.nextSeq++;
+            this.retained.push(K_C, id, undefined, '');
+            if (this.st === SessionState.OPEN)
+                this.writeSequenced(K_C, seq, id, undefined, '');
+        }
+        return true;
+    }
+    /** Answers the peer's request `id`. False when it is no longer waiting (cancelled, session ended). */
+    respond(id, payload) {
+        if (this.st === SessionState.ENDED || !this.requests.answer(id))
+            return false;
+        this.queueSequenced(K_R, id, payload, '');
+        return true;
+    }
+    /**
+     * Answers the peer's request `id` with an error: a code (`[A-Z0-9_]{1,64}`; anything else is
+     * sent as REQUEST_FAILED) and a message (cut to 1024 UTF-8 bytes). Never pass a stack.
+     */
+    fail(id, code, message) {
+        if (this.st === SessionState.ENDED || !this.requests.answer(id))
+            return false;
+        this.queueSequenced(K_E, id, clipMessage(message), /^[A-Z0-9_]{1,64}$/.test(code) ? code : ErrorCode.REQUEST_FAILED);
+        return true;
+    }
+    /** Writes a PING (application-level heartbeat); the PONG comes back as a `pong` event. */
+    ping(token = -1) {
+        if (this.st !== SessionState.OPEN)
+            return false;
+        this.write(pingHeader(token), undefined);
+        return true;
+    }
+    // -------------------------------------------------------------------------------------------
+    // Receiving
+    /**
+     * The application took the message with `ticket` (and every earlier one). Acknowledges it, at
+     * once when `ackEvery` are due, else by `ackDelay` (see `nextDeadline`).
+     */
+    taken(ticket, now) {
+        const seq = ticket - this.ticketBase;
+        if (seq <= 0) {
+            this.counters.staleTaken++;
+            return;
+        }
+        if (seq > this.received) {
+            // The message being delivered right now, taken from inside `host.message`.
+            this.takenAhead = seq;
+            return;
+        }
+        const q = this.untaken;
+        while (this.untakenHead < q.length && q[this.untakenHead] <= seq)
+            this.untakenHead++;
+        if (this.untakenHead === q.length) {
+            q.length = 0;
+            this.untakenHead = 0;
+        }
+        this.advanceTaken(now);
+    }
+    /**
+     * One frame received on the current connection. Delivers through the host. Throws a
+     * SessionError (ENVELOPE_INVALID, SESSION_VERSION_UNSUPPORTED, SESSION_PROTOCOL_ERROR,
+     * TOO_MANY_REQUESTS, SESSION_FORBIDDEN, SESSION_ENDED...): the driver closes this connection;
+     * the session has ended (state ENDED) and its pending requests were rejected.
+     */
+    receive(frame, now) {
+        if (this.st === SessionState.ENDED || this.st === SessionState.DETACHED)
+            return;
+        let e;
+        try {
+            e = decodeEnvelope(frame, this.env);
+            this.handle(e, now);
+        }
+        catch (err) {
+            if (err instanceof SessionError && this.st !== SessionState.ENDED) {
+                this.finish(err, err.code === ErrorCode.SESSION_ENDED, ErrorCode.CONNECTION_CLOSED, err.message);
+            }
+            throw err;
+        }
+    }
+    handle(e, now) {
+        if (this.st === SessionState.HELLO_SENT) {
+            if (e.kind === 'W')
+                return this.onWelcome(e, now);
+            if (e.kind === 'N') {
+                const code = (e.code === ErrorCode.SESSION_FORBIDDEN || e.code === ErrorCode.SESSION_VERSION_UNSUPPORTED ? e.code : ErrorCode.SESSION_PROTOCOL_ERROR);
+                throw new SessionError(code, `the server refused the session with ${e.code} (it speaks versions "${e.versions}")`, { details: { code: e.code, versions: e.versions } });
+            }
+            throw protocol(`${e.kind} before WELCOME, expected WELCOME or REFUSE`);
+        }
+        switch (e.kind) {
+            case 'M':
+            case 'Q':
+            case 'R':
+            case 'E':
+            case 'C':
+                return this.onSequenced(e, now);
+            case 'A':
+                return this.onAck(e.ack, now);
+            case 'P':
+                this.write(pongHeader(e.token), undefined);
+                return;
+            case 'O':
+                this.host.event({ type: 'pong', token: e.token });
+                return;
+            case 'X':
+                throw new SessionError(ErrorCode.SESSION_ENDED, `the peer ended session ${this.sid}${e.code ? ` (${e.code})` : ''}`);
+            default:
+                throw protocol(`${e.kind} on an open session, expected M Q R E C A P O or X`);
+        }
+    }
+    onWelcome(e, now) {
+        this.requests.peerMax = e.maxRequests;
+        this.retention = e.retention;
+        if (e.resumed) {
+            if (this.sid === '' || e.sessionId !== this.sid)
+                throw protocol(`WELCOME resumed session ${e.sessionId}, but we asked for ${this.sid || 'a new one'}`);
+            if (e.secret !== '')
+                throw protocol('WELCOME of a resumed session carries a secret');
+            this.checkPeerReceived(e.received, e.ack, 'WELCOME');
+            this.st = SessionState.OPEN;
+            this.onAck(e.ack, now);
+            this.flushRetained(e.received);
+            this.host.event({ type: 'open', sessionId: this.sid, resumed: true, redelivered: 0, failedRequests: 0 });
+            return;
+        }
+        if (e.secret === '')
+            throw protocol('WELCOME of a new session without a secret');
+        if (e.received !== 0 || e.ack !== 0)
+            throw protocol(`WELCOME of a new session with received ${e.received}, ack ${e.ack}, expected 0 and 0`);
+        const previous = this.sid;
+        let lost;
+        let redelivered = 0;
+        let failedRequests = 0;
+        if (previous !== '') {
+            const expired = this.expiredReported || (this.retention > 0 && now - this.detachedAt >= this.retention);
+            lost = new SessionError(expired ? ErrorCode.SESSION_EXPIRED : ErrorCode.SESSION_UNKNOWN, expired
+                ? `session ${previous} expired while we were away; new session ${e.sessionId}: messages the server held for us are lost`
+                : `the server no longer has session ${previous} (restarted or dropped it); new session ${e.sessionId}: messages it held for us are lost`);
+            ({ redelivered, failedRequests } = this.rebase(previous, lost));
+        }
+        this.sid = e.sessionId;
+        this.secret = e.secret;
+        this.st = SessionState.OPEN;
+        this.flushRetained(0);
+        const ev = { type: 'open', sessionId: this.sid, resumed: false, redelivered, failedRequests };
+        if (lost !== undefined)
+            ev.lost = lost;
+        this.host.event(ev);
+    }
+    /**
+     * Client, new session after the server lost ours: keep retained MSG and REQ envelopes (those
+     * already written get their origin), drop RES/ERR/CANCEL (they answer the old server's state),
+     * renumber from 1, fail requests the old server had taken, forget the peer's requests.
+     */
+    rebase(previous, lost) {
+        const keep = new RetainedRing();
+        let redelivered = 0;
+        for (let k = 0; k < this.retained.length; k++) {
+            const kind = this.retained.kind(k);
+            const id = this.retained.id(k);
+            if (kind !== K_M && kind !== K_Q)
+                continue;
+            const oldSeq = this.acked + 1 + k;
+            if (kind === K_Q) {
+                const p = this.requests.pending.get(id);
+                if (p === undefined || p.abandoned) {
+                    this.requests.pending.delete(id);
+                    continue;
+                }
+                p.seq = keep.length + 1;
+            }
+            let origin = this.retained.auxOf(k);
+            if (origin === '' && oldSeq <= this.lastWritten)
+                origin = previous + '.' + oldSeq;
+            if (origin !== '')
+                redelivered++;
+            keep.push(kind, id, this.retained.payload(k), origin);
+        }
+        // Requests whose REQ the old server had acknowledged (taken): their answers are gone.
+        const kept = new Set();
+        for (let k = 0; k < keep.length; k++)
+            if (keep.kind(k) === K_Q)
+                kept.add(keep.id(k));
+        const failed = [];
+        for (const [id, p] of this.requests.pending) {
+            if (!kept.has(id)) {
+                this.requests.pending.delete(id);
+                if (!p.abandoned)
+                    failed.push(id);
+            }
+        }
+        if (failed.length > 0)
+            this.host.requestsFailed(failed, lost.code, lost.message);
+        for (const id of this.requests.inbound)
+            this.host.cancelled(id);
+        this.requests.inbound.clear();
+        this.retained.clear();
+        for (let k = 0; k < keep.length; k++)
+            this.retained.push(keep.kind(k), keep.id(k), keep.payload(k), keep.auxOf(k));
+        this.nextSeq = keep.length + 1;
+        this.acked = 0;
+        this.lastWritten = 0;
+        this.ticketBase += this.received;
+        this.received = 0;
+        this.takenSeq = 0;
+        this.ackSent = 0;
+        this.untaken.length = 0;
+        this.untakenHead = 0;
+        this.counters.redelivered += redelivered;
+        return { redelivered, failedRequests: failed.length };
+    }
+    onSequenced(e, now) {
+        if (e.ack > 0)
+            this.onAck(e.ack, now);
+        const seq = e.seq;
+        if (seq <= this.received) {
+            this.counters.duplicates++;
+            return;
+        }
+        if (seq !== this.received + 1)
+            throw protocol(`${e.kind} with seq ${seq} after ${this.received}, expected ${this.received + 1}`, { seq, expected: this.received + 1 });
+        switch (e.kind) {
+            case 'M': {
+                // `received` moves after the callback, so a `taken()` for this very message from inside
+                // it is recognised (takenAhead) and no earlier take can count it by mistake.
+                this.takenAhead = 0;
+                const took = this.host.message(e.payload, this.ticketBase + seq, e.origin);
+                this.received = seq;
+                if (took || this.takenAhead >= seq) {
+                    // Taking a message takes every earlier one (cumulative).
+                    if (this.untakenHead !== this.untaken.length) {
+                        this.untaken.length = 0;
+                        this.untakenHead = 0;
+                    }
+                    this.advanceTaken(now);
+                }
+                else {
+                    this.untaken.push(seq);
+                }
+                return;
+            }
+            case 'Q': {
+                const r = this.requests.receive(e.id);
+                if (r === 'full') {
+                    throw new SessionError(ErrorCode.TOO_MANY_REQUESTS, `request ${e.id} arrived with ${this.requests.inbound.size} requests in flight, we announced at most ${this.requests.ownMax}`);
+                }
+                if (r === 'duplicate')
+                    throw protocol(`request id ${e.id} is already in flight`);
+                this.received = seq;
+                this.advanceTaken(now);
+                if (!this.handlesRequests) {
+                    this.requests.answer(e.id);
+                    this.queueSequenced(K_E, e.id, 'no request handler', ErrorCode.NO_HANDLER);
+                    return;
+                }
+                this.host.request(e.id, e.payload, e.origin);
+                return;
+            }
+            case 'R':
+            case 'E': {
+                this.received = seq;
+                this.advanceTaken(now);
+                if (this.requests.settle(e.id) !== 'live')
+                    return;
+                if (e.kind === 'R')
+                    this.host.response(e.id, e.payload);
+                else {
+                    const msg = e.payload;
+                    this.host.requestFailed(e.id, new RequestError(localCodeFor(e.code), `the peer answered request ${e.id} with ${e.code}: ${msg}`, e.id, e.code));
+                }
+                return;
+            }
+            case 'C': {
+                this.received = seq;
+                this.advanceTaken(now);
+                if (this.requests.answer(e.id)) {
+                    this.queueSequenced(K_E, e.id, 'the requester cancelled the request', ErrorCode.REQUEST_ABORTED);
+                    this.host.cancelled(e.id);
+                }
+                return;
+            }
+        }
+    }
+    onAck(ack, _now) {
+        if (ack <= this.acked)
+            return;
+        if (ack > this.lastWritten) {
+            throw protocol(`ACK for seq ${ack}, but the highest seq we wrote is ${this.lastWritten}`, { ack, lastWritten: this.lastWritten });
+        }
+        this.retained.shift(ack - this.acked);
+        this.acked = ack;
+        this.host.event({ type: 'acked', upTo: ack, unacked: this.retained.length });
+    }
+    checkPeerReceived(received, ack, what) {
+        if (ack > received)
+            throw protocol(`${what} acknowledges seq ${ack} but says it received only up to ${received}`, { received, ack });
+        if (received < this.acked || received > this.lastWritten) {
+            throw protocol(`${what} says the peer received up to seq ${received}, expected ${this.acked} to ${this.lastWritten}`, { received, acked: this.acked, lastWritten: this.lastWritten });
+        }
+    }
+    // -------------------------------------------------------------------------------------------
+    // Internals
+    full() {
+        return this.retained.length >= this.maxUnackedMessages || this.retained.bytes >= this.maxUnackedBytes;
+    }
+    halfFull() {
+        return this.retained.length * 2 > this.maxUnackedMessages || this.retained.bytes * 2 > this.maxUnackedBytes;
+    }
+    /** Retains a sequenced envelope that must not be refused (answers); writes it when attached. */
+    queueSequenced(kind, id, payload, aux) {
+        const seq = this.nextSeq++;
+        this.retained.push(kind, id, payload, aux);
+        if (this.st === SessionState.OPEN)
+            this.writeSequenced(kind, seq, id, payload, aux);
+    }
+    writeSequenced(kind, seq, id, payload, aux) {
+        let ack = 0;
+        if (this.takenSeq > this.ackSent) {
+            ack = this.ackSent = this.takenSeq;
+            this.ackDeadline = Infinity;
+        }
+        let header;
+        switch (kind) {
+            case K_M:
+                header = messageHeader(seq, ack, aux);
+                break;
+            case K_Q:
+                header = requestHeader(seq, ack, id, aux);
+                break;
+            case K_R:
+                header = responseHeader(seq, ack, id);
+                break;
+            case K_E:
+                header = errorHeader(seq, ack, id, aux);
+                break;
+            default:
+                header = cancelHeader(seq, ack, id);
+                break;
+        }
+        if (seq > this.lastWritten)
+            this.lastWritten = seq;
+        this.write(header, payload);
+    }
+    /** Writes retained envelopes with seq above `from`, in order. */
+    flushRetained(from) {
+        const first = this.acked + 1;
+        for (let k = Math.max(0, from - this.acked); k < this.retained.length; k++) {
+            const seq = first + k;
+            if (seq <= this.lastWritten)
+                this.counters.resent++;
+            this.writeSequenced(this.retained.kind(k), seq, this.retained.id(k), this.retained.payload(k), this.retained.auxOf(k));
+        }
+    }
+    advanceTaken(now) {
+        const t = this.untakenHead < this.untaken.length ? this.untaken[this.untakenHead] - 1 : this.received;
+        if (t <= this.takenSeq)
+            return;
+        this.takenSeq = t;
+        if (this.st !== SessionState.OPEN)
+            return;
+        if (t - this.ackSent >= this.ackEvery)
+            this.sendAck();
+        else if (this.ackDeadline === Infinity)
+            this.ackDeadline = now + this.ackDelay;
+    }
+    sendAck() {
+        this.ackDeadline = Infinity;
+        if (this.takenSeq <= this.ackSent)
+            return;
+        this.ackSent = this.takenSeq;
+        this.counters.acksSent++;
+        this.write(ackHeader(this.takenSeq), undefined);
+    }
+    /** ENDED: reject every pending request, cancel the peer's, report once. */
+    finish(error, byPeer, code, message) {
+        this.st = SessionState.ENDED;
+        this.write = undefined;
+        this.ackDeadline = Infinity;
+        const ids = this.requests.takeAllLive();
+        if (ids.length > 0)
+            this.host.requestsFailed(ids, code, message);
+        for (const id of this.requests.inbound)
+            this.host.cancelled(id);
+        this.requests.inbound.clear();
+        this.retained.clear();
+        this.host.event({ type: 'ended', error, byPeer });
+    }
+}
+function protocol(message, details) {
+    return new SessionError(ErrorCode.SESSION_PROTOCOL_ERROR, message, details === undefined ? {} : { details });
+}
+/** The driver called the machine wrongly: a bug in the driver, never caused by the peer. */
+function misuse(message) {
+    return new ConfigError(ErrorCode.INVALID_OPTION, message);
+}
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+function clipMessage(message) {
+    if (message.length * 3 <= SESSION_ERROR_MESSAGE_MAX)
+        return message;
+    const b = encoder.encode(message);
+    if (b.length <= SESSION_ERROR_MESSAGE_MAX)
+        return message;
+    let end = SESSION_ERROR_MESSAGE_MAX;
+    while (end > 0 && (b[end] & 0xc0) === 0x80)
+        end--; // do not cut a UTF-8 sequence
+    return decoder.decode(b.subarray(0, end));
+}

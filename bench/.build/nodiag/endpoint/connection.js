@@ -1,0 +1,1178 @@
+/**
+ * A Connection carries typed messages over one transport link. It is the same object for every
+ * transport: send status, backpressure, callbacks or `for await`, protocol hooks, heartbeats.
+ *
+ * Bytes in:   socket chunk -> framer.push -> framer.next -> codec.decode -> hooks -> callbacks / queue
+ * Bytes out:  send(msg) -> beforeSend -> codec.encode -> framer.encode into the write buffer
+ *             -> one corked write per tick (microtask) -> socket
+ *
+ * States:
+ *
+ *     opening --(handshake hook done)--> open --(close() / peer FIN / error)--> closing --> closed
+ *        \______________________(hook failed, socket gone)_____________________________/
+ */
+import { ConfigError, ConnectError, ConnectionError, ErrorCode, Limits, SendStatus, SwitchboardError, WriteBuffer, isSwitchboardError, } from '../core/index.js';
+import { closePayload } from '../core/websocket/close.js';
+import { allocUnsafe } from '../transport/stream.js';
+import { AsyncQueue } from './async-queue.js';
+import { diag, dropped } from './diagnostics.js';
+import { DropReason } from './metrics.js';
+/**
+ * Checks options before any socket is opened, so a bad value fails `connect()` / `listen()` at
+ * once with `INVALID_OPTION` instead of failing each connection later.
+ */
+export function checkConnectionOptions(options, protocol, stream) {
+    const positive = ['receiveQueue', 'highWaterMark', 'maxQueuedBytes', 'handshakeTimeout', 'closeTimeout'];
+    for (const k of positive) {
+        const v = options[k];
+        if (v !== undefined && !(typeof v === 'number' && v > 0))
+            throw badOption(k, v, 'a positive number');
+    }
+    const idle = options.idleTimeout;
+    if (idle !== undefined && !(typeof idle === 'number' && idle >= 0))
+        throw badOption('idleTimeout', idle, '0 (off) or a positive number');
+    if (options.overflow !== undefined && options.overflow !== 'drop' && options.overflow !== 'close') {
+        throw badOption('overflow', options.overflow, "'drop' or 'close'");
+    }
+    if (options.decodeErrors !== undefined && options.decodeErrors !== 'close' && options.decodeErrors !== 'skip') {
+        throw badOption('decodeErrors', options.decodeErrors, "'close' or 'skip'");
+    }
+    const hb = protocol.heartbeat;
+    if (hb) {
+        if (!(typeof hb.interval === 'number' && hb.interval > 0))
+            throw badOption('heartbeat.interval', hb.interval, 'a positive number');
+        if (hb.timeout !== undefined && !(typeof hb.timeout === 'number' && hb.timeout >= 0)) {
+            throw badOption('heartbeat.timeout', hb.timeout, '0 (off) or a positive number');
+        }
+    }
+    if (stream && protocol.framing.messageOriented) {
+        throw new ConfigError(ErrorCode.INVALID_OPTION, `framing "${protocol.framing.name}" needs a message transport (UDP, WebSocket); a byte stream has no message boundaries`);
+    }
+}
+function badOption(name, value, expected) {
+    return new ConfigError(ErrorCode.INVALID_OPTION, `${name} must be ${expected}, got ${String(value)}`);
+}
+/** Unread errors `errors()` keeps; older ones are dropped (they still went to `onFail`). */
+const ERROR_BACKLOG = 64;
+/**
+ * A connection's readable identity: `clt(app@local->remote/path)`, `svc(app@local/path<-remote)`,
+ * or on Unix sockets, where every peer has the same address, `clt(app@unix:/p)` / `svc(app@unix:/p#3)`.
+ */
+export function linkLabel(link, sock) {
+    const who = link.app ? `${link.app}@` : '';
+    const path = link.path ?? '';
+    if (link.role === 'client')
+        return sock.remote.startsWith('unix:') ? `clt(${who}${sock.remote})` : `clt(${who}${sock.local}->${sock.remote}${path})`;
+    return sock.local.startsWith('unix:') ? `svc(${who}${sock.local}#${link.serial ?? 0})` : `svc(${who}${sock.local}${path}<-${sock.remote})`;
+}
+const NO_META = Object.freeze({});
+const NO_CLOSE_OPTIONS = Object.freeze({});
+/**
+ * Connections that queued bytes this turn of the event loop. One microtask writes them all (a
+ * broadcast to 1,000 connections is one microtask, not 1,000), and no connection keeps a flush
+ * closure of its own.
+ */
+let dirty = [];
+export class Connection {
+    sock;
+    protocol;
+    callbacks;
+    options;
+    role;
+    /** Message and byte counters. */
+    stats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, bytesSkipped: 0 };
+    /** Facts about the link from its transport (WebSocket: `path`, `subprotocol`, `compression`, `origin`, `headers`). */
+    meta;
+    // An idle connection is mostly this object: what only some connections use (a receive queue,
+    // an error queue, the hook context, the `closed` promise, its name) is created when first
+    // needed. 10,000 idle connections cost what bench/ reports per connection.
+    _name;
+    app;
+    serial;
+    path;
+    _state = 'opening';
+    framer;
+    wb;
+    flushScheduled = false;
+    onWrittenFn;
+    _inbox;
+    inboxEnd; // ended before the queue existed
+    errorQueue;
+    errorsEnded = false;
+    mode;
+    consumes;
+    blocked = false; // receive queue full: reads paused, decoding stopped
+    writeBlocked = false; // replies to input over the high-water mark: reads paused, decoding stopped
+    unbounded = false; // the socket is gone: decode what is left without pausing
+    discarding = false; // after a fatal input error: incoming bytes are dropped
+    ended = false; // we sent FIN (or destroyed)
+    peerEnded = false;
+    sessionInputEnded = false; // a session framer saw the peer's close message
+    localClose = NO_CLOSE_OPTIONS;
+    pings;
+    pingSeq = 0;
+    handshaking = false;
+    hookSending = false; // an onDisconnect hook is running and may send
+    backpressured = false;
+    roomWaiters;
+    closeError;
+    initiator;
+    closeInfo;
+    _closed;
+    resolveClosed;
+    closeWatcher;
+    closeTimer;
+    beatTimer;
+    idleTimer;
+    timed; // an idle timeout or a heartbeat needs the last receive/send times
+    lastRx = 0;
+    lastTx = 0;
+    _ctx;
+    receiveLimit;
+    hwm;
+    maxQueued;
+    /**
+     * Bytes that came with the transport handshake (frames right after a WebSocket 101), read by
+     * `open()`: a server may send a message and its close (or a bad frame) in the same segment as
+     * the 101, and the message must reach the application before the close does.
+     */
+    early;
+    budget;
+    held = 0; // what this connection last added to budget.total
+    firstWatcher;
+    /** @internal The endpoint's metrics, if it keeps them (servers, permanent clients). */
+    meter;
+    wasOpen = false;
+    constructor(sock, protocol, callbacks, options, link) {
+        this.sock = sock;
+        this.protocol = protocol;
+        this.callbacks = callbacks;
+        this.options = options;
+        this.app = link.app;
+        this.serial = link.serial;
+        this.path = link.path;
+        this.role = link.role;
+        this.wb = new WriteBuffer({ alloc: allocUnsafe, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold });
+        this.framer = protocol.framing.create(this.wb);
+        this.meta = link.meta ?? NO_META;
+        this.meter = link.meter;
+        this.consumes = callbacks?.onReceive !== undefined && callbacks.observeOnly !== true;
+        this.mode = this.consumes ? 'callback' : 'none';
+        // Options were checked by connect()/listen() (checkConnectionOptions) before the socket existed.
+        this.receiveLimit = options.receiveQueue ?? Limits.receiveQueueMessages;
+        this.hwm = options.highWaterMark ?? Limits.sendHighWaterMark;
+        this.maxQueued = Math.max(this.hwm, options.maxQueuedBytes ?? Limits.sendMaxQueuedBytes);
+        this.timed = (options.idleTimeout ?? 0) > 0 || protocol.heartbeat !== undefined;
+        if (this.timed)
+            this.lastRx = this.lastTx = Date.now();
+        sock.setHandler(this);
+        if (link.initialData && link.initialData.length > 0)
+            this.early = link.initialData;
+        if (options.idleTimeout)
+            this.armIdle(options.idleTimeout);
+    }
+    /** Readable identity: `clt(name@local->remote)` or `svc(name@local<-remote)`. */
+    get name() {
+        return (this._name ??= linkLabel({ role: this.role, app: this.app, serial: this.serial ?? 0, path: this.path ?? '' }, this.sock));
+    }
+    /** Resolves once the connection is closed, with the reason. Never rejects. */
+    get closed() {
+        return (this._closed ??=
+            this.closeInfo !== undefined ? Promise.resolve(this.closeInfo) : new Promise((resolve) => (this.resolveClosed = resolve)));
+    }
+    /** @internal One function told when the connection closes (its server's bookkeeping), without a promise per connection. */
+    watchClose(fn) {
+        this.closeWatcher = fn;
+    }
+    get state() {
+        return this._state;
+    }
+    /** What hooks get: the connection's name, role, per-connection state, send and close. */
+    get ctx() {
+        if (this._ctx === undefined) {
+            const self = this;
+            this._ctx = {
+                name: this.name,
+                role: this.role,
+                state: {},
+                send: (msg) => self.enqueue(msg, true),
+                close: (options) => {
+                    // The peer asked to leave (a goodbye message): the close is the peer's, not ours.
+                    if (options?.initiator === 'peer')
+                        self.initiator ??= 'peer';
+                    void self.close();
+                },
+            };
+        }
+        return this._ctx;
+    }
+    /** Received messages waiting for a consumer (handshake hook, `for await`, `receive()`). */
+    get inbox() {
+        if (this._inbox === undefined) {
+            this._inbox = new AsyncQueue();
+            if (this.inboxEnd !== undefined)
+                this._inbox.end(this.inboxEnd.error);
+        }
+        return this._inbox;
+    }
+    get errq() {
+        if (this.errorQueue === undefined) {
+            this.errorQueue = new AsyncQueue();
+            if (this.errorsEnded)
+                this.errorQueue.end();
+        }
+        return this.errorQueue;
+    }
+    /** Bytes accepted for sending that the kernel has not taken yet. */
+    get queuedBytes() {
+        return this.wb.length + this.sock.writableLength;
+    }
+    /**
+     * Bytes this connection holds for its peer: received bytes that do not make a whole frame yet
+     * (on WebSocket, also the parts of an unfinished message) plus `queuedBytes`. A server's
+     * `memoryBudget` caps the sum over its connections.
+     */
+    get heldBytes() {
+        return this._state === 'closed' ? 0 : this.framer.buffered + this.wb.length + this.sock.writableLength;
+    }
+    /** @internal Counts this connection in a server's memory budget from now on. */
+    setBudget(budget) {
+        this.budget = budget;
+        this.account();
+    }
+    /**
+     * @internal The server's recount when over budget: what this connection holds now, recorded;
+     * 0 once it left the budget (evicted, or closed).
+     */
+    recount() {
+        return this.budget === undefined ? 0 : (this.held = this.heldBytes);
+    }
+    /** Tells the budget how much this connection's holding changed since last time. */
+    account() {
+        const b = this.budget;
+        if (b === undefined)
+            return;
+        const now = this.heldBytes;
+        const d = now - this.held;
+        if (d === 0)
+            return;
+        this.held = now;
+        b.total += d;
+        if (d > 0 && b.total > b.limit)
+            b.over();
+    }
+    /**
+     * @internal Closed for the server's memory budget: leaves the budget at once and releases what
+     * it holds. A WebSocket with nothing queued still gets its close frame (`err.closeCode`);
+     * otherwise the socket is destroyed (a close frame behind a queue the peer does not read would
+     * never arrive, and the queue is what must go).
+     */
+    evict(err) {
+        if (this._state !== 'closed')
+            dropped(this.meter, this, DropReason.Budget, undefined, err);
+        const b = this.budget;
+        if (b !== undefined) {
+            b.total -= this.held;
+            this.held = 0;
+            this.budget = undefined;
+        }
+        if (this._state === 'closed')
+            return;
+        const session = this.framer.session;
+        if (session !== undefined && !session.closeSent && this.queuedBytes === 0 && !this.sock.destroyed) {
+            this.fail(err); // writes the close frame, flushes it, ends our side
+            this.framer.dispose?.(); // drops the partial frame now, not when the peer has finished closing
+            return;
+        }
+        this.destroy(err);
+    }
+    /** @internal Called once, at the first whole message received or at the close (a server's `firstMessageTimeout`). */
+    watchFirstMessage(fn) {
+        this.firstWatcher = fn;
+    }
+    /** @internal Closes gracefully with `err` (a server-side timeout). */
+    abort(err) {
+        this.fail(err);
+    }
+    /** `local` / `remote` address of the link, e.g. `127.0.0.1:50312`. */
+    get localAddress() {
+        return this.sock.local;
+    }
+    get remoteAddress() {
+        return this.sock.remote;
+    }
+    /** The peer's TLS certificate, when it presented one. */
+    get peerCertificate() {
+        return this.sock.peerCertificate;
+    }
+    toString() {
+        return this.name;
+    }
+    // ---------------------------------------------------------------- opening
+    /**
+     * Runs the protocol's `onConnect` hook (if any) and opens the connection. Called once by the
+     * client or server that created it. Rejects with `HANDSHAKE_REJECTED` / `HANDSHAKE_TIMEOUT`.
+     */
+    async open() {
+        const hook = this.protocol.hooks?.onConnect;
+        if (hook) {
+            this.handshaking = true;
+            this.readEarly(); // the handshake hook may need them
+            const timeoutMs = this.options.handshakeTimeout ?? Limits.handshakeTimeout;
+            let timer;
+            const hctx = {
+                ...this.ctx,
+                state: this.ctx.state,
+                receive: async () => {
+                    const r = await this.inbox.next();
+                    this.afterTake();
+                    if (r.done)
+                        throw new ConnectError(ErrorCode.HANDSHAKE_REJECTED, `${this.name}: the peer left during the handshake`);
+                    return r.value;
+                },
+                reject: (reason) => {
+                    throw new ConnectError(ErrorCode.HANDSHAKE_REJECTED, `${this.name}: handshake refused: ${reason}`);
+                },
+            };
+            try {
+                await Promise.race([
+                    Promise.resolve().then(() => hook(hctx)),
+                    new Promise((_, reject) => {
+                        timer = setTimeout(() => reject(new ConnectError(ErrorCode.HANDSHAKE_TIMEOUT, `${this.name}: handshake took longer than ${timeoutMs} ms`)), timeoutMs);
+                    }),
+                    this.closed.then((info) => {
+                        throw (info.error ?? new ConnectError(ErrorCode.HANDSHAKE_REJECTED, `${this.name}: the connection closed during the handshake`));
+                    }),
+                ]);
+            }
+            catch (cause) {
+                const err = isSwitchboardError(cause)
+                    ? cause
+                    : new ConnectError(ErrorCode.HANDSHAKE_REJECTED, `${this.name}: handshake hook failed: ${errorText(cause)}`, { cause });
+                this.handshaking = false;
+                this.fail(err);
+                throw err;
+            }
+            finally {
+                clearTimeout(timer);
+                this.handshaking = false;
+            }
+        }
+        if (this._state !== 'opening') {
+            throw this.closeError ?? new ConnectError(ErrorCode.CONNECT_FAILED, `${this.name}: closed before it opened`);
+        }
+        this._state = 'open';
+        this.wasOpen = true;
+        if (this.meter !== undefined)
+            this.meter.opened++;
+        this.startHeartbeat();
+        this.guard(() => this.callbacks?.onConnect?.(this));
+        // Messages that arrived during the handshake and were not taken by it go to the consumer.
+        if (this.mode === 'callback')
+            this.drainInboxToCallback();
+        // What came with the upgrade is read now that the connection is open: its messages are
+        // delivered, then a close or a bad frame after them closes the connection, which `open()`
+        // still returns (state `closing`, the messages readable). Read in the constructor, the
+        // close would have won and the messages been lost with "closed before it opened".
+        this.readEarly();
+        if (!this.blocked)
+            this.pump();
+        if (this.peerEnded)
+            this.finishAfterPeerEnd();
+    }
+    readEarly() {
+        const early = this.early;
+        if (early === undefined)
+            return;
+        this.early = undefined;
+        this.onStreamData(early);
+    }
+    // ---------------------------------------------------------------- receiving
+    /** @internal socket events (StreamHandler) */
+    onStreamData(chunk) {
+        this.stats.bytesIn += chunk.length;
+        if (this.timed)
+            this.lastRx = Date.now();
+        if (this.discarding)
+            return;
+        this.framer.push(chunk);
+        if (!this.blocked)
+            this.pump();
+        if (this.budget !== undefined)
+            this.account();
+    }
+    /**
+     * Decodes and delivers frames until the framer says "not yet", the receive queue is full, or
+     * what reading made us send (pongs, close replies, `autoReply`, answers sent from `onReceive`:
+     * a dispatcher's HELP) put the queued bytes at `maxQueuedBytes`.
+     */
+    pump() {
+        const framer = this.framer;
+        const codec = this.protocol.codec;
+        const wb = this.wb;
+        while (!this.blocked && !this.writeBlocked && !this.discarding) {
+            let frame;
+            const before = wb.length;
+            try {
+                frame = framer.next();
+            }
+            catch (err) {
+                this.inputError(err);
+                return;
+            }
+            if (frame === undefined) {
+                this.stats.bytesSkipped = framer.skipped;
+                if (framer.session !== undefined)
+                    this.afterSessionInput(framer.session);
+                if (wb.length > before)
+                    this.checkReplies();
+                return;
+            }
+            let msg;
+            try {
+                msg = codec.decode(frame, framer.lastFrameBinary);
+            }
+            catch (err) {
+                dropped(this.meter, this, DropReason.DecodeError, undefined, asError(err, ErrorCode.DECODE_FAILED, this.name));
+                if ((this.options.decodeErrors ?? 'close') === 'skip') {
+                    this.report(asError(err, ErrorCode.DECODE_FAILED, this.name)); // onFail may answer (a dispatcher's INVALID)
+                    if (wb.length > before)
+                        this.checkReplies();
+                    continue;
+                }
+                this.inputError(err);
+                return;
+            }
+            this.stats.messagesIn++;
+            if (this.firstWatcher !== undefined) {
+                const f = this.firstWatcher;
+                this.firstWatcher = undefined;
+                f(this);
+            }
+            this.deliver(msg);
+            if (wb.length > before)
+                this.checkReplies();
+        }
+    }
+    /**
+     * Reading made us queue bytes (a pong, an answer) and the queue reached `maxQueuedBytes`:
+     * stop reading until the peer has taken them (below the high-water mark again), so a peer
+     * that writes and never reads cannot make us queue without bound, nor make us drop replies.
+     * Backpressure reaches it through TCP. Resumed by `onStreamDrain()`. With `overflow: 'close'`
+     * the connection is closed with `SEND_OVERFLOW` instead, as a send over the cap would.
+     *
+     * Why the cap and not the high-water mark: two peers that both answer what they read stop
+     * each other only when both queues are over the threshold and the kernel buffers between
+     * them are full; at the cap such traffic was already being refused (`dropped`), so pausing
+     * there cannot stall a conversation that worked before.
+     */
+    checkReplies() {
+        if (this.writeBlocked || this.unbounded || this._state === 'closed' || this.queuedBytes < this.maxQueued)
+            return;
+        if ((this.options.overflow ?? 'drop') === 'close') {
+            this.overflow(this.queuedBytes); // the policy for a peer that does not read: SEND_OVERFLOW
+            return;
+        }
+        this.writeBlocked = true;
+        this.sock.pause();
+    }
+    /** The peer took our replies: read again (decode what is buffered first). */
+    resumeReplies() {
+        this.writeBlocked = false;
+        if (this._state === 'closed')
+            return;
+        this.pump();
+        if (this.blocked || this.writeBlocked || this.discarding)
+            return;
+        if (this.peerEnded)
+            this.finishInput();
+        else
+            this.sock.resume();
+    }
+    deliver(msg) {
+        const p = this.protocol;
+        // Protocol code runs on the read path: what it throws is reported, never thrown at the socket.
+        if (p.hooks?.onReceive && this.attempt('onReceive hook', () => p.hooks.onReceive(msg, this.ctx)) === false)
+            return;
+        const hb = p.heartbeat;
+        if (hb?.isHeartbeat && this.attempt('heartbeat.isHeartbeat', () => hb.isHeartbeat(msg)) === true)
+            return;
+        if (p.autoReply) {
+            const reply = this.attempt('autoReply', () => p.autoReply(msg));
+            if (reply !== undefined)
+                this.attempt('autoReply send', () => this.enqueue(reply, true));
+        }
+        const cb = this.callbacks?.onReceive;
+        if (this.handshaking || this._state === 'opening') {
+            // Watchers (a logger) see handshake messages too; consumers get what the hook leaves.
+            if (cb !== undefined && !this.consumes)
+                this.guard(() => cb.call(this.callbacks, this, msg));
+            this.queueMessage(msg);
+            return;
+        }
+        if (cb !== undefined)
+            this.guard(() => cb.call(this.callbacks, this, msg));
+        if (!this.consumes)
+            this.queueMessage(msg);
+    }
+    queueMessage(msg) {
+        this.inbox.push(msg);
+        if (this.inbox.length >= this.receiveLimit && !this.blocked && !this.unbounded) {
+            // Backpressure reaches the peer: stop reading until the consumer catches up.
+            this.blocked = true;
+            this.sock.pause();
+        }
+    }
+    drainInboxToCallback() {
+        const cb = this.callbacks?.onReceive;
+        const q = this._inbox;
+        if (cb === undefined || q === undefined)
+            return;
+        for (let m = q.tryShift(); m !== undefined; m = q.tryShift()) {
+            const msg = m;
+            this.guard(() => cb.call(this.callbacks, this, msg));
+        }
+        this.afterTake();
+    }
+    /** Called after a consumer took messages: resume reading once the queue is half empty. */
+    afterTake() {
+        if (!this.blocked || (this._inbox?.length ?? 0) > this.receiveLimit >> 1)
+            return;
+        this.blocked = false;
+        this.pump();
+        if (this.budget !== undefined)
+            this.account();
+        if (!this.blocked && !this.writeBlocked && !this.discarding && this._state !== 'closed') {
+            if (this.peerEnded)
+                this.finishInput();
+            else
+                this.sock.resume();
+        }
+    }
+    claimIterator() {
+        if (this.mode === 'callback') {
+            throw new ConnectionError(ErrorCode.RECEIVE_MODE_CONFLICT, `${this.name}: messages already go to an onReceive callback; use callbacks or for await, not both`);
+        }
+        this.mode = 'iterator';
+    }
+    /** Messages as an async iterator. Ends when the peer closes; throws the error that closed the link, if any. */
+    [Symbol.asyncIterator]() {
+        this.claimIterator();
+        return {
+            next: async () => {
+                const r = await this.inbox.next();
+                this.afterTake();
+                return r;
+            },
+            return: async () => {
+                return { value: undefined, done: true };
+            },
+        };
+    }
+    /**
+     * The next message (like `recv()`). Rejects with `RECEIVE_TIMEOUT` after `timeout` ms, or with
+     * `CONNECTION_CLOSED` (or the closing error) when no message will come.
+     */
+    async receive(options = {}) {
+        this.claimIterator();
+        const { timeout } = options;
+        const r = await this.inbox.next(timeout, () => new ConnectionError(ErrorCode.RECEIVE_TIMEOUT, `${this.name}: no message within ${timeout} ms`));
+        this.afterTake();
+        if (r.done)
+            throw new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${this.name}: closed, no more messages`);
+        return r.value;
+    }
+    /**
+     * Errors as they happen (the clj-tcp error channel): bad input, timeouts, resets. Ends when
+     * the connection closes. Holds the newest 64 unread errors.
+     */
+    errors() {
+        const q = this.errq;
+        return { [Symbol.asyncIterator]: () => ({ next: () => q.next() }) };
+    }
+    // ---------------------------------------------------------------- sending
+    /**
+     * Encodes and queues a message; it leaves in this tick's write. Returns at once with what
+     * happened (see {@link SendStatus}). Throws a `CodecError` when the message cannot be
+     * encoded (a bug in the caller, not a network condition): nothing is queued then.
+     */
+    send(msg) {
+        if (this._state !== 'open')
+            return SendStatus.Closed;
+        return this.enqueue(msg, false);
+    }
+    /**
+     * Sends when there is room: waits while the queued bytes are over the high-water mark, up to
+     * `timeout` ms (links' `send_busywait_timeout`). Resolves `timeout` if no room came.
+     */
+    async sendWait(msg, options = {}) {
+        if (this._state !== 'open')
+            return SendStatus.Closed;
+        if (this.queuedBytes >= this.hwm) {
+            const room = await this.waitForRoom(options.timeout);
+            if (this._state !== 'open')
+                return SendStatus.Closed;
+            if (!room)
+                return SendStatus.Timeout;
+        }
+        return this.enqueue(msg, false);
+    }
+    /** Resolves when the queued bytes are under the high-water mark (at once if they are). False on timeout or close. */
+    drained(options = {}) {
+        if (this.queuedBytes < this.hwm)
+            return Promise.resolve(this._state !== 'closed');
+        return this.waitForRoom(options.timeout);
+    }
+    waitForRoom(timeout) {
+        if (this._state === 'closed')
+            return Promise.resolve(false);
+        this.backpressured = true;
+        return new Promise((resolve) => {
+            const w = { resolve, timer: undefined };
+            if (timeout !== undefined) {
+                w.timer = setTimeout(() => {
+                    this.roomWaiters = this.roomWaiters?.filter((x) => x !== w);
+                    resolve(false);
+                }, timeout);
+            }
+            (this.roomWaiters ??= []).push(w);
+        });
+    }
+    /** The shared send path; `internal` sends (hooks, auto-replies, heartbeats) skip the state check. */
+    enqueue(msg, internal) {
+        if (this.ended || this._state === 'closed')
+            return SendStatus.Closed;
+        if (internal && this._state === 'closing' && !this.hookSending)
+            return SendStatus.Closed;
+        const queued = this.wb.length + this.sock.writableLength;
+        if (queued >= this.maxQueued)
+            return this.overflow(queued, msg);
+        const hooks = this.protocol.hooks;
+        const m = hooks?.beforeSend ? hooks.beforeSend(msg, this.ctx) : msg;
+        const before = this.wb.length;
+        const payload = this.protocol.codec.encode(m);
+        if (typeof payload === 'string')
+            this.framer.encodeText(payload, this.wb);
+        else
+            this.framer.encode(payload, this.wb);
+        const size = this.wb.length - before;
+        this.stats.bytesOut += size;
+        this.stats.messagesOut++;
+        this.scheduleFlush();
+        if (hooks?.onSent)
+            hooks.onSent(m, this.ctx);
+        const onSent = this.callbacks?.onSent;
+        if (onSent !== undefined)
+            this.guard(() => onSent.call(this.callbacks, this, m));
+        return this.statusAfter(queued + size);
+    }
+    /**
+     * Queues bytes that are already framed (a broadcast encodes once for every connection);
+     * `msg` is what they encode, for `onSent`.
+     */
+    sendFramed(framed, msg) {
+        if (this._state !== 'open' || this.ended)
+            return SendStatus.Closed;
+        const queued = this.wb.length + this.sock.writableLength;
+        if (queued >= this.maxQueued)
+            return this.overflow(queued, msg);
+        this.wb.writeBytes(framed);
+        this.stats.bytesOut += framed.length;
+        this.stats.messagesOut++;
+        this.scheduleFlush();
+        const hook = this.protocol.hooks?.onSent;
+        if (hook)
+            this.attempt('onSent hook', () => hook(msg, this.ctx));
+        const onSent = this.callbacks?.onSent;
+        if (onSent !== undefined)
+            this.guard(() => onSent.call(this.callbacks, this, msg));
+        return this.statusAfter(queued + framed.length);
+    }
+    statusAfter(queued) {
+        if (queued >= this.hwm) {
+            this.backpressured = true;
+            return SendStatus.Backpressured;
+        }
+        return this.sock.needDrain ? SendStatus.Queued : SendStatus.Sent;
+    }
+    overflow(queued, msg) {
+        const self = this;
+        if (msg !== undefined)
+            dropped(this.meter, self, DropReason.SendOverflow, msg);
+        if ((this.options.overflow ?? 'drop') === 'close') {
+            const err = new ConnectionError(ErrorCode.SEND_OVERFLOW, `${this.name}: ${queued} bytes queued for a peer that does not read, expected no more than ${this.maxQueued}`);
+            if (this._state !== 'closed' && this.closeError === undefined)
+                dropped(this.meter, self, DropReason.SlowConsumer, undefined, err);
+            this.fail(err);
+        }
+        return SendStatus.Dropped;
+    }
+    scheduleFlush() {
+        if (this.flushScheduled)
+            return;
+        this.flushScheduled = true;
+        if (dirty.length === 0)
+            queueMicrotask(Connection.flushDirty);
+        dirty.push(this);
+    }
+    static flushDirty() {
+        const list = dirty;
+        dirty = [];
+        for (const c of list) {
+            try {
+                c.flush();
+            }
+            catch (err) {
+                // A socket that throws on write is broken: that connection goes, the others still flush.
+                c.destroy(asError(err, ErrorCode.TRANSPORT_ERROR, c.name));
+            }
+        }
+    }
+    /** Hands everything queued to the socket as one corked write. */
+    flush() {
+        this.flushScheduled = false;
+        if (this.wb.length === 0 || this.sock.destroyed)
+            return;
+        // While a sender waits for room, look again once the socket has written this batch: the
+        // socket emits 'drain' only when its own (smaller or larger) high-water mark was crossed,
+        // so a batch it takes at once would otherwise never end the wait.
+        this.sock.write(this.wb.take(), this.backpressured || this.writeBlocked ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
+        if (this.timed)
+            this.lastTx = Date.now();
+        if (this.budget !== undefined)
+            this.account();
+    }
+    afterWritten() {
+        if (!this.sock.destroyed)
+            this.onStreamDrain(); // a destroyed socket fails its writes: no room came
+    }
+    /** @internal */
+    onStreamDrain() {
+        this.drainWaiters();
+        if (this.writeBlocked && this.queuedBytes < this.hwm)
+            this.resumeReplies();
+        if (this.budget !== undefined)
+            this.account();
+    }
+    drainWaiters() {
+        if (!this.backpressured || this.queuedBytes >= this.hwm)
+            return;
+        this.backpressured = false;
+        const waiters = this.roomWaiters;
+        this.roomWaiters = undefined;
+        for (const w of waiters ?? []) {
+            clearTimeout(w.timer);
+            w.resolve(true);
+        }
+        const cb = this.callbacks?.onDrain;
+        if (cb !== undefined)
+            this.guard(() => cb.call(this.callbacks, this));
+    }
+    // ---------------------------------------------------------------- ping
+    /**
+     * Sends a ping and resolves with the round-trip time in ms when the pong comes back
+     * (WebSocket). Rejects with `PING_TIMEOUT` after `timeout` ms, with `CONNECTION_CLOSED` when
+     * the connection closes first, and with `INVALID_OPTION` on transports without ping.
+     */
+    ping(options = {}) {
+        const session = this.framer.session;
+        if (session === undefined) {
+            return Promise.reject(new ConfigError(ErrorCode.INVALID_OPTION, `${this.name}: this transport has no ping (WebSocket has)`));
+        }
+        if (this._state !== 'open') {
+            return Promise.reject(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${this.name}: not open, cannot ping`));
+        }
+        const id = String(++this.pingSeq);
+        const data = new TextEncoder().encode(id);
+        const t0 = performance.now();
+        const timeout = options.timeout ?? Limits.pingTimeout;
+        return new Promise((resolve, reject) => {
+            // Pongs matter once we sent a ping (an unsolicited one is a heartbeat, RFC 6455 5.5.3).
+            session.onPong ??= (got) => this.onPong(got);
+            const pings = (this.pings ??= new Map());
+            const timer = setTimeout(() => {
+                pings.delete(id);
+                reject(new ConnectionError(ErrorCode.PING_TIMEOUT, `${this.name}: no pong within ${timeout} ms`));
+            }, timeout);
+            pings.set(id, (got) => {
+                clearTimeout(timer);
+                if (got.length === 0)
+                    reject(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${this.name}: closed before the pong`));
+                else {
+                    const rtt = performance.now() - t0;
+                    this.meter?.rtt.record(rtt * 1000); // microseconds
+                    resolve(rtt);
+                }
+            });
+            session.ping(data);
+            this.scheduleFlush();
+        });
+    }
+    onPong(data) {
+        const id = new TextDecoder().decode(data);
+        const resolve = this.pings?.get(id);
+        if (resolve === undefined)
+            return; // an unsolicited pong (a heartbeat): RFC 6455 5.5.3 allows it
+        // RFC 6455 5.5.3: a peer may answer only the most recent of several pings, so a pong also
+        // answers every ping sent before the one it echoes (the map keeps them in sending order).
+        for (const [k, r] of this.pings) {
+            this.pings.delete(k);
+            r(data);
+            if (k === id)
+                break;
+        }
+    }
+    // ---------------------------------------------------------------- closing
+    /**
+     * Graceful close: runs the protocol's `onDisconnect` hook (a goodbye), flushes every accepted
+     * message, sends FIN and waits for the peer's, up to `closeTimeout` ms; then destroys.
+     * Resolves with the close reason.
+     */
+    async close(options = {}) {
+        if (this._state === 'closing' || this._state === 'closed')
+            return this.closed;
+        // A close code that may not be sent (999, 1006...) is the caller's bug: refuse it before
+        // anything changes, instead of closing without a close frame and waiting for a timeout.
+        if (this.framer.session !== undefined && (options.code !== undefined || options.reason))
+            closePayload(options.code ?? 1000, options.reason ?? '');
+        this.localClose = options;
+        this.initiator ??= 'local';
+        const wasOpen = this._state === 'open';
+        this._state = 'closing';
+        this.armCloseTimer();
+        const hook = this.protocol.hooks?.onDisconnect;
+        if (hook && wasOpen && !this.peerEnded) {
+            this.hookSending = true;
+            try {
+                await hook(this.ctx);
+            }
+            catch (cause) {
+                this.report(new ConnectionError(ErrorCode.HOOK_FAILED, `${this.name}: onDisconnect hook failed: ${errorText(cause)}`, { cause }));
+            }
+            finally {
+                this.hookSending = false;
+            }
+        }
+        this.endWrites();
+        return this.closed;
+    }
+    /** Closes at once: queued bytes are dropped. */
+    destroy(error) {
+        if (this._state === 'closed')
+            return;
+        if (error) {
+            this.recordError(error);
+            this.report(error);
+        }
+        this.initiator ??= error ? 'error' : 'local';
+        this._state = 'closing';
+        this.ended = true;
+        this.wb.take();
+        this.sock.destroy();
+    }
+    async [Symbol.asyncDispose]() {
+        await this.close();
+    }
+    endWrites() {
+        if (this.ended)
+            return;
+        const session = this.framer.session;
+        if (session !== undefined && !session.closeSent && !this.sock.destroyed) {
+            const err = this.closeError;
+            const code = err ? closeCodeFor(err) : (this.localClose.code ?? 1000);
+            // Never send internal details to the peer: an error closes with its code and no reason.
+            this.attempt('session close', () => session.close(code, err ? '' : (this.localClose.reason ?? '')));
+        }
+        this.flush();
+        // RFC 6455 7.1.1: a client waits for the server's close (and its TCP close) before ending.
+        if (session?.waitForPeerClose && session.peerClose === undefined && !this.peerEnded)
+            return;
+        this.ended = true;
+        this.sock.end();
+    }
+    armCloseTimer() {
+        if (this.closeTimer !== undefined)
+            return;
+        const ms = this.options.closeTimeout ?? Limits.closeTimeout;
+        this.closeTimer = setTimeout(() => {
+            if (this._state === 'closed')
+                return;
+            const e = new ConnectionError(ErrorCode.CLOSE_TIMEOUT, `${this.name}: the peer did not finish closing within ${ms} ms`);
+            this.recordError(e);
+            this.report(e);
+            this.sock.destroy();
+        }, ms);
+        this.closeTimer.unref?.();
+    }
+    /** @internal */
+    onStreamEnd() {
+        this.peerEnded = true;
+        this.initiator ??= 'peer';
+        if (!this.blocked && !this.writeBlocked)
+            this.finishInput();
+        if (this._state === 'opening' && this.handshaking)
+            return;
+        this.finishAfterPeerEnd();
+    }
+    /** The peer sent everything and every whole frame was decoded: leftover bytes are an error. */
+    finishInput() {
+        if (!this.discarding) {
+            try {
+                this.framer.finish();
+            }
+            catch (err) {
+                // A partial frame at the end is an error, never a message.
+                const e = asError(err, ErrorCode.FRAME_TRUNCATED, this.name);
+                this.recordError(e);
+                this.report(e);
+            }
+        }
+        this.endInbox();
+    }
+    /**
+     * The peer finished sending: flush what was accepted and end our side too (queued messages
+     * stay readable). With `allowHalfOpen`, our side stays open for replies until `close()`.
+     */
+    finishAfterPeerEnd() {
+        if (this.options.allowHalfOpen && this._state === 'open')
+            return;
+        if (this._state === 'open')
+            this._state = 'closing';
+        this.armCloseTimer();
+        this.endWrites();
+    }
+    endInbox() {
+        const error = this.closeError !== undefined && this.closeError.code !== ErrorCode.CONNECTION_CLOSED ? this.closeError : undefined;
+        if (this._inbox !== undefined)
+            this._inbox.end(error);
+        else
+            this.inboxEnd ??= { error };
+    }
+    /** @internal */
+    onStreamError(err) {
+        const code = err.code;
+        const reset = code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED';
+        this.initiator ??= reset ? 'peer' : 'error';
+        const e = new ConnectionError(reset ? ErrorCode.CONNECTION_RESET : ErrorCode.TRANSPORT_ERROR, `${this.name}: ${err.message}`, {
+            cause: err,
+        });
+        this.recordError(e);
+        this.report(e);
+    }
+    /** @internal */
+    onStreamClose() {
+        if (this._state === 'closed')
+            return;
+        this._state = 'closed';
+        this.ended = true;
+        if (this.firstWatcher !== undefined) {
+            const f = this.firstWatcher; // the server forgets the deadline of a connection that is gone
+            this.firstWatcher = undefined;
+            this.guard(() => f(this));
+        }
+        if (this.budget !== undefined) {
+            this.budget.total -= this.held;
+            this.held = 0;
+            this.budget = undefined;
+        }
+        clearTimeout(this.closeTimer);
+        clearInterval(this.beatTimer);
+        clearTimeout(this.idleTimer);
+        if (this.blocked || this.writeBlocked) {
+            // Frames read before the pause are already in memory: deliver them, they were received.
+            this.blocked = false;
+            this.writeBlocked = false;
+            this.unbounded = true;
+            this.pump();
+            if (this.peerEnded)
+                this.finishInput();
+        }
+        this.endInbox();
+        this.framer.dispose?.();
+        this.errorsEnded = true;
+        this.errorQueue?.end();
+        const waiters = this.roomWaiters;
+        this.roomWaiters = undefined;
+        for (const w of waiters ?? []) {
+            clearTimeout(w.timer);
+            w.resolve(false);
+        }
+        const error = this.closeError;
+        const session = this.framer.session;
+        const code = session?.peerClose?.code ?? (session?.closeSent ? (error ? closeCodeFor(error) : (this.localClose.code ?? 1000)) : undefined);
+        const info = {
+            initiator: this.initiator ?? 'peer',
+            error,
+            clean: error === undefined && (this.peerEnded || this.sessionInputEnded),
+            ...(code !== undefined && { code, reason: session?.peerClose?.reason ?? (error ? '' : (this.localClose.reason ?? '')) }),
+        };
+        if (this.pings !== undefined) {
+            for (const resolve of this.pings.values())
+                resolve(EMPTY);
+            this.pings.clear();
+        }
+        this.closeInfo = info;
+        if (this.meter !== undefined)
+            this.meter.retire(this.stats, this.wasOpen);
+        this.resolveClosed?.(info);
+        if (this.closeWatcher !== undefined)
+            this.guard(() => this.closeWatcher(this));
+        const cb = this.callbacks?.onDisconnect;
+        if (cb !== undefined)
+            this.guard(() => cb.call(this.callbacks, this, info));
+    }
+    // ---------------------------------------------------------------- failures
+    /** The session framer may have answered (a pong) or seen the peer's close. */
+    afterSessionInput(session) {
+        if (this.wb.length > 0)
+            this.scheduleFlush();
+        if (session.peerClose === undefined || this.sessionInputEnded)
+            return;
+        // RFC 6455 7.1: the peer's close frame ends its messages; our reply is already queued.
+        this.sessionInputEnded = true;
+        this.initiator ??= 'peer';
+        this.endInbox();
+        if (this._state === 'open' || this._state === 'opening')
+            this._state = 'closing';
+        this.armCloseTimer();
+        this.endWrites();
+    }
+    /** Bad bytes from the peer: report, stop decoding, flush what was accepted, close. */
+    inputError(err) {
+        this.fail(asError(err, ErrorCode.DECODE_FAILED, this.name));
+    }
+    /** A fatal error: report it and close gracefully (accepted messages still leave). */
+    fail(err) {
+        if (this._state === 'closed')
+            return;
+        clearInterval(this.beatTimer);
+        clearTimeout(this.idleTimer);
+        this.recordError(err);
+        this.initiator ??= 'error';
+        this.report(err);
+        this.discarding = true;
+        if (this.blocked || this.writeBlocked) {
+            this.blocked = false;
+            this.writeBlocked = false;
+            this.sock.resume();
+        }
+        if (this._state !== 'closing') {
+            this._state = 'closing';
+            this.armCloseTimer();
+            this.endWrites();
+        }
+        this.endInbox();
+    }
+    recordError(err) {
+        this.closeError ??= err;
+    }
+    /** Tells `onFail` and the error stream. */
+    report(err) {
+        const q = this.errq;
+        q.push(err);
+        if (q.length > ERROR_BACKLOG)
+            q.tryShift(); // keep the newest
+        const cb = this.callbacks?.onFail;
+        if (cb === undefined)
+            return;
+        try {
+            cb.call(this.callbacks, err, this);
+        }
+        catch {
+            // an onFail that throws has nowhere left to report to
+        }
+    }
+    /** Runs protocol code; what it throws is reported as `HOOK_FAILED` and `undefined` returned. */
+    attempt(what, fn) {
+        try {
+            return fn();
+        }
+        catch (cause) {
+            this.report(new ConnectionError(ErrorCode.HOOK_FAILED, `${this.name}: ${what} threw: ${errorText(cause)}`, { cause }));
+            return undefined;
+        }
+    }
+    /** Runs user code; what it throws is reported as `HOOK_FAILED` and the connection goes on. */
+    guard(fn) {
+        try {
+            fn();
+        }
+        catch (cause) {
+            this.report(new ConnectionError(ErrorCode.HOOK_FAILED, `${this.name}: a callback threw: ${errorText(cause)}`, { cause }));
+        }
+    }
+    // ---------------------------------------------------------------- timers
+    startHeartbeat() {
+        const hb = this.protocol.heartbeat;
+        if (!hb)
+            return;
+        const timeout = hb.timeout ?? 0;
+        const period = timeout > 0 ? Math.min(hb.interval, timeout) : hb.interval;
+        this.lastRx = Date.now();
+        this.beatTimer = setInterval(() => {
+            const now = Date.now();
+            if (timeout > 0 && now - this.lastRx >= timeout) {
+                this.fail(new ConnectionError(ErrorCode.HEARTBEAT_TIMEOUT, `${this.name}: nothing received for ${now - this.lastRx} ms, expected something within ${timeout} ms`));
+                return;
+            }
+            if (now - this.lastTx >= hb.interval && this._state === 'open') {
+                this.attempt('heartbeat', () => {
+                    const m = typeof hb.message === 'function' ? hb.message() : hb.message;
+                    this.enqueue(m, true);
+                });
+                this.lastTx = now;
+            }
+        }, period);
+        this.beatTimer.unref?.();
+    }
+    armIdle(ms) {
+        const check = () => {
+            if (this._state === 'closed')
+                return;
+            const quiet = Date.now() - this.lastRx;
+            if (quiet >= ms) {
+                this.fail(new ConnectionError(ErrorCode.IDLE_TIMEOUT, `${this.name}: nothing received for ${quiet} ms, expected something within ${ms} ms`));
+                return;
+            }
+            this.idleTimer = setTimeout(check, ms - quiet);
+            this.idleTimer.unref?.();
+        };
+        this.idleTimer = setTimeout(check, ms);
+        this.idleTimer.unref?.();
+    }
+}
+const EMPTY = new Uint8Array(0);
+/** The WebSocket close code an error closes a connection with (RFC 6455 7.4.1). */
+export function closeCodeFor(err) {
+    if (err.closeCode !== undefined)
+        return err.closeCode;
+    switch (err.code) {
+        case ErrorCode.INVALID_UTF8:
+            return 1007; // invalid payload data
+        case ErrorCode.FRAME_TOO_LARGE:
+        case ErrorCode.MESSAGE_TOO_LARGE:
+            return 1009; // message too big
+        case ErrorCode.INVALID_JSON:
+        case ErrorCode.DECODE_FAILED:
+            return 1003; // unsupported data
+        case ErrorCode.SEND_OVERFLOW:
+        case ErrorCode.IDLE_TIMEOUT:
+        case ErrorCode.HEARTBEAT_TIMEOUT:
+        case ErrorCode.FIRST_MESSAGE_TIMEOUT:
+            return 1008; // policy violation
+        case ErrorCode.MEMORY_BUDGET_EXCEEDED:
+            return 1013; // try again later: the server as a whole is over its budget
+        case ErrorCode.SERVER_CLOSED:
+            return 1001; // going away
+        default:
+            return 1011; // internal error
+    }
+}
+function errorText(e) {
+    return e instanceof Error ? e.message : String(e);
+}
+function asError(err, code, name) {
+    if (isSwitchboardError(err))
+        return err;
+    return new ConnectionError(code, `${name}: ${errorText(err)}`, { cause: err });
+}

@@ -1,0 +1,152 @@
+/**
+ * Lifecycle and traffic events on `node:diagnostics_channel`, in the manner of undici: every
+ * publish is guarded by the channel's `hasSubscribers`, so with nobody subscribed an event costs
+ * one property read and a branch. The core is sans-I/O; only the endpoint layer publishes.
+ *
+ *     import diagnostics_channel from 'node:diagnostics_channel';
+ *     diagnostics_channel.subscribe('switchboard:message:received', ({ connection, size }) => ...);
+ *
+ * docs/observability.md lists every channel and its payload. Payloads never carry credentials:
+ * URLs are shown without their user info, TLS options and session secrets are never included.
+ */
+import dc from 'node:diagnostics_channel';
+import type { SwitchboardError } from '../core/index.js';
+import type { CloseInfo, Connection } from './connection.js';
+import { RequestOutcome, type DropReason, type Meter, type RejectReason } from './metrics.js';
+/** Every channel's name. The request channels are a `TracingChannel` (see {@link REQUEST_TRACING}). */
+export declare const ChannelName: {
+    readonly connectionOpen: "switchboard:connection:open";
+    readonly connectionClose: "switchboard:connection:close";
+    readonly connectAttempt: "switchboard:connect:attempt";
+    readonly connectFailure: "switchboard:connect:failure";
+    readonly handshakeRefused: "switchboard:handshake:refused";
+    readonly messageReceived: "switchboard:message:received";
+    readonly messageSent: "switchboard:message:sent";
+    readonly sendDropped: "switchboard:send:dropped";
+    readonly reconnect: "switchboard:reconnect";
+    readonly sessionResumed: "switchboard:session:resumed";
+    readonly sessionGap: "switchboard:session:gap";
+};
+export type ChannelName = (typeof ChannelName)[keyof typeof ChannelName];
+/**
+ * The requests' tracing channel: `tracing:switchboard:request:start`, `:end`, `:asyncStart`,
+ * `:asyncEnd` and `:error`, as `diagnostics_channel.tracingChannel('switchboard:request')`.
+ */
+export declare const REQUEST_TRACING = "switchboard:request";
+/** A connection opened (after its handshake). */
+export interface ConnectionOpenEvent {
+    readonly connection: Connection<unknown, unknown>;
+}
+/** A connection closed. */
+export interface ConnectionCloseEvent {
+    readonly connection: Connection<unknown, unknown>;
+    readonly info: CloseInfo;
+}
+/** A client starts a connection attempt. */
+export interface ConnectAttemptEvent {
+    /** Where, without user info: `tcp://127.0.0.1:4000`, `ws://host:80/chat`. */
+    readonly address: string;
+    /** 1 for the first attempt of this `connect()`. */
+    readonly attempt: number;
+}
+/** A connection attempt failed (it may be retried). */
+export interface ConnectFailureEvent {
+    readonly address: string;
+    readonly attempt: number;
+    readonly error: unknown;
+}
+/** A server refused a connection before it opened. */
+export interface HandshakeRefusedEvent {
+    /** The server's name. */
+    readonly server: string;
+    /** The peer's address. */
+    readonly remote: string;
+    readonly reason: RejectReason;
+    readonly error: SwitchboardError;
+}
+/** A message was decoded (received) or queued for sending (sent). */
+export interface MessageEvent {
+    readonly connection: Connection<unknown, unknown>;
+    /** The message value itself, by reference (nothing is copied or serialized). */
+    readonly message: unknown;
+    /** Its encoded size in bytes (received: the frame's payload; sent: the bytes queued, framing included). */
+    readonly size: number;
+}
+/** A message (or a connection's traffic) was dropped. */
+export interface SendDroppedEvent {
+    /** The connection, when there is one (an outbox drop has none). */
+    readonly connection: Connection<unknown, unknown> | undefined;
+    readonly reason: DropReason;
+    /** The message dropped, when one was (a decode error has only bytes; a closing connection none). */
+    readonly message?: unknown;
+    /** The error, when one closed or refused something. */
+    readonly error?: SwitchboardError;
+}
+/** A client scheduled a reconnect. */
+export interface ReconnectEvent {
+    /** The client's name (its URL without user info). */
+    readonly client: string;
+    readonly attempt: number;
+    readonly delayMs: number;
+}
+/** A session resumed on a new connection. */
+export interface SessionResumedEvent {
+    readonly connection: Connection<unknown, unknown>;
+    readonly sessionId: string;
+    /** Messages sent again after the resume. */
+    readonly replayed: number;
+}
+/** A session could not resume without a gap (Centrifugo's `recovered: false`). */
+export interface SessionGapEvent {
+    readonly connection: Connection<unknown, unknown>;
+    readonly sessionId: string;
+    /** Messages known lost, when known. */
+    readonly lost?: number;
+}
+/** The context object of the request tracing channel; `result` or `error` is set when it ends. */
+export interface RequestContext {
+    readonly connection: Connection<unknown, unknown>;
+    readonly request: unknown;
+    /** The request id on the wire, when there is one. */
+    readonly id?: number | string;
+    result?: unknown;
+    error?: unknown;
+}
+/**
+ * @internal The channel objects (module-level, so they stay alive: diagnostics_channel holds
+ * channels weakly). The endpoint tests `hasSubscribers` before building a payload.
+ */
+export declare const diag: {
+    connectionOpen: dc.Channel<unknown, unknown>;
+    connectionClose: dc.Channel<unknown, unknown>;
+    connectAttempt: dc.Channel<unknown, unknown>;
+    connectFailure: dc.Channel<unknown, unknown>;
+    handshakeRefused: dc.Channel<unknown, unknown>;
+    messageReceived: dc.Channel<unknown, unknown>;
+    messageSent: dc.Channel<unknown, unknown>;
+    sendDropped: dc.Channel<unknown, unknown>;
+    reconnect: dc.Channel<unknown, unknown>;
+    sessionResumed: dc.Channel<unknown, unknown>;
+    sessionGap: dc.Channel<unknown, unknown>;
+    request: dc.TracingChannel<unknown, RequestContext & object>;
+};
+/** @internal A drop: counted on the meter (if any) and published (if anyone listens). */
+export declare function dropped(meter: Meter | undefined, connection: Connection<unknown, unknown> | undefined, reason: DropReason, message?: unknown, error?: SwitchboardError): void;
+/**
+ * The session layer calls this when a session resumed on `connection`: counts it in the
+ * endpoint's metrics (`sessions.resumed`) and publishes `switchboard:session:resumed`.
+ */
+export declare function sessionResumed(connection: Connection<unknown, unknown>, sessionId: string, replayed: number): void;
+/**
+ * The session layer calls this when a resume found a gap (messages lost): counts it
+ * (`sessions.gaps`) and publishes `switchboard:session:gap`.
+ */
+export declare function sessionGap(connection: Connection<unknown, unknown>, sessionId: string, lost?: number): void;
+/**
+ * The request layer wraps each request's promise in this: the tracing channel
+ * `tracing:switchboard:request:*` sees it start and end (with `result` or `error`), and the
+ * endpoint's metrics count it by outcome (`outcomeOf`). Returns the promise `run` returns.
+ */
+export declare function traceRequest<T>(connection: Connection<unknown, unknown>, request: unknown, id: number | string | undefined, run: () => Promise<T>, outcomeOf?: (error: unknown) => RequestOutcome): Promise<T>;
+/** By error code: `*TIMEOUT` is a timeout; aborts and closes are cancelled; anything else an error. */
+export declare function defaultOutcome(error: unknown): RequestOutcome;

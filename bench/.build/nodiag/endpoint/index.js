@@ -1,0 +1,11 @@
+export { Connection, closeCodeFor } from './connection.js';
+export { connect } from './client.js';
+export { listen, attachWebSocket, Server } from './server.js';
+export { chainCallbacks } from './callbacks.js';
+export { loggerCallback, counterCallback, storeCallback, formatMessage, describeClose, } from './observers.js';
+export { permanentClient, PermanentClient, } from './permanent-client.js';
+export { Communicator } from './communicator.js';
+export { bindDatagram, datagramClient, DatagramEndpoint, SECRET_CODE_PARAMETER, } from './datagram.js';
+export { ChannelName, REQUEST_TRACING, } from './diagnostics.js';
+export { DropReason, RejectReason, RequestOutcome, RTT_BUCKETS_US } from './metrics.js';
+export { lineLogger, fileDestination } from './log.js';

@@ -1,0 +1,282 @@
+/**
+ * A client that reconnects for ever (eventdispatcher's permanent connection): start it before
+ * the server, let the server restart for an upgrade, and it comes back by itself.
+ *
+ *     stopped <-- close()
+ *        ^
+ *     waiting --(pause over)--> connecting --(ok)--> connected --(link lost)--> waiting
+ *        ^                          |
+ *        +-------(attempt failed)---+
+ *
+ * Sends while disconnected go into a bounded outbox, flushed in order after each (re)connect,
+ * once the `onConnected` hook (log in, register again) is done.
+ */
+import { ConfigError, ConnectionError, ErrorCode, Limits, SendStatus, exponentialBackoff, isSwitchboardError, linesJson, } from '../core/index.js';
+import { AsyncQueue } from './async-queue.js';
+import { connect, redactUrl } from './client.js';
+import { diag, dropped } from './diagnostics.js';
+import { DropReason, METER, Meter } from './metrics.js';
+/**
+ * A client that keeps one connection up for as long as it is not closed. Messages from every
+ * connection it makes come through `callbacks.onReceive` or `for await (const msg of client)`.
+ */
+export class PermanentClient {
+    url;
+    options;
+    name;
+    conn;
+    stopped = false;
+    flushing = false;
+    attempt = 0;
+    timer;
+    wake;
+    outbox = [];
+    outboxBytes = 0;
+    statusQueue = new AsyncQueue();
+    statusListening = false;
+    done;
+    protocol;
+    backoff;
+    maxMessages;
+    maxBytes;
+    callbacks;
+    /** Counters: connects, disconnects, outbox drops. */
+    stats = { connects: 0, disconnects: 0, failedAttempts: 0, outboxDropped: 0 };
+    /** Counters for `metrics()`, shared with every connection this client makes. */
+    meter = new Meter();
+    constructor(url, options = {}) {
+        this.url = url;
+        this.options = options;
+        const shown = redactUrl(url); // credentials never go into names, logs or diagnostics
+        this.name = options.name ? `permanent(${options.name}@${shown})` : `permanent(${shown})`;
+        this.protocol = options.protocol ?? linesJson();
+        this.backoff = options.backoff ?? exponentialBackoff();
+        const ob = options.outbox ?? {};
+        this.maxMessages = ob.maxMessages ?? Limits.outboxMessages;
+        this.maxBytes = ob.maxBytes ?? Limits.outboxBytes;
+        if (!(this.maxMessages >= 0) || !(this.maxBytes >= 0)) {
+            throw new ConfigError(ErrorCode.INVALID_OPTION, `outbox limits must be >= 0, got ${this.maxMessages} messages, ${this.maxBytes} bytes`);
+        }
+        const user = options.callbacks;
+        this.consumesByCallback = user?.onReceive !== undefined && user.observeOnly !== true;
+        this.callbacks = user ?? {};
+        this.done = this.run();
+    }
+    consumesByCallback;
+    connectedWaiters = [];
+    /** The live connection, when there is one. */
+    get connection() {
+        return this.conn?.state === 'open' ? this.conn : undefined;
+    }
+    get connected() {
+        return this.connection !== undefined && !this.flushing;
+    }
+    /** Messages waiting in the outbox. */
+    get queued() {
+        return this.outbox.length;
+    }
+    /**
+     * Sends now when connected (and the outbox is empty), else keeps the message in the outbox:
+     * `queued`, or `dropped` when the outbox is full (`reject-new`) — with `drop-oldest` the oldest
+     * queued message is dropped instead. `closed` once the client is closed.
+     */
+    send(msg) {
+        if (this.stopped)
+            return SendStatus.Closed;
+        const conn = this.connection;
+        if (conn && !this.flushing && this.outbox.length === 0) {
+            const status = conn.send(msg);
+            if (status !== SendStatus.Closed)
+                return status;
+        }
+        return this.enqueue(msg);
+    }
+    enqueue(msg) {
+        const size = this.sizeOf(msg);
+        const policy = this.options.outbox?.overflow ?? 'reject-new';
+        const fits = () => this.outbox.length < this.maxMessages && this.outboxBytes + size <= this.maxBytes;
+        if (!fits()) {
+            if (policy === 'reject-new' || size > this.maxBytes || this.maxMessages === 0) {
+                this.stats.outboxDropped++;
+                dropped(this.meter, undefined, DropReason.OutboxFull, msg);
+                return SendStatus.Dropped;
+            }
+            while (!fits() && this.outbox.length > 0) {
+                const old = this.outbox.shift();
+                this.outboxBytes -= old.size;
+                this.stats.outboxDropped++;
+                dropped(this.meter, undefined, DropReason.OutboxFull, old.msg);
+            }
+        }
+        this.outbox.push({ msg, size });
+        this.outboxBytes += size;
+        return SendStatus.Queued;
+    }
+    sizeOf(msg) {
+        const p = this.protocol.codec.encode(msg); // also rejects a message that cannot be encoded, now
+        return typeof p === 'string' ? p.length : p.length;
+    }
+    /** Status changes as an async iterator (connecting, connected, disconnected, retry, stopped). */
+    status() {
+        this.statusListening = true;
+        return { [Symbol.asyncIterator]: () => ({ next: () => this.statusQueue.next() }) };
+    }
+    /**
+     * Messages from every connection the client makes, in order: it reads the live connection
+     * (whose receive queue is bounded, so backpressure still reaches the server) and moves on to
+     * the next one after a reconnect. Ends when the client is closed.
+     */
+    [Symbol.asyncIterator]() {
+        if (this.consumesByCallback) {
+            throw new ConnectionError(ErrorCode.RECEIVE_MODE_CONFLICT, `${this.name}: messages already go to an onReceive callback; use callbacks or for await, not both`);
+        }
+        return this.messagesAcrossConnections();
+    }
+    async *messagesAcrossConnections() {
+        while (!this.stopped) {
+            const conn = this.conn ?? (await this.nextConnection());
+            if (conn === undefined)
+                return;
+            try {
+                for await (const msg of conn)
+                    yield msg;
+            }
+            catch {
+                // The link failed; the status stream says why. Go on with the next connection.
+            }
+            if (this.conn === conn)
+                await conn.closed;
+        }
+    }
+    nextConnection() {
+        if (this.stopped)
+            return Promise.resolve(undefined);
+        return new Promise((resolve) => this.connectedWaiters.push(() => resolve(this.stopped ? undefined : this.conn)));
+    }
+    /** Stops reconnecting and closes the live connection gracefully. The outbox is discarded. */
+    async close() {
+        if (!this.stopped) {
+            this.stopped = true;
+            clearTimeout(this.timer);
+            this.wake?.();
+            await this.conn?.close();
+        }
+        await this.done;
+    }
+    async [Symbol.asyncDispose]() {
+        await this.close();
+    }
+    /**
+     * A snapshot of this client's metrics over every connection it made: messages and bytes in and
+     * out, reconnects, outbox drops, sessions, requests, ping round trips (docs/observability.md).
+     */
+    metrics() {
+        const c = this.conn;
+        const open = c !== undefined && c.state === 'open' ? 1 : 0;
+        return this.meter.snapshot(c !== undefined && c.state !== 'closed' ? [c.stats] : [], open);
+    }
+    emit(s) {
+        if (s.type === 'retry') {
+            this.meter.reconnects++;
+        }
+        if (this.statusListening)
+            this.statusQueue.push(s);
+        try {
+            this.options.onStatus?.(s);
+        }
+        catch {
+            // a status listener that throws does not stop the client
+        }
+    }
+    sleep(ms) {
+        return new Promise((resolve) => {
+            if (this.stopped)
+                return resolve();
+            this.wake = resolve;
+            this.timer = setTimeout(resolve, ms);
+        });
+    }
+    async run() {
+        const random = this.options.random ?? Math.random;
+        if (this.backoff.initialDelay > 0)
+            await this.sleep(this.backoff.initialDelay);
+        while (!this.stopped) {
+            this.attempt++;
+            this.emit({ type: 'connecting', attempt: this.attempt });
+            let conn;
+            try {
+                conn = await connect(this.url, {
+                    ...this.options,
+                    protocol: this.protocol,
+                    callbacks: this.callbacks,
+                    timeout: this.options.attemptTimeout ?? Limits.connectTimeout,
+                    [METER]: this.meter,
+                });
+                this.conn = conn;
+                this.flushing = true;
+                if (this.stopped)
+                    break;
+                await this.options.onConnected?.(conn);
+                await this.flushOutbox(conn);
+            }
+            catch (cause) {
+                this.flushing = false;
+                const error = isSwitchboardError(cause)
+                    ? cause
+                    : new ConnectionError(ErrorCode.HOOK_FAILED, `${this.name}: onConnected failed: ${cause?.message ?? String(cause)}`, { cause });
+                conn?.destroy(error);
+                this.stats.failedAttempts++;
+                this.emit({ type: 'failed', attempt: this.attempt, error });
+                if (this.stopped)
+                    break;
+                const delayMs = this.backoff.delay(this.attempt, random);
+                this.emit({ type: 'retry', attempt: this.attempt, delayMs });
+                await this.sleep(delayMs);
+                continue;
+            }
+            this.flushing = false;
+            this.attempt = 0;
+            this.stats.connects++;
+            this.emit({ type: 'connected', conn });
+            for (const w of this.connectedWaiters.splice(0))
+                w();
+            const info = await conn.closed;
+            this.conn = undefined;
+            this.stats.disconnects++;
+            this.emit({ type: 'disconnected', info });
+            if (this.stopped)
+                break;
+            // The link was lost: count it as the first failure, so the schedule starts over.
+            this.attempt = 1;
+            const delayMs = this.backoff.delay(1, random);
+            this.emit({ type: 'retry', attempt: 1, delayMs });
+            await this.sleep(delayMs);
+            this.attempt = 0;
+        }
+        this.outbox.length = 0;
+        this.outboxBytes = 0;
+        this.emit({ type: 'stopped' });
+        this.statusQueue.end();
+        for (const w of this.connectedWaiters.splice(0))
+            w();
+    }
+    /** Sends the outbox in order, waiting for room when the connection pushes back. */
+    async flushOutbox(conn) {
+        while (this.outbox.length > 0) {
+            const next = this.outbox[0];
+            const status = await conn.sendWait(next.msg, { timeout: this.options.closeTimeout ?? Limits.closeTimeout });
+            if (status === SendStatus.Closed || status === SendStatus.Timeout || status === SendStatus.Dropped) {
+                throw new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${this.name}: the connection went away while the outbox was flushed (${status})`);
+            }
+            this.outbox.shift();
+            this.outboxBytes -= next.size;
+        }
+    }
+}
+/**
+ * Starts a client that connects to `url` and reconnects for ever, with a pause schedule or
+ * exponential backoff, until `close()`.
+ */
+export function permanentClient(url, options = {}) {
+    return new PermanentClient(url, options);
+}

@@ -1,0 +1,531 @@
+import { ConfigError, ConnectionError, ErrorCode, Limits, SendStatus, ServerError, WriteBuffer, concatBytes, formatAddress, parseAddress, } from '../core/index.js';
+import { StreamListener } from '../transport/stream.js';
+import { acceptWebSocket, answer, compressorFor, headFromIncoming, checkWebSocketLimits, isWebSocketUrl, nodeRandom, socketFromUpgrade, } from '../transport/websocket.js';
+import { httpErrorResponse } from '../core/websocket/index.js';
+import { webSocketFraming } from '../core/websocket/framing.js';
+import { resolveProtocol, redactUrl } from './client.js';
+import { AsyncQueue } from './async-queue.js';
+import { Connection, checkConnectionOptions } from './connection.js';
+import { WebSocketMeta } from './ws-meta.js';
+import { diag } from './diagnostics.js';
+import { Meter, RejectReason } from './metrics.js';
+import { webSocketMask } from '../transport/ws-mask.js';
+/**
+ * A listening server. Iterate it (`for await (const conn of server)`) to get each connection as
+ * it opens, or pass callbacks. `connections` / `connectionCount` show the open ones.
+ */
+export class Server {
+    protocol;
+    options;
+    name;
+    open = new Set();
+    /** Removes a closed connection from `open`: one function for all of them. */
+    forget = (conn) => void this.open.delete(conn);
+    /** Connections still in the protocol's onConnect handshake. */
+    pending = new Set();
+    accepts = 0; // connections accepted so far, for Unix socket identities
+    wsPlain; // WebSocket without compression: shared by every connection
+    closing = false;
+    accepted = new AsyncQueue();
+    iterating = false;
+    encoder;
+    listener;
+    closedPromise;
+    /** Sockets in the WebSocket opening handshake: they count against maxConnections. */
+    upgrading = new Set();
+    /** Set for WebSocket servers: the path served (undefined: any) and the upgrade options. */
+    ws;
+    /** Bytes held by all connections, updated by each connection as its holding changes. */
+    budget;
+    evicting = false;
+    /**
+     * Connections that have not delivered a message yet, with their deadlines. Every connection
+     * has the same timeout, so insertion order is deadline order: one timer, for the oldest.
+     */
+    firstWait = new Map();
+    firstTimer;
+    gotFirst = (conn) => void this.firstWait.delete(conn);
+    /** Counters for `metrics()` (docs/observability.md). */
+    meter = new Meter();
+    constructor(where, protocol, options) {
+        this.protocol = protocol;
+        this.options = options;
+        this.name = options.name ? `svc(${options.name}@${where})` : `svc(${where})`;
+        const limit = options.memoryBudget ?? Limits.serverMemoryBudget;
+        if (limit !== Infinity)
+            this.budget = { limit, total: 0, over: () => this.overBudget() };
+    }
+    static prepare(options, ws) {
+        const protocol = resolveProtocol(options, ws);
+        const max = options.maxConnections ?? Infinity;
+        if (!(max >= 0))
+            throw new ConfigError(ErrorCode.INVALID_OPTION, `maxConnections must be 0 or more, got ${max}`);
+        const budget = options.memoryBudget;
+        if (budget !== undefined && !(typeof budget === 'number' && budget > 0)) {
+            throw new ConfigError(ErrorCode.INVALID_OPTION, `memoryBudget must be a positive number of bytes (Infinity: off), got ${String(budget)}`);
+        }
+        const first = options.firstMessageTimeout;
+        if (first !== undefined && !(typeof first === 'number' && first >= 0 && first !== Infinity)) {
+            throw new ConfigError(ErrorCode.INVALID_OPTION, `firstMessageTimeout must be 0 (off) or a positive number of ms, got ${String(first)}`);
+        }
+        const backlog = options.backlog;
+        if (backlog !== undefined && !(Number.isInteger(backlog) && backlog >= 1)) {
+            throw new ConfigError(ErrorCode.INVALID_OPTION, `backlog must be a positive integer, got ${String(backlog)}`);
+        }
+        checkConnectionOptions(options, protocol, !ws);
+        if (ws)
+            checkWebSocketLimits(options.websocket?.limits);
+        return protocol;
+    }
+    initialized() {
+        try {
+            this.options.callbacks?.onInitialize?.(this);
+        }
+        catch (cause) {
+            this.fail(new ServerError(ErrorCode.HOOK_FAILED, `${this.name}: onInitialize threw: ${cause?.message ?? String(cause)}`, { cause }));
+        }
+    }
+    fail(e) {
+        try {
+            this.options.callbacks?.onFail?.(e, undefined);
+        }
+        catch {
+            // nowhere left to report
+        }
+    }
+    /** @internal use `attachWebSocket()` */
+    static attach(httpServer, options) {
+        const protocol = Server.prepare(options, true);
+        const a = httpServer.address();
+        const address = a && typeof a === 'object' ? { scheme: 'tcp', host: a.address, port: a.port } : { scheme: 'tcp', host: 'localhost', port: 0 };
+        const secure = 'cert' in httpServer || typeof httpServer.addContext === 'function';
+        const url = `${secure ? 'wss' : 'ws'}://${formatAddress(address).slice('tcp://'.length)}${options.path ?? ''}`;
+        const server = new Server(url, protocol, options);
+        server.ws = { path: options.path, options: options.websocket ?? {} };
+        const onUpgrade = (req, socket, head) => server.onHttpUpgrade(httpServer, req, socket, head);
+        httpServer.on('upgrade', onUpgrade);
+        let siblings = attachments.get(httpServer);
+        if (siblings === undefined)
+            attachments.set(httpServer, (siblings = new Set()));
+        siblings.add(server);
+        server.listener = {
+            address,
+            url,
+            close: async () => {
+                httpServer.removeListener('upgrade', onUpgrade);
+                siblings.delete(server);
+            },
+        };
+        server.initialized();
+        return server;
+    }
+    /** @internal use `listen()` */
+    static async start(url, options) {
+        const ws = isWebSocketUrl(url);
+        const { address, path } = ws ? webSocketAddress(url) : { address: parseAddress(url), path: undefined };
+        const protocol = Server.prepare(options, ws);
+        const server = new Server(ws ? redactUrl(url) : formatAddress(address), protocol, options);
+        if (ws)
+            server.ws = { path, options: options.websocket ?? {} };
+        const listener = await StreamListener.open(address, options, (sock) => server.onSocket(sock), (err, remote) => {
+            const e = new ServerError(ErrorCode.TRANSPORT_ERROR, `${server.name}: ${remote ? `${remote}: ` : ''}${err.message}`, { cause: err });
+            try {
+                options.callbacks?.onFail?.(e, undefined);
+            }
+            catch {
+                // nowhere left to report
+            }
+        });
+        const bound = formatAddress(listener.address);
+        const boundUrl = ws ? `${url.slice(0, url.indexOf(':'))}://${bound.slice(bound.indexOf('://') + 3)}${path ?? ''}` : bound;
+        server.listener = { address: listener.address, url: boundUrl, close: () => listener.close() };
+        server.name = options.name ? `svc(${options.name}@${boundUrl})` : `svc(${boundUrl})`;
+        server.initialized();
+        return server;
+    }
+    /** The address actually listened on (port 0 resolved). */
+    get address() {
+        return this.listener.address;
+    }
+    /** `tcp://127.0.0.1:40123` or `ws://127.0.0.1:40123/chat`: give it to `connect()`. */
+    get url() {
+        return this.listener.url;
+    }
+    /** Open connections. */
+    get connectionCount() {
+        return this.open.size;
+    }
+    /** The open connections, in the order they opened. */
+    get connections() {
+        return this.open;
+    }
+    [Symbol.iterator]() {
+        return this.open.values();
+    }
+    /** Each connection as it opens. Ends when the server closes. */
+    [Symbol.asyncIterator]() {
+        if (this.iterating)
+            throw new ServerError(ErrorCode.INVALID_OPTION, `${this.name}: only one loop may iterate a server's connections`);
+        this.iterating = true;
+        return { next: () => this.accepted.next() };
+    }
+    onSocket(sock) {
+        const max = this.options.maxConnections ?? Infinity;
+        if (this.closing) {
+            sock.destroy();
+            return;
+        }
+        if (this.open.size + this.pending.size + this.upgrading.size >= max) {
+            this.refuse(sock, max);
+            return;
+        }
+        if (this.ws) {
+            this.upgrading.add(sock);
+            void acceptWebSocket(sock, {
+                ...this.ws.options,
+                ...(this.ws.path !== undefined && { path: this.ws.path }),
+                timeoutMs: this.options.handshakeTimeout ?? Limits.handshakeTimeout,
+            }).then((r) => {
+                this.upgrading.delete(sock);
+                if (!r.ok) {
+                    this.refused(sock.remote, RejectReason.Handshake, r.error);
+                    return this.fail(r.error);
+                }
+                if (this.closing)
+                    return sock.destroy();
+                this.openConnection(sock, { initialData: r.rest, request: r.request, subprotocol: r.subprotocol, deflate: r.deflate });
+            });
+            return;
+        }
+        this.openConnection(sock, undefined);
+    }
+    /** node:http handed over an upgrade request (a server made with `attachWebSocket`). */
+    onHttpUpgrade(httpServer, req, socket, head) {
+        const pathOnly = (req.url ?? '/').split('?')[0];
+        // One attachment answers each upgrade: the one for its path, else one serving every path,
+        // else (no listener of another library either) the first, with 404. Never none, never two.
+        const siblings = [...(attachments.get(httpServer) ?? [this])];
+        const owner = siblings.find((s) => s.ws?.path === pathOnly) ?? siblings.find((s) => s.ws?.path === undefined);
+        if (owner !== undefined ? owner !== this : httpServer.listenerCount('upgrade') > siblings.length || siblings[0] !== this)
+            return;
+        const sock = socketFromUpgrade(socket);
+        const max = this.options.maxConnections ?? Infinity;
+        if (this.closing || this.open.size + this.pending.size + this.upgrading.size >= max) {
+            if (!this.closing) {
+                const err = this.overLimit(sock, max);
+                this.refused(sock.remote, RejectReason.MaxConnections, err);
+                this.fail(err);
+            }
+            socket.end(httpErrorResponse(503));
+            return;
+        }
+        this.upgrading.add(sock);
+        void answer(headFromIncoming(req), { ...this.ws.options, ...(this.ws.path !== undefined && { path: this.ws.path }) }).then((r) => {
+            this.upgrading.delete(sock);
+            if (!r.ok) {
+                socket.end(r.response);
+                this.refused(sock.remote, RejectReason.Handshake, r.error);
+                return this.fail(r.error);
+            }
+            if (this.closing)
+                return sock.destroy();
+            socket.write(r.response);
+            this.openConnection(sock, { initialData: new Uint8Array(head), request: r.request, subprotocol: r.subprotocol, deflate: r.deflate });
+        }, (err) => {
+            this.upgrading.delete(sock);
+            sock.destroy();
+            this.fail(new ServerError(ErrorCode.TRANSPORT_ERROR, `${this.name}: upgrade failed: ${err?.message}`, { cause: err }));
+        });
+    }
+    openConnection(sock, upgrade) {
+        let protocol = this.protocol;
+        let meta;
+        if (upgrade) {
+            protocol = this.webSocketProtocol(upgrade.deflate);
+            meta = new WebSocketMeta({ path: upgrade.request.path, subprotocol: upgrade.subprotocol, compression: upgrade.deflate !== undefined, origin: upgrade.request.origin }, upgrade.request.head.headers.list).asMeta();
+        }
+        const conn = new Connection(sock, protocol, this.options.callbacks, this.options, {
+            role: 'server',
+            app: this.options.name,
+            serial: ++this.accepts,
+            ...(upgrade && { path: upgrade.request.path.split('?')[0] }),
+            ...(upgrade && { initialData: upgrade.initialData }),
+            ...(meta && { meta }),
+            meter: this.meter,
+        });
+        if (this.budget !== undefined)
+            conn.setBudget(this.budget);
+        // WebSocket: the upgrade request was the first message (handshakeTimeout bounded it).
+        if (upgrade === undefined)
+            this.awaitFirstMessage(conn);
+        this.pending.add(conn);
+        conn.open().then(() => {
+            this.pending.delete(conn);
+            // A connection whose peer closed in the bytes that came with the upgrade is already
+            // closing: it is still handed out, its messages readable, until it has closed.
+            if (conn.state === 'closed')
+                return;
+            if (this.closing) {
+                void conn.close();
+                return;
+            }
+            this.open.add(conn);
+            conn.watchClose(this.forget);
+            if (this.iterating)
+                this.accepted.push(conn);
+        }, (err) => {
+            this.pending.delete(conn); // already reported to onFail by the connection
+            if (!this.closing)
+                this.refused(conn.remoteAddress, RejectReason.Handshake, err);
+        });
+    }
+    /** Starts the connection's `firstMessageTimeout`. */
+    awaitFirstMessage(conn) {
+        const ms = this.options.firstMessageTimeout ?? Limits.firstMessageTimeout;
+        if (ms === 0 || conn.stats.messagesIn > 0 || conn.state === 'closed')
+            return;
+        this.firstWait.set(conn, Date.now() + ms);
+        conn.watchFirstMessage(this.gotFirst);
+        if (this.firstTimer === undefined)
+            this.armFirstTimer(ms);
+    }
+    armFirstTimer(ms) {
+        this.firstTimer = setTimeout(() => this.firstDeadlines(), ms);
+        this.firstTimer.unref?.();
+    }
+    /** Closes the connections whose first message is late; re-arms for the next deadline. */
+    firstDeadlines() {
+        this.firstTimer = undefined;
+        const now = Date.now();
+        const ms = this.options.firstMessageTimeout ?? Limits.firstMessageTimeout;
+        for (const [conn, deadline] of this.firstWait) {
+            if (deadline > now) {
+                this.armFirstTimer(deadline - now);
+                return;
+            }
+            this.firstWait.delete(conn);
+            if (conn.state === 'closed' || conn.stats.messagesIn > 0)
+                continue;
+            conn.abort(new ConnectionError(ErrorCode.FIRST_MESSAGE_TIMEOUT, `${conn.name}: no whole message within ${ms} ms of connecting (${conn.heldBytes} bytes of a partial frame held), expected one within ${ms} ms`, { details: { timeout: ms, buffered: conn.heldBytes } }));
+        }
+    }
+    /**
+     * Over the memory budget: count again exactly (the running total can lag the kernel taking
+     * queued bytes), then close the connections holding the most until the total fits. Runs only
+     * when a connection's growth crossed the budget, so a busy server does not scan per chunk.
+     */
+    overBudget() {
+        const budget = this.budget;
+        if (this.evicting)
+            return;
+        this.evicting = true;
+        try {
+            const conns = [...this.open, ...this.pending];
+            const held = conns.map((c) => c.recount()); // 0 for those already evicted
+            budget.total = held.reduce((a, b) => a + b, 0);
+            while (budget.total > budget.limit) {
+                let at = -1;
+                let most = 0;
+                for (let i = 0; i < held.length; i++) {
+                    if (held[i] > most) {
+                        most = held[i];
+                        at = i;
+                    }
+                }
+                if (at < 0)
+                    break;
+                const worst = conns[at];
+                held[at] = 0;
+                const before = budget.total;
+                worst.evict(new ConnectionError(ErrorCode.MEMORY_BUDGET_EXCEEDED, `${worst.name}: holds ${most} bytes (partial frames and unsent output) of the ${before} all connections hold, expected no more than ${budget.limit} in all; closing the connection that holds the most`, { closeCode: 1013, details: { held: most, total: before, budget: budget.limit } }));
+            }
+        }
+        finally {
+            this.evicting = false;
+        }
+    }
+    /**
+     * The protocol of a WebSocket connection: the server's codec and hooks over WebSocket framing.
+     * Without compression every connection shares one (the framing is a factory); a compressed
+     * one gets its own, with a compressor for its negotiated parameters.
+     */
+    webSocketProtocol(deflate) {
+        if (deflate === undefined && this.wsPlain !== undefined)
+            return this.wsPlain;
+        const compressor = compressorFor(deflate, 'server');
+        const limits = this.ws?.options.limits;
+        const protocol = {
+            ...this.protocol,
+            framing: webSocketFraming({ role: 'server', random: nodeRandom, mask: webSocketMask().fn, ...(compressor && { compressor }), ...(limits && { limits }) }),
+        };
+        if (deflate === undefined)
+            this.wsPlain = protocol;
+        return protocol;
+    }
+    overLimit(sock, max) {
+        return new ServerError(ErrorCode.MAX_CONNECTIONS, `${this.name}: refused ${sock.remote}: ${this.open.size + this.pending.size + this.upgrading.size} connections open, expected no more than ${max}`, { details: { remote: sock.remote, max } });
+    }
+    /**
+     * Over `maxConnections`: optionally send the reject message, then close. A WebSocket server
+     * answers the upgrade with 503 instead (no message can be framed before the handshake).
+     */
+    refuse(sock, max) {
+        const err = this.overLimit(sock, max);
+        this.refused(sock.remote, RejectReason.MaxConnections, err);
+        const timer = setTimeout(() => sock.destroy(), this.options.closeTimeout ?? Limits.closeTimeout);
+        timer.unref?.();
+        sock.setHandler({
+            onStreamData: () => { },
+            onStreamEnd: () => sock.end(),
+            onStreamDrain: () => { },
+            onStreamError: () => { },
+            onStreamClose: () => clearTimeout(timer),
+        });
+        if (this.ws) {
+            sock.write([httpErrorResponse(503)]);
+        }
+        else if (this.options.rejectMessage !== undefined) {
+            try {
+                sock.write([this.frame(this.options.rejectMessage)]);
+            }
+            catch {
+                // a reject message that cannot be encoded is the program's bug; the refusal still happens
+            }
+        }
+        sock.end();
+        try {
+            this.options.callbacks?.onReject?.(sock.remote, err);
+        }
+        catch {
+            // user code; nothing to do
+        }
+    }
+    /** Counts a refused connection and publishes `switchboard:handshake:refused`. */
+    refused(remote, reason, error) {
+        this.meter.rejected[reason]++;
+    }
+    /**
+     * A snapshot of this server's metrics: connections open, opened, closed and refused by reason;
+     * messages and bytes in and out over every connection it has had; drops by reason; sessions,
+     * requests, ping round trips. See docs/observability.md for the OpenTelemetry names.
+     */
+    metrics() {
+        const live = [];
+        for (const c of this.pending)
+            if (c.state !== 'closed')
+                live.push(c.stats);
+        for (const c of this.open)
+            if (c.state !== 'closed')
+                live.push(c.stats);
+        return this.meter.snapshot(live, this.open.size);
+    }
+    /** Encodes and frames one message into standalone bytes (an uncompressed server frame on WebSocket). */
+    frame(msg) {
+        const wb = new WriteBuffer();
+        // A WebSocket framer writes into the buffer it was made with; a stream framer into the one given.
+        const encoder = this.ws ? webSocketFraming({ role: 'server', random: nodeRandom }).create(wb) : (this.encoder ??= this.protocol.framing.create());
+        const payload = this.protocol.codec.encode(msg);
+        if (typeof payload === 'string')
+            encoder.encodeText(payload, wb);
+        else
+            encoder.encode(payload, wb);
+        return concatBytes(wb.take());
+    }
+    /**
+     * Sends `msg` to every open connection (or those `filter` keeps). The message is encoded once
+     * unless the protocol has a `beforeSend` hook. Returns how many connections got each status.
+     */
+    broadcast(msg, filter) {
+        const result = { sent: 0, queued: 0, backpressured: 0, dropped: 0, closed: 0 };
+        const once = this.protocol.hooks?.beforeSend === undefined ? this.frame(msg) : undefined;
+        for (const conn of this.open) {
+            if (filter && !filter(conn))
+                continue;
+            // A compressing WebSocket has its own deflate context: it encodes for itself.
+            const status = once && conn.meta['compression'] !== true ? conn.sendFramed(once, msg) : conn.send(msg);
+            if (status !== SendStatus.Timeout)
+                result[status]++;
+        }
+        return result;
+    }
+    /**
+     * Stops accepting and closes every connection: gracefully (goodbye hook, flush, FIN) by
+     * default, destroying those that are not closed after `timeout` ms.
+     */
+    close(options = {}) {
+        this.closedPromise ??= this.doClose(options);
+        return this.closedPromise;
+    }
+    async doClose(options) {
+        this.closing = true;
+        clearTimeout(this.firstTimer);
+        this.firstWait.clear();
+        const stopped = this.listener.close();
+        // A handshake cannot be drained, and the listener does not finish closing while its socket
+        // is there: end those at once.
+        for (const sock of this.upgrading)
+            sock.destroy();
+        const handshaking = [...this.pending];
+        for (const c of handshaking) {
+            c.destroy(new ServerError(ErrorCode.SERVER_CLOSED, `${c.name}: the server closed during the handshake`));
+        }
+        const conns = [...this.open];
+        if (options.drain ?? true) {
+            const timeout = options.timeout ?? Limits.drainTimeout;
+            let timer;
+            await Promise.race([
+                // RFC 6455 7.4.1: 1001, the server is going away.
+                Promise.all(conns.map((c) => c.close(this.ws ? { code: 1001 } : {}))),
+                new Promise((resolve) => {
+                    timer = setTimeout(resolve, timeout);
+                }),
+            ]);
+            clearTimeout(timer);
+        }
+        for (const c of conns)
+            if (c.state !== 'closed')
+                c.destroy();
+        await Promise.all([...conns, ...handshaking].map((c) => c.closed));
+        await stopped;
+        this.accepted.end();
+    }
+    async [Symbol.asyncDispose]() {
+        await this.close();
+    }
+    toString() {
+        return this.name;
+    }
+}
+/** The servers `attachWebSocket` put on each HTTP server, to route each upgrade to exactly one. */
+const attachments = new WeakMap();
+/** `ws://host:port/path` -> the TCP (or TLS for wss) address and the path to serve (none for `/`... any). */
+function webSocketAddress(url) {
+    let u;
+    try {
+        u = new URL(url);
+    }
+    catch {
+        throw new ConfigError(ErrorCode.INVALID_ADDRESS, `invalid address "${url}": expected ws://host:port/path`);
+    }
+    if (u.port === '' && !/:0(\/|$)/.test(url))
+        throw new ConfigError(ErrorCode.INVALID_ADDRESS, `invalid address "${url}": a port is required`);
+    const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+    const address = { scheme: u.protocol === 'wss:' ? 'tls' : 'tcp', host, port: u.port === '' ? 0 : Number(u.port) };
+    // `ws://host:port` (path "/") serves every path; `ws://host:port/chat` only /chat.
+    return { address, path: u.pathname === '/' && !/\/$/.test(url) ? undefined : u.pathname };
+}
+/**
+ * Listens on `tcp://host:port` (port 0: any free port), `tls://host:port`, `unix:///path`, or
+ * `ws://host:port/path` / `wss://...` for WebSocket (TLS options in `tls`).
+ */
+export function listen(url, options = {}) {
+    return Server.start(url, options);
+}
+/**
+ * Serves WebSocket on an existing `node:http` or `node:https` server (its `upgrade` event), at
+ * `path` or at every path. Closing the returned server stops taking upgrades and closes its
+ * connections; the HTTP server itself stays up.
+ */
+export function attachWebSocket(httpServer, options = {}) {
+    return Server.attach(httpServer, options);
+}

@@ -1,0 +1,10 @@
+/**
+ * Switchboard: message-based clients and servers over TCP, TLS, Unix sockets, UDP and WebSocket.
+ *
+ *     import { listen, connect, protocols } from 'switchboard';
+ *
+ * The public API is what this file exports; a test pins the list.
+ */
+export * from './core/index.js';
+export * from './endpoint/index.js';
+export * from './dispatch/index.js';
