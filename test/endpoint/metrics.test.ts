@@ -142,3 +142,35 @@ describe('prometheus exporter', () => {
     assert.throws(() => prometheusText([{ source: { metrics: () => { throw new Error('unused'); } }, labels: { 'bad-name': 'x' } }]), { code: 'INVALID_OPTION' });
   });
 });
+
+describe('docs/observability.md', () => {
+  it('lists every channel, every Prometheus metric the exporter writes, and every drop reason', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { repoRoot } = await import('../helpers/root.js');
+    const { ChannelName, DropReason, REQUEST_TRACING } = await import('../../src/index.js');
+    const doc = readFileSync(join(repoRoot, 'docs', 'observability.md'), 'utf8');
+    for (const name of Object.values(ChannelName)) assert.match(doc, new RegExp(`^\\| \`${name}\` \\|`, 'm'), name);
+    assert.ok(doc.includes(`tracing:${REQUEST_TRACING}:start`));
+    for (const reason of Object.values(DropReason)) assert.match(doc, new RegExp(`^\\| \`${reason}\` \\|`, 'm'), reason);
+    const text = prometheusText({ metrics: () => emptySnapshot() });
+    const families = new Set([...text.matchAll(/^# TYPE (\w+) /gm)].map((m) => m[1]!));
+    assert.ok(families.size >= 14, `${families.size} families`);
+    for (const f of families) assert.ok(doc.includes(`\`${f}`), `${f} is not in the docs`);
+  });
+});
+
+function emptySnapshot(): MetricsSnapshot {
+  const zero = { count: 0, sum: 0, min: 0, max: 0, p50: 0, p90: 0, p99: 0, p999: 0 };
+  return {
+    connections: { open: 0, opened: 0, closed: 0, rejected: { max_connections: 0, handshake: 0 } },
+    messages: { received: 0, sent: 0 },
+    bytes: { received: 0, sent: 0 },
+    drops: { outbox_full: 0, send_overflow: 0, decode_error: 0, slow_consumer: 0, budget: 0 },
+    reconnects: 0,
+    sessions: { resumed: 0, gaps: 0 },
+    requests: { ok: 0, error: 0, timeout: 0, cancelled: 0 },
+    rtt: zero,
+    rttBuckets: [],
+  };
+}
