@@ -174,3 +174,15 @@ function emptySnapshot(): MetricsSnapshot {
     rttBuckets: [],
   };
 }
+
+describe('metrics: the memory budget', () => {
+  it('counts a connection closed by the memory budget as a budget drop', async () => {
+    const server = await listen<unknown, unknown>('tcp://127.0.0.1:0', { protocol: linesJson(), memoryBudget: 4096 });
+    const peer = await rawConnect(server.url);
+    await peer.write('x'.repeat(8192)); // a partial line over the budget
+    await within(peer.closed);
+    await waitFor(() => server.metrics().drops.budget === 1, undefined, 'the budget drop');
+    assert.equal(server.metrics().connections.open, 0);
+    await server.close();
+  });
+});
