@@ -110,7 +110,11 @@ export interface SessionGapEvent {
 }
 /** The context object of the request tracing channel; `result` or `error` is set when it ends. */
 export interface RequestContext {
-  readonly connection: Connection<unknown, unknown>;
+  /** The connection it was sent on; `undefined` when it was queued while the session was detached. */
+  readonly connection: Connection<unknown, unknown> | undefined;
+  /** The session's id, when the request belongs to one. */
+  readonly sessionId?: string;
+  /** The request message. */
   readonly request: unknown;
   /** The request id on the wire, when there is one. */
   readonly id?: number | string;
@@ -155,8 +159,11 @@ export function dropped(
 
 // ------------------------------------------------------------------ for the session layer
 
-/** What the session/request layer needs from a connection: its meter. */
-interface Metered {
+/**
+ * Whatever holds an endpoint's meter: a `Connection` (its server's or client's), a `Server`, a
+ * `PermanentClient`. The session layer passes the one it has.
+ */
+export interface Metered {
   /** @internal */
   readonly meter: Meter | undefined;
 }
@@ -185,19 +192,20 @@ export function sessionGap(connection: Connection<unknown, unknown>, sessionId: 
 
 /**
  * The request layer wraps each request's promise in this: the tracing channel
- * `tracing:switchboard:request:*` sees it start and end (with `result` or `error`), and the
- * endpoint's metrics count it by outcome (`outcomeOf`). Returns the promise `run` returns.
+ * `tracing:switchboard:request:*` sees it start and end (with `result` or `error` set on
+ * `context`), and `owner`'s metrics (a connection's, a server's, a permanent client's) count it
+ * by outcome (`outcomeOf`). `run` is called at once, inside the start event's context. Returns
+ * the promise `run` returns.
  */
 export function traceRequest<T>(
-  connection: Connection<unknown, unknown>,
-  request: unknown,
-  id: number | string | undefined,
+  owner: Metered | undefined,
+  context: RequestContext,
   run: () => Promise<T>,
   outcomeOf: (error: unknown) => RequestOutcome = defaultOutcome,
 ): Promise<T> {
   const ch = diag.request;
-  const p = ch.hasSubscribers ? ch.tracePromise(run, { connection, request, ...(id !== undefined && { id }) } as RequestContext) : run();
-  const meter = (connection as unknown as Metered).meter;
+  const p = ch.hasSubscribers ? ch.tracePromise(run, context) : run();
+  const meter = owner?.meter;
   if (meter !== undefined) {
     p.then(
       () => void meter.requests.ok++,

@@ -96,8 +96,8 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
   private readonly callbacks: Callbacks<In, Out>;
   /** Counters: connects, disconnects, outbox drops. */
   readonly stats = { connects: 0, disconnects: 0, failedAttempts: 0, outboxDropped: 0 };
-  /** Counters for `metrics()`, shared with every connection this client makes. */
-  private readonly meter = new Meter();
+  /** @internal Counters for `metrics()`, shared with every connection this client makes. */
+  readonly meter = new Meter();
 
   constructor(
     readonly url: string,

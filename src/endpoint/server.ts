@@ -141,8 +141,8 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
   private readonly firstWait = new Map<Connection<In, Out>, number>();
   private firstTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly gotFirst = (conn: Connection<In, Out>): void => void this.firstWait.delete(conn);
-  /** Counters for `metrics()` (docs/observability.md). */
-  private readonly meter = new Meter();
+  /** @internal Counters for `metrics()` (docs/observability.md); the session layer counts on it too. */
+  readonly meter = new Meter();
 
   private constructor(
     where: string,

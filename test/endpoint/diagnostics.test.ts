@@ -165,13 +165,16 @@ describe('diagnostics channels', () => {
       sessionGap(conn, 's1', 2);
       assert.deepEqual(rec.of(ChannelName.sessionResumed), [{ connection: conn, sessionId: 's1', replayed: 4 }]);
       assert.deepEqual(rec.of(ChannelName.sessionGap), [{ connection: conn, sessionId: 's1', lost: 2 }]);
-      assert.equal(await traceRequest(conn, { q: 1 }, 7, async () => 'answer'), 'answer');
-      await assert.rejects(traceRequest(conn, { q: 2 }, 8, async () => Promise.reject(Object.assign(new Error('late'), { code: 'REQUEST_TIMEOUT' }))));
+      assert.equal(await traceRequest(conn, { connection: conn, sessionId: 's1', request: { q: 1 }, id: 7 }, async () => 'answer'), 'answer');
+      await assert.rejects(
+        traceRequest(conn, { connection: conn, request: { q: 2 }, id: 8 }, async () => Promise.reject(Object.assign(new Error('late'), { code: 'REQUEST_TIMEOUT' }))),
+      );
       const starts = rec.of(`tracing:${REQUEST_TRACING}:start`);
       assert.equal(starts.length, 2);
       assert.equal(starts[0]!['connection'], conn);
       assert.deepEqual(starts[0]!['request'], { q: 1 });
       assert.equal(starts[0]!['id'], 7);
+      assert.equal(starts[0]!['sessionId'], 's1');
       const ends = rec.of(`tracing:${REQUEST_TRACING}:asyncEnd`);
       assert.equal(ends.length, 2);
       assert.equal(ends[0]!['result'], 'answer');

@@ -186,3 +186,28 @@ describe('metrics: the memory budget', () => {
     await server.close();
   });
 });
+
+describe('metrics: what the session layer reports', () => {
+  it('counts sessions resumed and gaps on the connection\'s server, and requests by outcome on whatever owns them', async () => {
+    const { sessionGap, sessionResumed, traceRequest } = await import('../../src/endpoint/diagnostics.js');
+    const server = await listen<unknown, unknown>('tcp://127.0.0.1:0', { protocol: linesJson() });
+    const conn = await connect<unknown, unknown>(server.url, { protocol: linesJson() });
+    await waitFor(() => server.connectionCount === 1, undefined, 'the server side');
+    const serverSide = [...server.connections][0]!;
+    sessionResumed(serverSide, 'a', 0);
+    sessionResumed(serverSide, 'b', 3);
+    sessionGap(serverSide, 'b', 1);
+    const fail = (code: string) => () => Promise.reject(Object.assign(new Error(code), { code }));
+    await traceRequest(server, { connection: serverSide, request: 1 }, async () => 1);
+    await traceRequest(server, { connection: undefined, request: 2 }, async () => 2);
+    await assert.rejects(traceRequest(server, { connection: serverSide, request: 3 }, fail('REQUEST_TIMEOUT')));
+    await assert.rejects(traceRequest(server, { connection: serverSide, request: 4 }, fail('REQUEST_ABORTED')));
+    await assert.rejects(traceRequest(server, { connection: serverSide, request: 5 }, fail('NO_HANDLER')));
+    await assert.rejects(traceRequest(undefined, { connection: undefined, request: 6 }, fail('NO_HANDLER')), 'no owner: traced, not counted');
+    const m = server.metrics();
+    assert.deepEqual(m.sessions, { resumed: 2, gaps: 1 });
+    assert.deepEqual(m.requests, { ok: 2, error: 1, timeout: 1, cancelled: 1 });
+    await conn.close();
+    await server.close();
+  });
+});
