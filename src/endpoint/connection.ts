@@ -548,13 +548,14 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       try {
         msg = codec.decode(frame, framer.lastFrameBinary);
       } catch (err) {
-        dropped(this.meter, this as Connection<unknown, unknown>, DropReason.DecodeError, undefined, asError(err, ErrorCode.DECODE_FAILED, this.name));
+        const e = asError(err, ErrorCode.DECODE_FAILED, this.name);
+        dropped(this.meter, this as Connection<unknown, unknown>, DropReason.DecodeError, undefined, e);
         if ((this.options.decodeErrors ?? 'close') === 'skip') {
-          this.report(asError(err, ErrorCode.DECODE_FAILED, this.name)); // onFail may answer (a dispatcher's INVALID)
+          this.report(e); // onFail may answer (a dispatcher's INVALID)
           if (wb.length > before) this.checkReplies();
           continue;
         }
-        this.inputError(err);
+        this.fail(e); // bad bytes from the peer: report, stop decoding, flush what was accepted, close
         return;
       }
       this.stats.messagesIn++;

@@ -75,8 +75,9 @@ describe('cli: switchboard bench', () => {
       const url = /listening on (\S+)/.exec(err)![1]!;
       const metricsUrl = /metrics on (\S+)/.exec(err)![1]!;
       const c = capture();
-      const code = await main(['bench', url, '--codec', 'bytes', '--framing', 'length:4', '-c', '3', '-w', '8', '-s', '100', ...SHORT], c.io);
+      const code = await main(['bench', url, '--codec', 'bytes', '--framing', 'length:4', '-c', '3', '-w', '8', '-s', '100', '-d', '1300', '--warmup', '50', '--json', '--progress'], c.io);
       assert.equal(code, 0, c.err());
+      assert.match(c.err(), /^1\.\d s {2}\d+ replies {2}[\d,]+ msg\/s {2}p50 .+ {2}p99 .+$/m, 'a progress line each second');
       const r = JSON.parse(c.out()) as BenchResult;
       checkResult(r, 3, 100);
       assert.equal(r.framing, 'length:4');
