@@ -87,9 +87,8 @@ export async function main(argv, io) {
         .option('--log-file <path>', 'write logs to this file instead of stderr; a LOG_ROTATE message (named or text) reopens it')
         .addHelpText('after', examples([
         'switchboard listen tcp://127.0.0.1:4000 --echo',
-        'switchboard listen tcp://0.0.0.0:4041 --codec named --quiet',
+        'switchboard listen tcp://0.0.0.0:4041 --codec named --quiet --metrics 127.0.0.1:9464 --log-format json',
         'switchboard listen ws://127.0.0.1:9001 --echo --ws-max-message-size 67108864 --ws-max-frame-size 67108864',
-        'switchboard listen tcp://127.0.0.1:4000 --echo --quiet --metrics 127.0.0.1:9464 --log-format json',
     ]))
         .action(async (url, flags) => {
         code = await listenCommand(url, flags, io);

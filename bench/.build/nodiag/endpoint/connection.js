@@ -433,14 +433,15 @@ export class Connection {
                 msg = codec.decode(frame, framer.lastFrameBinary);
             }
             catch (err) {
-                dropped(this.meter, this, DropReason.DecodeError, undefined, asError(err, ErrorCode.DECODE_FAILED, this.name));
+                const e = asError(err, ErrorCode.DECODE_FAILED, this.name);
+                dropped(this.meter, this, DropReason.DecodeError, undefined, e);
                 if ((this.options.decodeErrors ?? 'close') === 'skip') {
-                    this.report(asError(err, ErrorCode.DECODE_FAILED, this.name)); // onFail may answer (a dispatcher's INVALID)
+                    this.report(e); // onFail may answer (a dispatcher's INVALID)
                     if (wb.length > before)
                         this.checkReplies();
                     continue;
                 }
-                this.inputError(err);
+                this.fail(e); // bad bytes from the peer: report, stop decoding, flush what was accepted, close
                 return;
             }
             this.stats.messagesIn++;

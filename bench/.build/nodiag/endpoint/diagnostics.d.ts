@@ -105,7 +105,11 @@ export interface SessionGapEvent {
 }
 /** The context object of the request tracing channel; `result` or `error` is set when it ends. */
 export interface RequestContext {
-    readonly connection: Connection<unknown, unknown>;
+    /** The connection it was sent on; `undefined` when it was queued while the session was detached. */
+    readonly connection: Connection<unknown, unknown> | undefined;
+    /** The session's id, when the request belongs to one. */
+    readonly sessionId?: string;
+    /** The request message. */
     readonly request: unknown;
     /** The request id on the wire, when there is one. */
     readonly id?: number | string;
@@ -133,6 +137,14 @@ export declare const diag: {
 /** @internal A drop: counted on the meter (if any) and published (if anyone listens). */
 export declare function dropped(meter: Meter | undefined, connection: Connection<unknown, unknown> | undefined, reason: DropReason, message?: unknown, error?: SwitchboardError): void;
 /**
+ * Whatever holds an endpoint's meter: a `Connection` (its server's or client's), a `Server`, a
+ * `PermanentClient`. The session layer passes the one it has.
+ */
+export interface Metered {
+    /** @internal */
+    readonly meter: Meter | undefined;
+}
+/**
  * The session layer calls this when a session resumed on `connection`: counts it in the
  * endpoint's metrics (`sessions.resumed`) and publishes `switchboard:session:resumed`.
  */
@@ -144,9 +156,11 @@ export declare function sessionResumed(connection: Connection<unknown, unknown>,
 export declare function sessionGap(connection: Connection<unknown, unknown>, sessionId: string, lost?: number): void;
 /**
  * The request layer wraps each request's promise in this: the tracing channel
- * `tracing:switchboard:request:*` sees it start and end (with `result` or `error`), and the
- * endpoint's metrics count it by outcome (`outcomeOf`). Returns the promise `run` returns.
+ * `tracing:switchboard:request:*` sees it start and end (with `result` or `error` set on
+ * `context`), and `owner`'s metrics (a connection's, a server's, a permanent client's) count it
+ * by outcome (`outcomeOf`). `run` is called at once, inside the start event's context. Returns
+ * the promise `run` returns.
  */
-export declare function traceRequest<T>(connection: Connection<unknown, unknown>, request: unknown, id: number | string | undefined, run: () => Promise<T>, outcomeOf?: (error: unknown) => RequestOutcome): Promise<T>;
+export declare function traceRequest<T>(owner: Metered | undefined, context: RequestContext, run: () => Promise<T>, outcomeOf?: (error: unknown) => RequestOutcome): Promise<T>;
 /** By error code: `*TIMEOUT` is a timeout; aborts and closes are cancelled; anything else an error. */
 export declare function defaultOutcome(error: unknown): RequestOutcome;

@@ -80,13 +80,15 @@ export function sessionGap(connection, sessionId, lost) {
 }
 /**
  * The request layer wraps each request's promise in this: the tracing channel
- * `tracing:switchboard:request:*` sees it start and end (with `result` or `error`), and the
- * endpoint's metrics count it by outcome (`outcomeOf`). Returns the promise `run` returns.
+ * `tracing:switchboard:request:*` sees it start and end (with `result` or `error` set on
+ * `context`), and `owner`'s metrics (a connection's, a server's, a permanent client's) count it
+ * by outcome (`outcomeOf`). `run` is called at once, inside the start event's context. Returns
+ * the promise `run` returns.
  */
-export function traceRequest(connection, request, id, run, outcomeOf = defaultOutcome) {
+export function traceRequest(owner, context, run, outcomeOf = defaultOutcome) {
     const ch = diag.request;
-    const p = ch.hasSubscribers ? ch.tracePromise(run, { connection, request, ...(id !== undefined && { id }) }) : run();
-    const meter = connection.meter;
+    const p = ch.hasSubscribers ? ch.tracePromise(run, context) : run();
+    const meter = owner?.meter;
     if (meter !== undefined) {
         p.then(() => void meter.requests.ok++, (e) => void meter.requests[outcomeOf(e)]++);
     }

@@ -14,7 +14,7 @@
 import { SendStatus, type Backoff, type SwitchboardError } from '../core/index.js';
 import { type ConnectOptions } from './client.js';
 import type { CloseInfo, Connection } from './connection.js';
-import { type MetricsSnapshot } from './metrics.js';
+import { Meter, type MetricsSnapshot } from './metrics.js';
 /** What a permanent client is doing, as callbacks (`onStatus`) and as an async iterator (`status()`). */
 export type ClientStatus<In, Out> = {
     readonly type: 'connecting';
@@ -92,8 +92,8 @@ export declare class PermanentClient<In, Out> implements AsyncIterable<In>, Asyn
         failedAttempts: number;
         outboxDropped: number;
     };
-    /** Counters for `metrics()`, shared with every connection this client makes. */
-    private readonly meter;
+    /** @internal Counters for `metrics()`, shared with every connection this client makes. */
+    readonly meter: Meter;
     constructor(url: string, options?: PermanentClientOptions<In, Out>);
     private readonly consumesByCallback;
     private connectedWaiters;

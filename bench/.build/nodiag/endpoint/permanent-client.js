@@ -42,7 +42,7 @@ export class PermanentClient {
     callbacks;
     /** Counters: connects, disconnects, outbox drops. */
     stats = { connects: 0, disconnects: 0, failedAttempts: 0, outboxDropped: 0 };
-    /** Counters for `metrics()`, shared with every connection this client makes. */
+    /** @internal Counters for `metrics()`, shared with every connection this client makes. */
     meter = new Meter();
     constructor(url, options = {}) {
         this.url = url;

@@ -4,7 +4,7 @@ import { type HttpServer, type WebSocketServerOptions } from '../transport/webso
 import type { Codec } from '../core/index.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, type ConnectionOptions } from './connection.js';
-import { type MetricsSnapshot } from './metrics.js';
+import { Meter, type MetricsSnapshot } from './metrics.js';
 export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenOptions {
     /**
      * Framing + codec + hooks. @default lines + JSON on byte streams; on WebSocket, the `message`
@@ -88,8 +88,8 @@ export declare class Server<In, Out> implements AsyncIterable<Connection<In, Out
     private readonly firstWait;
     private firstTimer;
     private readonly gotFirst;
-    /** Counters for `metrics()` (docs/observability.md). */
-    private readonly meter;
+    /** @internal Counters for `metrics()` (docs/observability.md); the session layer counts on it too. */
+    readonly meter: Meter;
     private constructor();
     private static prepare;
     private initialized;

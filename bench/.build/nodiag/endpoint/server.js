@@ -45,7 +45,7 @@ export class Server {
     firstWait = new Map();
     firstTimer;
     gotFirst = (conn) => void this.firstWait.delete(conn);
-    /** Counters for `metrics()` (docs/observability.md). */
+    /** @internal Counters for `metrics()` (docs/observability.md); the session layer counts on it too. */
     meter = new Meter();
     constructor(where, protocol, options) {
         this.protocol = protocol;
