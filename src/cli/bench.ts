@@ -55,6 +55,8 @@ export interface BenchResult {
 }
 
 const PROGRESS_MS = 1000;
+/** Connections opened at once before the run. */
+const CONNECT_BATCH = 64;
 const DRAIN_MS = 2000;
 
 interface Lane {
@@ -116,23 +118,30 @@ export async function benchCommand(url: string, flags: BenchFlags, io: CliIo): P
     return true;
   };
 
-  // Connect every lane first: the measurement covers traffic, not connection setup.
+  // Connect every lane first (CONNECT_BATCH at a time): the measurement covers traffic, not setup.
+  const open = async (): Promise<Lane> => {
+    const lane: Lane = { conn: undefined as unknown as Connection<unknown, unknown>, due: [], head: 0, scheduled: 0 };
+    lane.conn = await connect<unknown, unknown>(url, {
+      protocol,
+      ...(tls && { tls }),
+      ...(websocket && { websocket }),
+      ...(flags.timeout !== undefined && { timeout: flags.timeout }),
+      maxQueuedBytes: Math.max(16 * 1024 * 1024, flags.inFlight * (flags.size + 16) * 2),
+      callbacks: {
+        onReceive: (_c, msg) => onReply(lane, msg),
+        onFail: (err) => void (failure ??= `${lane.conn?.name ?? url}: ${err.code}: ${err.message}`),
+      },
+      signal: io.signal,
+    });
+    return lane;
+  };
   try {
-    for (let i = 0; i < flags.connections; i++) {
-      const lane: Lane = { conn: undefined as unknown as Connection<unknown, unknown>, due: [], head: 0, scheduled: 0 };
-      lane.conn = await connect<unknown, unknown>(url, {
-        protocol,
-        ...(tls && { tls }),
-        ...(websocket && { websocket }),
-        ...(flags.timeout !== undefined && { timeout: flags.timeout }),
-        maxQueuedBytes: Math.max(16 * 1024 * 1024, flags.inFlight * (flags.size + 16) * 2),
-        callbacks: {
-          onReceive: (_c, msg) => onReply(lane, msg),
-          onFail: (err) => void (failure ??= `${lane.conn?.name ?? url}: ${err.code}: ${err.message}`),
-        },
-        signal: io.signal,
-      });
-      lanes.push(lane);
+    while (lanes.length < flags.connections) {
+      const n = Math.min(CONNECT_BATCH, flags.connections - lanes.length);
+      const batch = await Promise.allSettled(Array.from({ length: n }, open));
+      for (const r of batch) if (r.status === 'fulfilled') lanes.push(r.value);
+      const bad = batch.find((r) => r.status === 'rejected');
+      if (bad !== undefined) throw (bad as PromiseRejectedResult).reason;
     }
   } catch (err) {
     for (const l of lanes) l.conn.destroy();

@@ -7,6 +7,9 @@
 import http from 'node:http';
 import { ConfigError, ErrorCode } from '../core/index.js';
 
+/** Connections the metrics endpoint serves at once; node:http closes any more at once. */
+const MAX_CONNECTIONS = 64;
+
 export interface TextServer {
   /** `http://127.0.0.1:9464/metrics`, with the port actually bound. */
   readonly url: string;
@@ -40,8 +43,11 @@ export async function serveText(host: string, port: number, path: string, conten
     res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
     res.end(req.method === 'HEAD' ? undefined : text);
   });
+  // Security limits: a scraper needs one connection and a few headers.
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
+  server.maxHeadersCount = 100;
+  server.maxConnections = MAX_CONNECTIONS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
