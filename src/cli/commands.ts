@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { ConfigError, ErrorCode, datagram, formatAddress, isMessage, namedMessageLines, type Protocol, type SwitchboardError } from '../core/index.js';
 import { bindDatagram, connect, datagramClient, describeClose, formatMessage, listen, type CloseInfo, type Connection, type Server } from '../endpoint/index.js';
 import { fileDestination, lineLogger, type LogFields, type StructuredLogger } from '../endpoint/log.js';
+import { sizeOf } from '../endpoint/observers.js';
 import { serveMetrics, type MetricsServer } from '../endpoint/prometheus.js';
 import { isWebSocketUrl, type WebSocketClientOptions } from '../transport/websocket.js';
 import type { TlsOptions } from '../transport/stream.js';
@@ -231,7 +232,10 @@ export async function startListener(
         );
       },
       onReceive(conn, msg) {
-        trace?.info({ event: 'message', connection: conn.name, direction: 'in', preview: preview(msg) }, `${conn.name} >> ${showMessage(msg)}`);
+        if (trace !== undefined) {
+          const size = sizeOf(msg);
+          trace.info({ event: 'message', connection: conn.name, direction: 'in', ...(size !== undefined && { size }), preview: preview(msg) }, `${conn.name} >> ${showMessage(msg)}`);
+        }
         if (!flags.quiet) print(showMessage(msg));
         if (log.reopen !== undefined && isLogRotate(msg)) {
           log.reopen();

@@ -100,8 +100,8 @@ function structuredLogger<In, Out>(options: LoggerCallbackOptions): Callbacks<In
   };
 }
 
-/** Encoded size where it is plain: bytes, or a string's UTF-8 length. */
-function sizeOf(msg: unknown): number | undefined {
+/** @internal A message's size where it is plain: bytes, or a string's UTF-8 length; else undefined. */
+export function sizeOf(msg: unknown): number | undefined {
   if (msg instanceof Uint8Array) return msg.length;
   if (typeof msg === 'string') return utf8Length(msg);
   return undefined;

@@ -148,6 +148,7 @@ describe('cli: listen logs', () => {
     assert.match(String(msg['connection']), /^svc\(/);
     assert.equal(msg['direction'], 'in');
     assert.equal(msg['preview'], '{"hello":1}');
+    assert.equal(msg['size'], undefined, 'a JSON object has no plain size');
     const error = records.find((r) => r['event'] === 'error')!;
     assert.equal(error['code'], 'INVALID_JSON');
     assert.equal(error['level'], 'warn');
@@ -169,6 +170,7 @@ describe('cli: listen logs', () => {
       await peer.write('LOG_ROTATE\nafter\n');
       await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').includes('after'), 5000, 'the reopened log');
       assert.doesNotMatch(readFileSync(file + '.1', 'utf8'), /after/);
+      assert.match(readFileSync(file + '.1', 'utf8'), /"event":"message","connection":"svc\([^"]+\)","direction":"in","size":6,"preview":"before"/);
       assert.match(readFileSync(file, 'utf8'), /"event":"log_rotate"/);
       peer.destroy();
     } finally {
