@@ -263,8 +263,9 @@ function sizeOfReply(msg: unknown): number {
   return JSON.stringify(msg)?.length ?? 0;
 }
 
+/** The URL without user info and without its query (credentials never go to the report). */
 function redact(url: string): string {
-  return url.replace(/^(\w+:\/\/)[^@/]*@/, '$1');
+  return url.replace(/^(\w+:\/\/)[^@/]*@/, '$1').replace(/\?.*$/, '');
 }
 
 function fmt(n: number): string {

@@ -89,7 +89,8 @@ export async function connect<In = unknown, Out = In>(url: string, options: Conn
   const conn = new Connection<In, Out>(link.sock, link.framing ? { ...protocol, framing: link.framing } : protocol, options.callbacks, options, {
     role: 'client',
     app: options.name,
-    ...(link.path !== undefined && { path: link.path }),
+    // The name shows the path without its query: a token in the query never reaches logs or diagnostics.
+    ...(link.path !== undefined && { path: link.path.split('?')[0]! }),
     ...(link.initialData && { initialData: link.initialData }),
     ...(link.meta && { meta: link.meta }),
     meter: (options as { [METER]?: Meter })[METER],
@@ -169,11 +170,11 @@ async function dialWithRetry(
     const onUserAbort = (): void => ac.abort(signal?.reason);
     signal?.addEventListener('abort', onUserAbort, { once: true });
     let last: unknown;
-    if (diag.connectAttempt.hasSubscribers) diag.connectAttempt.publish({ address: where, attempt: attempts });
+    if (diag.connectAttempt.hasSubscribers) diag.connectAttempt.publish({ address: noQuery(where), attempt: attempts });
     try {
       return await attempt(ac.signal);
     } catch (err) {
-      if (diag.connectFailure.hasSubscribers) diag.connectFailure.publish({ address: where, attempt: attempts, error: err });
+      if (diag.connectFailure.hasSubscribers) diag.connectFailure.publish({ address: noQuery(where), attempt: attempts, error: err });
       if (signal?.aborted) throw signal.reason;
       last = err;
     } finally {
@@ -200,6 +201,12 @@ async function dialWithRetry(
     }
     await sleep(retryAfter, signal);
   }
+}
+
+/** An address for diagnostics: without a query, where a token may be. */
+function noQuery(where: string): string {
+  const q = where.indexOf('?');
+  return q < 0 ? where : where.slice(0, q);
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

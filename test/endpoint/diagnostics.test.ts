@@ -201,3 +201,22 @@ describe('diagnostics channels', () => {
     for (const name of Object.values(ChannelName)) assert.equal(dc.channel(name).hasSubscribers, false, name);
   });
 });
+
+describe('diagnostics: no credentials', () => {
+  it('names a WebSocket client connection without the query of its URL (a token there never reaches payloads or logs)', async () => {
+    const rec = record();
+    const server = await listen('ws://127.0.0.1:0/chat');
+    try {
+      const conn = await connect(`${server.url}?token=s3cret`);
+      const open = rec.of(ChannelName.connectionOpen).find((p) => p['connection'] === conn)!;
+      assert.ok(open, 'published');
+      assert.match(conn.name, /\/chat\)$/);
+      assert.doesNotMatch(conn.name, /s3cret/);
+      assert.doesNotMatch(JSON.stringify(rec.of(ChannelName.connectAttempt)), /s3cret/, 'the attempt address either');
+      await conn.close();
+    } finally {
+      rec.stop();
+      await server.close();
+    }
+  });
+});
