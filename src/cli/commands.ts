@@ -8,7 +8,7 @@ import { ConfigError, ErrorCode, datagram, formatAddress, isMessage, namedMessag
 import { bindDatagram, connect, datagramClient, describeClose, formatMessage, listen, type CloseInfo, type Connection, type Server } from '../endpoint/index.js';
 import { fileDestination, lineLogger, type LogFields, type StructuredLogger } from '../endpoint/log.js';
 import { sizeOf } from '../endpoint/observers.js';
-import { serveMetrics, type MetricsServer } from '../endpoint/prometheus.js';
+import { parseHostPortArg, serveMetrics, type MetricsServer } from '../endpoint/prometheus.js';
 import { isWebSocketUrl, type WebSocketClientOptions } from '../transport/websocket.js';
 import type { TlsOptions } from '../transport/stream.js';
 import { escapeControls } from './escape.js';
@@ -285,6 +285,7 @@ export async function listenCommand(url: string, flags: ListenFlags, io: CliIo):
   const print = messagePrinter(io, flags);
   const datagrams = isDatagramUrl(url);
   if (datagrams && flags.metrics !== undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--metrics applies to connection servers (tcp, tls, unix, ws, wss), not datagrams');
+  if (flags.metrics !== undefined) parseHostPortArg(flags.metrics); // a bad address fails before anything listens
   const structured = flags.logFormat === 'json' || flags.logFile !== undefined;
   const file = flags.logFile !== undefined ? fileDestination(flags.logFile) : undefined;
   const log: ListenLogger | undefined = structured
