@@ -220,3 +220,49 @@ describe('diagnostics: no credentials', () => {
     }
   });
 });
+
+describe('diagnostics: refusals in the handshake and by the memory budget', () => {
+  it('publishes a connection its onConnect hook refused (reason handshake) and counts it', async () => {
+    const rec = record();
+    const server = await listen<unknown, unknown>('tcp://127.0.0.1:0', {
+      protocol: { ...linesJson(), hooks: { onConnect: async (ctx) => { const hello = await ctx.receive(); if ((hello as { pass?: string }).pass !== 'ok') ctx.reject('bad pass'); } } },
+      callbacks: { onFail: () => {} },
+    });
+    try {
+      const peer = await rawConnect(server.url);
+      await peer.write('{"pass":"no"}\n');
+      await within(peer.ended, undefined, 'the refused socket to end');
+      await waitFor(() => rec.of(ChannelName.handshakeRefused).length === 1, undefined, 'the refusal');
+      const r = rec.of(ChannelName.handshakeRefused)[0]!;
+      assert.equal(r['reason'], 'handshake');
+      assert.equal((r['error'] as { code: string }).code, 'HANDSHAKE_REJECTED');
+      assert.equal(r['server'], server.name);
+      assert.equal(server.metrics().connections.rejected.handshake, 1);
+      assert.equal(server.metrics().connections.opened, 0);
+      assert.equal(rec.of(ChannelName.connectionOpen).length, 0, 'it never opened');
+      peer.destroy();
+      await waitFor(() => rec.of(ChannelName.connectionClose).length === 1, undefined, 'its close: it never opened, but it closed');
+    } finally {
+      rec.stop();
+      await server.close();
+    }
+  });
+
+  it('publishes a connection closed by the memory budget as a budget drop with its error', async () => {
+    const rec = record();
+    const server = await listen<unknown, unknown>('tcp://127.0.0.1:0', { protocol: linesJson(), memoryBudget: 4096 });
+    try {
+      const peer = await rawConnect(server.url);
+      await peer.write('x'.repeat(8192));
+      await within(peer.closed);
+      await waitFor(() => rec.of(ChannelName.sendDropped).length === 1, undefined, 'the budget drop');
+      const d = rec.of(ChannelName.sendDropped)[0]!;
+      assert.equal(d['reason'], 'budget');
+      assert.equal((d['error'] as { code: string }).code, 'MEMORY_BUDGET_EXCEEDED');
+      assert.equal((d['connection'] as Connection<unknown, unknown>).role, 'server');
+    } finally {
+      rec.stop();
+      await server.close();
+    }
+  });
+});
