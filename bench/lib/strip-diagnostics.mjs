@@ -5,7 +5,8 @@ import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 
 // tsc puts the guarded statement on the line after the `if`.
-const GUARDED = /^[ \t]*if \(diag\.\w+\.hasSubscribers\)\n[ \t]*diag\.\w+\.publish\([^\n]*\);\n/gm;
+// A guard read once per batch is a local `<x>Subscribed` (its declaration is removed too).
+const GUARDED = /^[ \t]*if \((?:diag\.\w+\.hasSubscribers|\w+Subscribed)\)\n[ \t]*diag\.\w+\.publish\([^\n]*\);\n|^[ \t]*const \w+Subscribed = diag\.\w+\.hasSubscribers;[^\n]*\n/gm;
 
 /** Copies `dist` to `out` without the guarded publish lines; returns how many it removed. */
 export function stripDiagnostics(dist, out) {

@@ -529,6 +529,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     const framer = this.framer;
     const codec = this.protocol.codec;
     const wb = this.wb;
+    const rxSubscribed = diag.messageReceived.hasSubscribers; // read once per batch of frames
     while (!this.blocked && !this.writeBlocked && !this.discarding) {
       let frame: Uint8Array | undefined;
       const before = wb.length;
@@ -559,7 +560,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
         return;
       }
       this.stats.messagesIn++;
-      if (diag.messageReceived.hasSubscribers) diag.messageReceived.publish({ connection: this, message: msg, size: frame.length });
+      if (rxSubscribed) diag.messageReceived.publish({ connection: this, message: msg, size: frame.length });
       if (this.firstWatcher !== undefined) {
         const f = this.firstWatcher;
         this.firstWatcher = undefined;

@@ -17,6 +17,8 @@ import { isWebSocketUrl } from '../transport/websocket.js';
 import { codecName, isDatagramUrl, protocolFrom, tlsFrom, websocketFrom } from './commands.js';
 import { Exit } from './io.js';
 const PROGRESS_MS = 1000;
+/** Connections opened at once before the run. */
+const CONNECT_BATCH = 64;
 const DRAIN_MS = 2000;
 export async function benchCommand(url, flags, io) {
     if (isDatagramUrl(url)) {
@@ -73,23 +75,33 @@ export async function benchCommand(url, flags, io) {
             sent++;
         return true;
     };
-    // Connect every lane first: the measurement covers traffic, not connection setup.
+    // Connect every lane first (CONNECT_BATCH at a time): the measurement covers traffic, not setup.
+    const open = async () => {
+        const lane = { conn: undefined, due: [], head: 0, scheduled: 0 };
+        lane.conn = await connect(url, {
+            protocol,
+            ...(tls && { tls }),
+            ...(websocket && { websocket }),
+            ...(flags.timeout !== undefined && { timeout: flags.timeout }),
+            maxQueuedBytes: Math.max(16 * 1024 * 1024, flags.inFlight * (flags.size + 16) * 2),
+            callbacks: {
+                onReceive: (_c, msg) => onReply(lane, msg),
+                onFail: (err) => void (failure ??= `${lane.conn?.name ?? url}: ${err.code}: ${err.message}`),
+            },
+            signal: io.signal,
+        });
+        return lane;
+    };
     try {
-        for (let i = 0; i < flags.connections; i++) {
-            const lane = { conn: undefined, due: [], head: 0, scheduled: 0 };
-            lane.conn = await connect(url, {
-                protocol,
-                ...(tls && { tls }),
-                ...(websocket && { websocket }),
-                ...(flags.timeout !== undefined && { timeout: flags.timeout }),
-                maxQueuedBytes: Math.max(16 * 1024 * 1024, flags.inFlight * (flags.size + 16) * 2),
-                callbacks: {
-                    onReceive: (_c, msg) => onReply(lane, msg),
-                    onFail: (err) => void (failure ??= `${lane.conn?.name ?? url}: ${err.code}: ${err.message}`),
-                },
-                signal: io.signal,
-            });
-            lanes.push(lane);
+        while (lanes.length < flags.connections) {
+            const n = Math.min(CONNECT_BATCH, flags.connections - lanes.length);
+            const batch = await Promise.allSettled(Array.from({ length: n }, open));
+            for (const r of batch)
+                if (r.status === 'fulfilled')
+                    lanes.push(r.value);
+            const bad = batch.find((r) => r.status === 'rejected');
+            if (bad !== undefined)
+                throw bad.reason;
         }
     }
     catch (err) {
@@ -223,8 +235,9 @@ function sizeOfReply(msg) {
         return msg.length;
     return JSON.stringify(msg)?.length ?? 0;
 }
+/** The URL without user info and without its query (credentials never go to the report). */
 function redact(url) {
-    return url.replace(/^(\w+:\/\/)[^@/]*@/, '$1');
+    return url.replace(/^(\w+:\/\/)[^@/]*@/, '$1').replace(/\?.*$/, '');
 }
 function fmt(n) {
     return Math.round(n).toLocaleString('en-US');

@@ -7,7 +7,8 @@ import { createInterface } from 'node:readline';
 import { ConfigError, ErrorCode, datagram, formatAddress, isMessage, namedMessageLines } from '../core/index.js';
 import { bindDatagram, connect, datagramClient, describeClose, formatMessage, listen } from '../endpoint/index.js';
 import { fileDestination, lineLogger } from '../endpoint/log.js';
-import { serveMetrics } from '../endpoint/prometheus.js';
+import { sizeOf } from '../endpoint/observers.js';
+import { parseHostPortArg, serveMetrics } from '../endpoint/prometheus.js';
 import { isWebSocketUrl } from '../transport/websocket.js';
 import { escapeControls } from './escape.js';
 import { Exit } from './io.js';
@@ -161,7 +162,10 @@ export async function startListener(url, flags, print, warn, peerError = (_code,
                 trace?.info({ event: 'disconnect', connection: conn.name, initiator: info.initiator, clean: info.clean, ...(info.error && { code: info.error.code }) }, `${conn.name} disconnected (${describeClose(info)})`);
             },
             onReceive(conn, msg) {
-                trace?.info({ event: 'message', connection: conn.name, direction: 'in', preview: preview(msg) }, `${conn.name} >> ${showMessage(msg)}`);
+                if (trace !== undefined) {
+                    const size = sizeOf(msg);
+                    trace.info({ event: 'message', connection: conn.name, direction: 'in', ...(size !== undefined && { size }), preview: preview(msg) }, `${conn.name} >> ${showMessage(msg)}`);
+                }
                 if (!flags.quiet)
                     print(showMessage(msg));
                 if (log.reopen !== undefined && isLogRotate(msg)) {
@@ -210,6 +214,8 @@ export async function listenCommand(url, flags, io) {
     const datagrams = isDatagramUrl(url);
     if (datagrams && flags.metrics !== undefined)
         throw new ConfigError(ErrorCode.INVALID_OPTION, '--metrics applies to connection servers (tcp, tls, unix, ws, wss), not datagrams');
+    if (flags.metrics !== undefined)
+        parseHostPortArg(flags.metrics); // a bad address fails before anything listens
     const structured = flags.logFormat === 'json' || flags.logFile !== undefined;
     const file = flags.logFile !== undefined ? fileDestination(flags.logFile) : undefined;
     const log = structured

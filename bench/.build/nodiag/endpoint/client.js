@@ -41,7 +41,8 @@ export async function connect(url, options = {}) {
     const conn = new Connection(link.sock, link.framing ? { ...protocol, framing: link.framing } : protocol, options.callbacks, options, {
         role: 'client',
         app: options.name,
-        ...(link.path !== undefined && { path: link.path }),
+        // The name shows the path without its query: a token in the query never reaches logs or diagnostics.
+        ...(link.path !== undefined && { path: link.path.split('?')[0] }),
         ...(link.initialData && { initialData: link.initialData }),
         ...(link.meta && { meta: link.meta }),
         meter: options[METER],
@@ -136,6 +137,11 @@ async function dialWithRetry(attempt, where, options, timeout) {
         }
         await sleep(retryAfter, signal);
     }
+}
+/** An address for diagnostics: without a query, where a token may be. */
+function noQuery(where) {
+    const q = where.indexOf('?');
+    return q < 0 ? where : where.slice(0, q);
 }
 function sleep(ms, signal) {
     return new Promise((resolve, reject) => {

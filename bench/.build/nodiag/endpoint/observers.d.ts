@@ -36,6 +36,8 @@ export interface LoggerCallbackOptions {
 export declare function formatMessage(msg: unknown): string;
 /** Logs each message sent and received with the connection's name (links' `LoggerCallback`). */
 export declare function loggerCallback<In = unknown, Out = unknown>(options?: LoggerCallbackOptions): Callbacks<In, Out>;
+/** @internal A message's size where it is plain: bytes, or a string's UTF-8 length; else undefined. */
+export declare function sizeOf(msg: unknown): number | undefined;
 /** `closed here`, `closed by the peer`, or `<initiator>, <CODE>` when an error closed it (`error, FRAME_TOO_LARGE`). */
 export declare function describeClose(info: CloseInfo): string;
 export interface Counts {

@@ -66,8 +66,8 @@ function structuredLogger(options) {
         onReject: (remote, err) => logger.warn({ event: 'reject', remote, code: err.code }, err.message),
     };
 }
-/** Encoded size where it is plain: bytes, or a string's UTF-8 length. */
-function sizeOf(msg) {
+/** @internal A message's size where it is plain: bytes, or a string's UTF-8 length; else undefined. */
+export function sizeOf(msg) {
     if (msg instanceof Uint8Array)
         return msg.length;
     if (typeof msg === 'string')

@@ -6,6 +6,8 @@
  */
 import http from 'node:http';
 import { ConfigError, ErrorCode } from '../core/index.js';
+/** Connections the metrics endpoint serves at once; node:http closes any more at once. */
+const MAX_CONNECTIONS = 64;
 /** Serves `body()` at `path` on `host:port` (port 0: any free port). */
 export async function serveText(host, port, path, contentType, body) {
     if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) {
@@ -32,8 +34,11 @@ export async function serveText(host, port, path, contentType, body) {
         res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
         res.end(req.method === 'HEAD' ? undefined : text);
     });
+    // Security limits: a scraper needs one connection and a few headers.
     server.headersTimeout = 10_000;
     server.requestTimeout = 10_000;
+    server.maxHeadersCount = 100;
+    server.maxConnections = MAX_CONNECTIONS;
     await new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
