@@ -20,6 +20,8 @@ import cliProgress from 'cli-progress';
 import { absNow, median, sizeLabel, sleep } from './lib/common.mjs';
 import { renderMarkdown, evaluateTargets } from './lib/report.mjs';
 import { IMPLS } from './lib/impls.mjs';
+import { NODIAG_DIST } from './lib/echo.mjs';
+import { stripDiagnostics } from './lib/strip-diagnostics.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, 'worker.mjs');
@@ -35,7 +37,7 @@ const value = (name) => {
   return argv[i].includes('=') ? argv[i].slice(name.length + 1) : argv[i + 1];
 };
 if (flag('--help') || flag('-h')) {
-  console.log(`usage: npm run bench -- [--quick] [--runs N] [--only pingpong,pipelined,sessions,broadcast,connections,idle] [--connections N] [--impls a,b] [--cases 'W=100 64 B'] [--no-progress]`);
+  console.log(`usage: npm run bench -- [--quick] [--runs N] [--only pingpong,pipelined,sessions,diagnostics,broadcast,connections,idle] [--connections N] [--impls a,b] [--cases 'W=100 64 B'] [--no-progress]`);
   process.exit(0);
 }
 const quick = flag('--quick');
@@ -57,6 +59,7 @@ const config = quick
       connections: { n: 200, runs: 1, clientProcs: 1, batch: 256, timeoutMs: 20_000 },
       idle: { n: 100, idleMs: 1000, settleMs: 200, runs: 1, batch: 256 },
       sessions: { window: 100, sizes: [64, 16 * KiB], warmupMs: 50, durationMs: 150, runs: 1 },
+      diagnostics: { window: 100, size: 64, warmupMs: 50, durationMs: 200, runs: 1 },
     }
   : {
       pingpong: { size: 64, warmupMs: 500, durationMs: 2000, runs: 3 },
@@ -66,6 +69,7 @@ const config = quick
       idle: { n: 1000, idleMs: 10_000, settleMs: 3000, runs: 2, batch: 256 },
       // A ratio of two close figures: more runs than pipelined, so the median is steadier.
       sessions: { window: 100, sizes: [64, 16 * KiB], warmupMs: 500, durationMs: 1500, runs: 5 },
+      diagnostics: { window: 100, size: 64, warmupMs: 500, durationMs: 2000, runs: 5 },
     };
 if (value('--connections')) config.connections.n = Number(value('--connections'));
 if (value('--idle-settle')) config.idle.settleMs = Number(value('--idle-settle')) * 1000;
@@ -429,6 +433,15 @@ function plan() {
       }
     }
   }
+  if (want('diagnostics')) {
+    const c = config.diagnostics;
+    const ids = IMPLS.diagnostics.map(([id]) => id);
+    for (let r = 0; r < c.runs; r++) {
+      for (const impl of rotate(ids, r)) {
+        jobs.push({ scenario: 'diagnostics', key: `W=${c.window} ${sizeLabel(c.size)}`, impl, run: r, go: () => echoRun(impl, { window: c.window, size: c.size, warmupMs: c.warmupMs, durationMs: c.durationMs }) });
+      }
+    }
+  }
   if (want('broadcast')) {
     const c = config.broadcast;
     const ids = IMPLS.broadcast.map(([id]) => id);
@@ -464,6 +477,15 @@ function plan() {
 const started = new Date();
 const startLoad = os.loadavg().map((x) => +x.toFixed(2));
 const jobs = plan();
+// The diagnostics scenario's baseline: this build without its guarded publish lines.
+let strippedLines = 0;
+if (jobs.some((j) => j.scenario === 'diagnostics')) {
+  strippedLines = stripDiagnostics(join(here, '..', 'dist'), NODIAG_DIST);
+  if (strippedLines === 0) {
+    console.error('bench: found no guarded publish line to strip from dist/endpoint: the diagnostics baseline would equal the build');
+    process.exit(1);
+  }
+}
 const results = {}; // scenario -> key -> impl -> { runs: [] }
 const errors = [];
 
@@ -540,6 +562,7 @@ const report = {
   impls: IMPLS,
   results,
   errors,
+  ...(strippedLines > 0 && { diagnosticsStrippedLines: strippedLines }),
 };
 report.machine.loadavgAtEnd = report.machine.loadavg;
 delete report.machine.loadavg;

@@ -25,6 +25,8 @@ const PINNED = [
   'parseParamAddress', 'parseTimespec', 'pauseSchedule', 'permanentClient', 'previewBytes', 'protocolName',
   'protocols', 'raw', 'serializeMessage', 'storeCallback', 'textCodec', 'timespecFromMs', 'timespecToMs',
   'toJson',
+  // Observability (issue 14): channel names, metric label values, line logger.
+  'ChannelName', 'REQUEST_TRACING', 'DropReason', 'RejectReason', 'RequestOutcome', 'RTT_BUCKETS_US', 'lineLogger', 'fileDestination',
 ];
 
 describe('public API', () => {

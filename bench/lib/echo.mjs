@@ -18,7 +18,8 @@ import net from 'node:net';
 import { unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import diagnostics_channel from 'node:diagnostics_channel';
 
 const NL = Buffer.from('\n');
 const SMALL = 16 * 1024;
@@ -191,8 +192,11 @@ function wsImpl({ cork = false } = {}) {
 // ------------------------------------------------------------------ Switchboard
 
 let sbModule;
+/** This build with the guarded publish lines removed (bench/lib/strip-diagnostics.mjs). */
+export const NODIAG_DIST = fileURLToPath(new URL('../.build/nodiag/', import.meta.url));
 /** The package under test: ../../dist, or for the `-b` variants the build in BENCH_DIST_B (an A/B comparison). */
-async function sbLoad(variantB = false) {
+async function sbLoad(variantB = false, dist = undefined) {
+  if (dist) return import(pathToFileURL(join(resolve(dist), 'index.js')).href);
   if (variantB) return import(pathToFileURL(join(resolve(process.env.BENCH_DIST_B), 'index.js')).href);
   sbModule ??= await import('../../dist/index.js');
   return sbModule;
@@ -202,8 +206,12 @@ async function sbLoad(variantB = false) {
  * `framing`: 'lines' | 'length' | 'ws'. Messages are bytes (`bytesCodec()` with its defaults, as
  * a user would write it: received frames are handed out as views, like node:net and ws do).
  */
-function sbImpl({ framing, unix = false, compression = false, variantB = false, session = false }) {
-  const sb = (b = variantB) => sbLoad(b);
+function sbImpl({ framing, unix = false, compression = false, variantB = false, session = false, dist = undefined, noop = false }) {
+  const sb = async (b = variantB) => {
+    const m = await sbLoad(b, dist);
+    if (noop) subscribeNoop(m);
+    return m;
+  };
   const options = async (extra) => {
     const m = await sb();
     const base = { maxQueuedBytes: SB_MAX_QUEUED, ...extra };
@@ -286,6 +294,16 @@ function sbImpl({ framing, unix = false, compression = false, variantB = false, 
   };
 }
 
+let subscribed = false;
+/** A no-op subscriber on every diagnostics channel (and the request tracing channels) of the package. */
+function subscribeNoop(m) {
+  if (subscribed) return;
+  subscribed = true;
+  const noop = () => {};
+  for (const name of Object.values(m.ChannelName)) diagnostics_channel.subscribe(name, noop);
+  diagnostics_channel.tracingChannel(m.REQUEST_TRACING).subscribe({ start: noop, end: noop, asyncStart: noop, asyncEnd: noop, error: noop });
+}
+
 /** Every echo implementation by id. */
 export const echoImpls = {
   'raw-net': rawImpl({ cork: false }),
@@ -307,4 +325,7 @@ export const echoImpls = {
   'sb-lines-b': sbImpl({ framing: 'lines', variantB: true }),
   'sb-length-b': sbImpl({ framing: 'length', variantB: true }),
   'sb-ws-b': sbImpl({ framing: 'ws', variantB: true }),
+  // Diagnostics cost (bench/run.mjs builds the stripped copy before the scenario runs).
+  'sb-lines-nodiag': sbImpl({ framing: 'lines', dist: NODIAG_DIST }),
+  'sb-lines-noop': sbImpl({ framing: 'lines', noop: true }),
 };

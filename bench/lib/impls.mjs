@@ -50,6 +50,13 @@ export const IMPLS = {
     ['ws', 'ws', 'raw-net'],
     ['sb-ws', 'Switchboard WebSocket', 'ws'],
   ],
+  // Issue 14: the cost of the diagnostics channels. The baseline is this very build with every
+  // guarded publish line removed (bench/lib/strip-diagnostics.mjs), so the ratio is their cost alone.
+  diagnostics: [
+    ['sb-lines-nodiag', 'Switchboard TCP lines, publish calls stripped out'],
+    ['sb-lines', 'Switchboard TCP lines, nobody subscribed', 'sb-lines-nodiag'],
+    ['sb-lines-noop', 'Switchboard TCP lines, a no-op subscriber on every channel', 'sb-lines-nodiag'],
+  ],
   idle: [
     ['raw-net', 'raw net + hand-written reconnect loop'],
     ['sb-lines', 'Switchboard TCP + permanentClient', 'raw-net'],

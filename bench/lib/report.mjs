@@ -119,6 +119,15 @@ export function evaluateTargets(report) {
       add(`idle CPU close to zero (<= 1% of a core) for ${nameOf(report, 'idle', impl)}`, a, a <= 1, a === undefined ? 'n/a' : `${a.toFixed(2)}% (${ms.toFixed(0)} ms CPU in ${cfg.idle.idleMs / 1000} s)`);
     }
   }
+  if (cfg.diagnostics) {
+    const key = `W=${cfg.diagnostics.window} ${sizeOf(cfg.diagnostics.size)}`;
+    const b = med(report, 'diagnostics', key, 'sb-lines-nodiag', 'msgsPerSec');
+    for (const [impl, min, what] of [['sb-lines', 0.98, 'nobody subscribed: <= 2% cost'], ['sb-lines-noop', 0.9, 'a no-op subscriber on every channel: <= 10% cost']]) {
+      const a = med(report, 'diagnostics', key, impl, 'msgsPerSec');
+      const r = ratio(a, b);
+      add(`diagnostics channels, ${what}, ${key}`, r, r >= min, `${x(r)} of ${nameOf(report, 'diagnostics', 'sb-lines-nodiag')}: ${fmtNum(a)} vs ${fmtNum(b)} msg/s`);
+    }
+  }
   if (cfg.broadcast) {
     const key = `${cfg.broadcast.clients} clients`;
     for (const impl of ['sb-lines', 'sb-ws']) {
@@ -250,6 +259,21 @@ export function renderMarkdown(report) {
       L.push(`| ${name} | ${cells.join(' | ')} | ${base ? nameOf(report, 'sessions', base) : '(baseline)'} |`);
     }
     L.push('', 'Both sides of a session number, retain and acknowledge every message (acknowledgements batched: every 32 messages or 20 ms).');
+    L.push('');
+  }
+
+  if (cfg.diagnostics) {
+    const key = `W=${cfg.diagnostics.window} ${sizeOf(cfg.diagnostics.size)}`;
+    L.push(`### Diagnostics channels: their cost (pipelined echo, ${key}, messages/s; in brackets, the ratio to the build without publish calls)`);
+    L.push('');
+    L.push('| implementation | msg/s | baseline (the divisor) |');
+    L.push('|---|--:|---|');
+    for (const [id, name, base] of report.impls.diagnostics ?? []) {
+      const f = failed(report, 'diagnostics', key, id);
+      const a = med(report, 'diagnostics', key, id, 'msgsPerSec');
+      const r = base ? ` (${x(ratio(a, med(report, 'diagnostics', key, base, 'msgsPerSec')))})` : '';
+      L.push(`| ${name} | ${f ? (f.startsWith('FAILED') ? 'FAILED' : f) : `${fmtNum(a)}${spread(report, 'diagnostics', key, id, 'msgsPerSec')}${r}`} | ${base ? nameOf(report, 'diagnostics', base) : '(baseline)'} |`);
+    }
     L.push('');
   }
 

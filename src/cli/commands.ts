@@ -4,8 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { ConfigError, ErrorCode, datagram, formatAddress, namedMessageLines, type Protocol, type SwitchboardError } from '../core/index.js';
-import { bindDatagram, connect, datagramClient, describeClose, listen, type CloseInfo, type Connection, type Server } from '../endpoint/index.js';
+import { ConfigError, ErrorCode, datagram, formatAddress, isMessage, namedMessageLines, type Protocol, type SwitchboardError } from '../core/index.js';
+import { bindDatagram, connect, datagramClient, describeClose, formatMessage, listen, type CloseInfo, type Connection, type Server } from '../endpoint/index.js';
+import { fileDestination, lineLogger, type LogFields, type StructuredLogger } from '../endpoint/log.js';
+import { sizeOf } from '../endpoint/observers.js';
+import { parseHostPortArg, serveMetrics, type MetricsServer } from '../endpoint/prometheus.js';
 import { isWebSocketUrl, type WebSocketClientOptions } from '../transport/websocket.js';
 import type { TlsOptions } from '../transport/stream.js';
 import { escapeControls } from './escape.js';
@@ -40,6 +43,36 @@ export interface ListenFlags extends CommonFlags {
   /** Log connections and every message with its connection's name to stderr. */
   trace?: boolean;
   secretCode?: string;
+  /** Serve Prometheus metrics at http://HOST:PORT/metrics. */
+  metrics?: string;
+  /** Logs as plain lines (`pretty`) or JSON lines with fields. @default 'pretty' */
+  logFormat?: 'pretty' | 'json';
+  /** Logs go to this file (reopened on LOG_ROTATE) instead of stderr. */
+  logFile?: string;
+}
+
+/** Where `listen` logs: pino's shape, plus `reopen()` for LOG_ROTATE. */
+export type ListenLogger = StructuredLogger & { reopen?(): void };
+
+/** A logger that writes each record's message with `warn` (the plain lines `listen` always printed). */
+function plainLogger(warn: (line: string) => void): ListenLogger {
+  const w = (_f: LogFields, m: string): void => warn(m);
+  return { debug: w, info: w, warn: w, error: w };
+}
+
+/** Characters of a message shown in a JSON log record's `preview` (`--trace` only). */
+const LOG_PREVIEW = 200;
+
+function preview(msg: unknown): string {
+  const p = typeof msg === 'string' ? msg : formatMessage(msg);
+  return p.length > LOG_PREVIEW ? p.slice(0, LOG_PREVIEW) + '...' : p;
+}
+
+/** A `LOG_ROTATE` message: the named message (eventdispatcher's signal) or the text line. */
+function isLogRotate(msg: unknown): boolean {
+  if (isMessage(msg)) return msg.command === 'LOG_ROTATE';
+  if (typeof msg === 'string') return msg.trim() === 'LOG_ROTATE';
+  return msg instanceof Uint8Array && msg.length === 10 && new TextDecoder().decode(msg) === 'LOG_ROTATE';
 }
 
 /** After SIGINT/SIGTERM, how long the graceful close may take before the socket is destroyed, in ms. */
@@ -175,10 +208,11 @@ export async function startListener(
   flags: ListenFlags,
   print: (line: string) => void,
   warn: (line: string) => void,
-  peerError: (code: string, line: string) => void = (_code, line) => warn(line),
+  peerError: (code: string, line: string, fields?: LogFields) => void = (_code, line) => warn(line),
+  log: ListenLogger = plainLogger(warn),
 ): Promise<Server<unknown, unknown>> {
   const tls = tlsFrom(flags, true);
-  const trace = flags.trace ? warn : undefined;
+  const trace = flags.trace ? log : undefined;
   const websocket = websocketFrom(flags, url);
   return listen<unknown, unknown>(url, {
     protocol: protocolFrom(flags, url),
@@ -189,22 +223,32 @@ export async function startListener(
     ...(websocket && { websocket }),
     callbacks: {
       onConnect(conn) {
-        trace?.(`${conn.name} connected`);
+        trace?.info({ event: 'connect', connection: conn.name }, `${conn.name} connected`);
       },
       onDisconnect(conn, info) {
-        trace?.(`${conn.name} disconnected (${describeClose(info)})`);
+        trace?.info(
+          { event: 'disconnect', connection: conn.name, initiator: info.initiator, clean: info.clean, ...(info.error && { code: info.error.code }) },
+          `${conn.name} disconnected (${describeClose(info)})`,
+        );
       },
       onReceive(conn, msg) {
-        trace?.(`${conn.name} >> ${showMessage(msg)}`);
+        if (trace !== undefined) {
+          const size = sizeOf(msg);
+          trace.info({ event: 'message', connection: conn.name, direction: 'in', ...(size !== undefined && { size }), preview: preview(msg) }, `${conn.name} >> ${showMessage(msg)}`);
+        }
         if (!flags.quiet) print(showMessage(msg));
+        if (log.reopen !== undefined && isLogRotate(msg)) {
+          log.reopen();
+          log.info({ event: 'log_rotate', connection: conn.name }, `${conn.name}: LOG_ROTATE: log reopened`);
+        }
         if (flags.echo) conn.send(msg);
       },
       onFail(err, conn) {
-        if (conn) peerError(err.code, `${conn.name}: ${err.code}: ${err.message}`);
-        else warn(`${err.code}: ${err.message}`);
+        if (conn) peerError(err.code, `${conn.name}: ${err.code}: ${err.message}`, { event: 'error', connection: conn.name, code: err.code });
+        else log.warn({ event: 'error', code: err.code }, `${err.code}: ${err.message}`);
       },
       onReject(remote, err) {
-        peerError('refused', `refused ${remote}: ${err.message}`);
+        peerError('refused', `refused ${remote}: ${err.message}`, { event: 'reject', remote, code: err.code });
       },
     },
   });
@@ -239,20 +283,42 @@ export async function startDatagramListener(
 
 export async function listenCommand(url: string, flags: ListenFlags, io: CliIo): Promise<number> {
   const print = messagePrinter(io, flags);
-  const warn = warner(io);
-  const tally = flags.quiet && !flags.trace ? new ErrorTally(warn) : undefined;
-  const peerError = tally ? (code: string): void => tally.add(code) : (_code: string, line: string): void => warn(line);
   const datagrams = isDatagramUrl(url);
-  const server = datagrams ? await startDatagramListener(url, flags, print, warn, peerError) : await startListener(url, flags, print, warn, peerError);
-  io.stderr.write(`listening on ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    if (io.signal.aborted) resolve();
-    io.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  // Graceful: each connection gets its goodbye; those not closed within the grace are destroyed.
-  if (datagrams) await server.close();
-  else await (server as Server<unknown, unknown>).close({ timeout: ABORT_GRACE_MS });
-  tally?.stop();
+  if (datagrams && flags.metrics !== undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--metrics applies to connection servers (tcp, tls, unix, ws, wss), not datagrams');
+  if (flags.metrics !== undefined) parseHostPortArg(flags.metrics); // a bad address fails before anything listens
+  const structured = flags.logFormat === 'json' || flags.logFile !== undefined;
+  const file = flags.logFile !== undefined ? fileDestination(flags.logFile) : undefined;
+  const log: ListenLogger | undefined = structured
+    ? lineLogger(file ?? { write: (line) => void io.stderr.write(line) }, { format: flags.logFormat ?? 'pretty', escape: (t) => escapeControls(t) })
+    : undefined;
+  const warn = log ? (line: string): void => log.warn({}, line) : warner(io);
+  const tally = flags.quiet && !flags.trace ? new ErrorTally(warn) : undefined;
+  const peerError = tally
+    ? (code: string): void => tally.add(code)
+    : (_code: string, line: string, fields?: LogFields): void => (log ? log.warn(fields ?? {}, line) : warn(line));
+  let exporter: MetricsServer | undefined;
+  try {
+    const server = datagrams ? await startDatagramListener(url, flags, print, warn, peerError) : await startListener(url, flags, print, warn, peerError, log);
+    io.stderr.write(`listening on ${server.url}\n`);
+    try {
+      if (flags.metrics !== undefined) {
+        exporter = await serveMetrics(flags.metrics, [server as Server<unknown, unknown>]);
+        io.stderr.write(`metrics on ${exporter.url}\n`);
+      }
+      await new Promise<void>((resolve) => {
+        if (io.signal.aborted) resolve();
+        io.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    } finally {
+      // Graceful: each connection gets its goodbye; those not closed within the grace are destroyed.
+      if (datagrams) await server.close();
+      else await (server as Server<unknown, unknown>).close({ timeout: ABORT_GRACE_MS });
+      await exporter?.close();
+    }
+  } finally {
+    tally?.stop();
+    file?.close();
+  }
   return Exit.ok;
 }
 

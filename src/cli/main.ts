@@ -6,6 +6,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { isSwitchboardError } from '../core/index.js';
 import { connectCommand, listenCommand, type ConnectFlags, type ListenFlags } from './commands.js';
 import { chatCommand } from './chat/command.js';
+import { benchCommand, type BenchFlags } from './bench.js';
 import { scenarios } from './demo/index.js';
 import { escapeControls } from './escape.js';
 import { Exit, type CliIo } from './io.js';
@@ -106,12 +107,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--trace', 'log connections and every message, with the connection name, to stderr')
     .option('--secret-code <code>', 'udp: drop named messages without this secret_code')
     .option('--max-connections <n>', 'refuse connections beyond this many', intArg('--max-connections', 0))
+    .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (no default address: it binds only where told)')
+    .addOption(new Option('--log-format <format>', 'logs (--trace, errors) as plain lines or JSON lines with fields').choices(['pretty', 'json']).default('pretty'))
+    .option('--log-file <path>', 'write logs to this file instead of stderr; a LOG_ROTATE message (named or text) reopens it')
     .addHelpText(
       'after',
       examples([
         'switchboard listen tcp://127.0.0.1:4000 --echo',
-        'switchboard listen tcp://0.0.0.0:4041 --codec named --quiet',
         'switchboard listen tcp://127.0.0.1:4000 --session --echo',
+        'switchboard listen tcp://0.0.0.0:4041 --codec named --quiet --metrics 127.0.0.1:9464 --log-format json',
       ]),
     )
     .action(async (url: string, flags: ListenFlags & { session?: boolean }) => {
@@ -163,6 +167,33 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     )
     .action(async (url: string, message: string, flags: RequestFlags) => {
       code = await requestCommand(url, message, flags, io);
+    });
+
+  common(
+    program
+      .command('bench')
+      .description('load an echo server (ours or any other) and report messages/s, bytes/s and latency percentiles')
+      .argument('<url>', 'tcp://host:port, tls://, unix:///path, ws://host:port/path or wss://'),
+  )
+    .option('-c, --connections <n>', 'connections', intArg('--connections', 1), 1)
+    .option('-w, --in-flight <n>', 'messages in flight per connection', intArg('--in-flight', 1), 1)
+    .option('-s, --size <bytes>', 'message size', intArg('--size', 1), 64)
+    .option('-r, --rate <n>', 'messages per second over all connections (0: as fast as replies come)', intArg('--rate', 0), 0)
+    .option('-d, --duration <ms>', 'measured time', intArg('--duration', 1), 5000)
+    .option('--warmup <ms>', 'unmeasured time before it', intArg('--warmup', 0), 1000)
+    .option('--timeout <ms>', 'time to connect each connection (default 10000)', intArg('--timeout', 1))
+    .option('--json', 'print the result as one JSON object')
+    .option('--progress', 'print the progress line even when stderr is not a terminal')
+    .addHelpText(
+      'after',
+      examples([
+        'switchboard bench tcp://127.0.0.1:4000 --codec bytes -c 4 -w 100 -s 64 -d 10000',
+        'switchboard bench ws://127.0.0.1:9001/ -c 1 -w 1 --json',
+        'switchboard bench tcp://127.0.0.1:4000 --framing length:4 --rate 50000 -c 8',
+      ]),
+    )
+    .action(async (url: string, flags: BenchFlags) => {
+      code = await benchCommand(url, flags, io);
     });
 
   program

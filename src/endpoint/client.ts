@@ -18,6 +18,8 @@ import type { Codec, Framing } from '../core/index.js';
 import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions } from './connection.js';
 import { WebSocketMeta } from './ws-meta.js';
+import { diag } from './diagnostics.js';
+import { METER, type Meter } from './metrics.js';
 import { webSocketMask } from '../transport/ws-mask.js';
 import type { SessionConfig, SessionHandle } from './session.js';
 import { connectSession } from './session-client.js';
@@ -103,9 +105,11 @@ async function connectPlain<In, Out>(url: string, options: ConnectOptions<In, Ou
   const conn = new Connection<In, Out>(link.sock, link.framing ? { ...protocol, framing: link.framing } : protocol, options.callbacks, options, {
     role: 'client',
     app: options.name,
-    ...(link.path !== undefined && { path: link.path }),
+    // The name shows the path without its query: a token in the query never reaches logs or diagnostics.
+    ...(link.path !== undefined && { path: link.path.split('?')[0]! }),
     ...(link.initialData && { initialData: link.initialData }),
     ...(link.meta && { meta: link.meta }),
+    meter: (options as { [METER]?: Meter })[METER],
   });
   const onAbort = (): void => conn.destroy();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -182,9 +186,11 @@ async function dialWithRetry(
     const onUserAbort = (): void => ac.abort(signal?.reason);
     signal?.addEventListener('abort', onUserAbort, { once: true });
     let last: unknown;
+    if (diag.connectAttempt.hasSubscribers) diag.connectAttempt.publish({ address: noQuery(where), attempt: attempts });
     try {
       return await attempt(ac.signal);
     } catch (err) {
+      if (diag.connectFailure.hasSubscribers) diag.connectFailure.publish({ address: noQuery(where), attempt: attempts, error: err });
       if (signal?.aborted) throw signal.reason;
       last = err;
     } finally {
@@ -211,6 +217,12 @@ async function dialWithRetry(
     }
     await sleep(retryAfter, signal);
   }
+}
+
+/** An address for diagnostics: without a query, where a token may be. */
+function noQuery(where: string): string {
+  const q = where.indexOf('?');
+  return q < 0 ? where : where.slice(0, q);
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {

@@ -31,6 +31,8 @@ import { closePayload } from '../core/websocket/close.js';
 import { allocUnsafe, type PeerCertificate, type StreamHandler, type StreamSocket } from '../transport/stream.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
+import { diag, dropped } from './diagnostics.js';
+import { DropReason, type Meter } from './metrics.js';
 
 export type ConnectionState = 'opening' | 'open' | 'closing' | 'closed';
 
@@ -141,6 +143,8 @@ export interface LinkInfo {
   initialData?: Uint8Array;
   /** Extra facts about the link (WebSocket: the negotiated subprotocol and extensions, the request path). */
   meta?: Readonly<Record<string, unknown>>;
+  /** The endpoint's metrics (docs/observability.md): rare events are counted on it, totals kept when closed. */
+  meter?: Meter | undefined;
 }
 
 /**
@@ -244,6 +248,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private budget: MemoryBudget | undefined;
   private held = 0; // what this connection last added to budget.total
   private firstWatcher: ((conn: Connection<In, Out>) => void) | undefined;
+  /** @internal The endpoint's metrics, if it keeps them (servers, permanent clients). */
+  readonly meter: Meter | undefined;
+  private wasOpen = false;
 
   constructor(
     private readonly sock: StreamSocket,
@@ -259,6 +266,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.wb = new WriteBuffer({ alloc: allocUnsafe, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold });
     this.framer = protocol.framing.create(this.wb);
     this.meta = link.meta ?? NO_META;
+    this.meter = link.meter;
     this.consumes = callbacks?.onReceive !== undefined && callbacks.observeOnly !== true;
     this.mode = this.consumes ? 'callback' : 'none';
     // Options were checked by connect()/listen() (checkConnectionOptions) before the socket existed.
@@ -375,6 +383,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
    * never arrive, and the queue is what must go).
    */
   evict(err: SwitchboardError): void {
+    if (this._state !== 'closed') dropped(this.meter, this as Connection<unknown, unknown>, DropReason.Budget, undefined, err);
     const b = this.budget;
     if (b !== undefined) {
       b.total -= this.held;
@@ -476,6 +485,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       throw this.closeError ?? new ConnectError(ErrorCode.CONNECT_FAILED, `${this.name}: closed before it opened`);
     }
     this._state = 'open';
+    this.wasOpen = true;
+    if (this.meter !== undefined) this.meter.opened++;
+    if (diag.connectionOpen.hasSubscribers) diag.connectionOpen.publish({ connection: this });
     this.startHeartbeat();
     this.guard(() => this.callbacks?.onConnect?.(this));
     // Messages that arrived during the handshake and were not taken by it go to the consumer.
@@ -517,6 +529,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     const framer = this.framer;
     const codec = this.protocol.codec;
     const wb = this.wb;
+    const rxSubscribed = diag.messageReceived.hasSubscribers; // read once per batch of frames
     while (!this.blocked && !this.writeBlocked && !this.discarding) {
       let frame: Uint8Array | undefined;
       const before = wb.length;
@@ -536,15 +549,18 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       try {
         msg = codec.decode(frame, framer.lastFrameBinary);
       } catch (err) {
+        const e = asError(err, ErrorCode.DECODE_FAILED, this.name);
+        dropped(this.meter, this as Connection<unknown, unknown>, DropReason.DecodeError, undefined, e);
         if ((this.options.decodeErrors ?? 'close') === 'skip') {
-          this.report(asError(err, ErrorCode.DECODE_FAILED, this.name)); // onFail may answer (a dispatcher's INVALID)
+          this.report(e); // onFail may answer (a dispatcher's INVALID)
           if (wb.length > before) this.checkReplies();
           continue;
         }
-        this.inputError(err);
+        this.fail(e); // bad bytes from the peer: report, stop decoding, flush what was accepted, close
         return;
       }
       this.stats.messagesIn++;
+      if (rxSubscribed) diag.messageReceived.publish({ connection: this, message: msg, size: frame.length });
       if (this.firstWatcher !== undefined) {
         const f = this.firstWatcher;
         this.firstWatcher = undefined;
@@ -742,7 +758,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     if (this.ended || this._state === 'closed') return SendStatus.Closed;
     if (internal && this._state === 'closing' && !this.hookSending) return SendStatus.Closed;
     const queued = this.wb.length + this.sock.writableLength;
-    if (queued >= this.maxQueued) return this.overflow(queued);
+    if (queued >= this.maxQueued) return this.overflow(queued, msg);
     const hooks = this.protocol.hooks;
     const m = hooks?.beforeSend ? hooks.beforeSend(msg, this.ctx) : msg;
     const before = this.wb.length;
@@ -752,6 +768,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     const size = this.wb.length - before;
     this.stats.bytesOut += size;
     this.stats.messagesOut++;
+    if (diag.messageSent.hasSubscribers) diag.messageSent.publish({ connection: this, message: m, size });
     this.scheduleFlush();
     if (hooks?.onSent) hooks.onSent(m, this.ctx);
     const onSent = this.callbacks?.onSent;
@@ -766,10 +783,11 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   sendFramed(framed: Uint8Array, msg: Out): SendStatus {
     if (this._state !== 'open' || this.ended) return SendStatus.Closed;
     const queued = this.wb.length + this.sock.writableLength;
-    if (queued >= this.maxQueued) return this.overflow(queued);
+    if (queued >= this.maxQueued) return this.overflow(queued, msg);
     this.wb.writeBytes(framed);
     this.stats.bytesOut += framed.length;
     this.stats.messagesOut++;
+    if (diag.messageSent.hasSubscribers) diag.messageSent.publish({ connection: this, message: msg, size: framed.length });
     this.scheduleFlush();
     const hook = this.protocol.hooks?.onSent;
     if (hook) this.attempt('onSent hook', () => hook(msg, this.ctx));
@@ -786,14 +804,16 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     return this.sock.needDrain ? SendStatus.Queued : SendStatus.Sent;
   }
 
-  private overflow(queued: number): SendStatus {
+  private overflow(queued: number, msg?: Out): SendStatus {
+    const self = this as Connection<unknown, unknown>;
+    if (msg !== undefined) dropped(this.meter, self, DropReason.SendOverflow, msg);
     if ((this.options.overflow ?? 'drop') === 'close') {
-      this.fail(
-        new ConnectionError(
-          ErrorCode.SEND_OVERFLOW,
-          `${this.name}: ${queued} bytes queued for a peer that does not read, expected no more than ${this.maxQueued}`,
-        ),
+      const err = new ConnectionError(
+        ErrorCode.SEND_OVERFLOW,
+        `${this.name}: ${queued} bytes queued for a peer that does not read, expected no more than ${this.maxQueued}`,
       );
+      if (this._state !== 'closed' && this.closeError === undefined) dropped(this.meter, self, DropReason.SlowConsumer, undefined, err);
+      this.fail(err);
     }
     return SendStatus.Dropped;
   }
@@ -884,7 +904,11 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       pings.set(id, (got) => {
         clearTimeout(timer);
         if (got.length === 0) reject(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${this.name}: closed before the pong`));
-        else resolve(performance.now() - t0);
+        else {
+          const rtt = performance.now() - t0;
+          this.meter?.rtt.record(rtt * 1000); // microseconds
+          resolve(rtt);
+        }
       });
       session.ping(data);
       this.scheduleFlush();
@@ -1086,6 +1110,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       this.pings.clear();
     }
     this.closeInfo = info;
+    if (this.meter !== undefined) this.meter.retire(this.stats, this.wasOpen);
+    if (diag.connectionClose.hasSubscribers) diag.connectionClose.publish({ connection: this, info });
     this.resolveClosed?.(info);
     if (this.closeWatcher !== undefined) this.guard(() => this.closeWatcher!(this));
     const cb = this.callbacks?.onDisconnect;

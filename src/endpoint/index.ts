@@ -47,3 +47,21 @@ export {
 } from './session.js';
 export { SessionServer, type SessionServerCloseOptions } from './session-server.js';
 export { SessionClient } from './session-client.js';
+export {
+  ChannelName,
+  REQUEST_TRACING,
+  type ConnectionOpenEvent,
+  type ConnectionCloseEvent,
+  type ConnectAttemptEvent,
+  type ConnectFailureEvent,
+  type HandshakeRefusedEvent,
+  type MessageEvent,
+  type SendDroppedEvent,
+  type ReconnectEvent,
+  type SessionResumedEvent,
+  type SessionGapEvent,
+  type RequestTraceContext,
+} from './diagnostics.js';
+export { DropReason, RejectReason, RequestOutcome, RTT_BUCKETS_US, type MetricsSnapshot } from './metrics.js';
+export type { HistogramSnapshot } from '../core/histogram.js';
+export { lineLogger, fileDestination, type StructuredLogger, type LogFields, type LogDestination, type LineLoggerOptions } from './log.js';

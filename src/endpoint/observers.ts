@@ -5,6 +5,7 @@
 import { ConnectionError, ErrorCode, previewBytes, type SwitchboardError } from '../core/index.js';
 import type { Callbacks } from './callbacks.js';
 import type { CloseInfo, Connection } from './connection.js';
+import type { LogFields, StructuredLogger } from './log.js';
 
 /** Anything with console-like methods: `console`, pino, winston... */
 export interface Logger {
@@ -19,10 +20,20 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export interface LoggerCallbackOptions {
   /** Level for messages, connects and disconnects; failures log at `warn`. @default 'info' */
   level?: LogLevel;
-  /** @default console */
-  logger?: Logger;
-  /** How a message is shown. @default JSON for objects, text for strings, escaped text for bytes */
+  /** A console-like logger (text lines), or with `structured: true` one of pino's shape. @default console */
+  logger?: Logger | StructuredLogger;
+  /** How a message is shown in text lines. @default JSON for objects, text for strings, escaped text for bytes */
   format?: (msg: unknown) => string;
+  /**
+   * Log in pino's calling convention, `logger.info({ event, connection, direction, size, code }, 'message')`,
+   * so pino (or any logger of that shape) gets fields instead of one string. @default false
+   */
+  structured?: boolean;
+  /**
+   * Structured logs only: add a `preview` field of each message, at most this many characters
+   * (as `formatMessage` shows it). 0 leaves message contents out of the logs. @default 0
+   */
+  preview?: number;
 }
 
 /** Shows a message for a log line. */
@@ -40,21 +51,83 @@ export function formatMessage(msg: unknown): string {
 
 /** Logs each message sent and received with the connection's name (links' `LoggerCallback`). */
 export function loggerCallback<In = unknown, Out = unknown>(options: LoggerCallbackOptions = {}): Callbacks<In, Out> {
+  if (options.structured) return structuredLogger(options);
   const level = options.level ?? 'info';
   const logger = options.logger ?? console;
   const fmt = options.format ?? formatMessage;
-  const log = (line: string): void => logger[level](line);
+  const log = (line: string): void => (logger as Logger)[level](line);
   return {
     observeOnly: true,
     onInitialize: (ep) => log(`${ep.name} ready`),
     onConnect: (conn) => log(`${conn.name} connected`),
     onReceive: (conn, msg) => log(`${conn.name} RECV ${fmt(msg)}`),
     onSent: (conn, msg) => log(`${conn.name} SENT ${fmt(msg)}`),
-    onFail: (err, conn) => logger.warn(`${conn ? conn.name + ' ' : ''}${err.code}: ${err.message}`),
+    onFail: (err, conn) => (logger as Logger).warn(`${conn ? conn.name + ' ' : ''}${err.code}: ${err.message}`),
     onDisconnect: (conn, info) => log(`${conn.name} disconnected (${describeClose(info)})`),
-    onReject: (remote, err) => logger.warn(`refused ${remote}: ${err.message}`),
+    onReject: (remote, err) => (logger as Logger).warn(`refused ${remote}: ${err.message}`),
   };
 }
+
+/** The structured variant of {@link loggerCallback}: fields, and previews only when asked. */
+function structuredLogger<In, Out>(options: LoggerCallbackOptions): Callbacks<In, Out> {
+  const level = options.level ?? 'info';
+  const logger = (options.logger ?? consoleFields) as StructuredLogger;
+  const preview = options.preview ?? 0;
+  const fmt = options.format ?? formatMessage;
+  const message = (conn: Connection<In, Out>, direction: 'in' | 'out', msg: unknown): void => {
+    const fields: LogFields = { event: 'message', connection: conn.name, direction };
+    const size = sizeOf(msg);
+    if (size !== undefined) fields['size'] = size;
+    if (preview > 0) {
+      const p = fmt(msg);
+      fields['preview'] = p.length > preview ? p.slice(0, preview) + '...' : p;
+    }
+    logger[level](fields, direction === 'in' ? 'received' : 'sent');
+  };
+  return {
+    observeOnly: true,
+    onInitialize: (ep) => logger[level]({ event: 'ready', endpoint: ep.name }, 'ready'),
+    onConnect: (conn) => logger[level]({ event: 'connect', connection: conn.name }, 'connected'),
+    onReceive: (conn, msg) => message(conn, 'in', msg),
+    onSent: (conn, msg) => message(conn, 'out', msg),
+    onFail: (err, conn) => logger.warn({ event: 'error', ...(conn && { connection: conn.name }), code: err.code }, err.message),
+    onDisconnect: (conn, info) =>
+      logger[level](
+        { event: 'disconnect', connection: conn.name, initiator: info.initiator, clean: info.clean, ...(info.error && { code: info.error.code }), ...(info.code !== undefined && { closeCode: info.code }) },
+        `disconnected (${describeClose(info)})`,
+      ),
+    onReject: (remote, err) => logger.warn({ event: 'reject', remote, code: err.code }, err.message),
+  };
+}
+
+/** @internal A message's size where it is plain: bytes, or a string's UTF-8 length; else undefined. */
+export function sizeOf(msg: unknown): number | undefined {
+  if (msg instanceof Uint8Array) return msg.length;
+  if (typeof msg === 'string') return utf8Length(msg);
+  return undefined;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** console, in pino's convention: the message, then the fields. */
+const consoleFields: StructuredLogger = {
+  debug: (f, m) => console.debug(m, f),
+  info: (f, m) => console.info(m, f),
+  warn: (f, m) => console.warn(m, f),
+  error: (f, m) => console.error(m, f),
+};
 
 /** `closed here`, `closed by the peer`, or `<initiator>, <CODE>` when an error closed it (`error, FRAME_TOO_LARGE`). */
 export function describeClose(info: CloseInfo): string {

@@ -26,10 +26,12 @@ import {
 } from '../core/index.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
-import { connect, type ConnectOptions } from './client.js';
+import { connect, redactUrl, type ConnectOptions } from './client.js';
 import type { CloseInfo, Connection } from './connection.js';
 import type { SessionConfig } from './session.js';
 import { SessionClient } from './session-client.js';
+import { diag, dropped } from './diagnostics.js';
+import { DropReason, METER, Meter, type MetricsSnapshot } from './metrics.js';
 
 /** What a permanent client is doing, as callbacks (`onStatus`) and as an async iterator (`status()`). */
 export type ClientStatus<In, Out> =
@@ -96,12 +98,15 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
   private readonly callbacks: Callbacks<In, Out>;
   /** Counters: connects, disconnects, outbox drops. */
   readonly stats = { connects: 0, disconnects: 0, failedAttempts: 0, outboxDropped: 0 };
+  /** @internal Counters for `metrics()`, shared with every connection this client makes. */
+  readonly meter = new Meter();
 
   constructor(
     readonly url: string,
     private readonly options: PermanentClientOptions<In, Out> = {},
   ) {
-    this.name = options.name ? `permanent(${options.name}@${url})` : `permanent(${url})`;
+    const shown = redactUrl(url); // credentials never go into names, logs or diagnostics
+    this.name = options.name ? `permanent(${options.name}@${shown})` : `permanent(${shown})`;
     this.protocol = options.protocol ?? (linesJson<In, Out>() as ProtocolSpec<In, Out>);
     this.backoff = options.backoff ?? exponentialBackoff();
     const ob = options.outbox ?? {};
@@ -155,12 +160,14 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
     if (!fits()) {
       if (policy === 'reject-new' || size > this.maxBytes || this.maxMessages === 0) {
         this.stats.outboxDropped++;
+        dropped(this.meter, undefined, DropReason.OutboxFull, msg);
         return SendStatus.Dropped;
       }
       while (!fits() && this.outbox.length > 0) {
         const old = this.outbox.shift()!;
         this.outboxBytes -= old.size;
         this.stats.outboxDropped++;
+        dropped(this.meter, undefined, DropReason.OutboxFull, old.msg);
       }
     }
     this.outbox.push({ msg, size });
@@ -227,7 +234,21 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
     await this.close();
   }
 
+  /**
+   * A snapshot of this client's metrics over every connection it made: messages and bytes in and
+   * out, reconnects, outbox drops, sessions, requests, ping round trips (docs/observability.md).
+   */
+  metrics(): MetricsSnapshot {
+    const c = this.conn;
+    const open = c !== undefined && c.state === 'open' ? 1 : 0;
+    return this.meter.snapshot(c !== undefined && c.state !== 'closed' ? [c.stats] : [], open);
+  }
+
   private emit(s: ClientStatus<In, Out>): void {
+    if (s.type === 'retry') {
+      this.meter.reconnects++;
+      if (diag.reconnect.hasSubscribers) diag.reconnect.publish({ client: this.name, attempt: s.attempt, delayMs: s.delayMs });
+    }
     if (this.statusListening) this.statusQueue.push(s);
     try {
       this.options.onStatus?.(s);
@@ -257,7 +278,8 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
           protocol: this.protocol,
           callbacks: this.callbacks,
           timeout: this.options.attemptTimeout ?? Limits.connectTimeout,
-        });
+          [METER]: this.meter,
+        } as PermanentClientOptions<In, Out>);
         this.conn = conn;
         this.flushing = true;
         if (this.stopped) break;

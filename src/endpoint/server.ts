@@ -39,6 +39,8 @@ import { Connection, checkConnectionOptions, type ConnectionOptions, type Memory
 import { WebSocketMeta } from './ws-meta.js';
 import type { ServerSessionConfig } from './session.js';
 import { listenSessions, type SessionServer } from './session-server.js';
+import { diag } from './diagnostics.js';
+import { Meter, RejectReason, type MetricsSnapshot } from './metrics.js';
 import { webSocketMask } from '../transport/ws-mask.js';
 
 export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenOptions {
@@ -141,6 +143,8 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
   private readonly firstWait = new Map<Connection<In, Out>, number>();
   private firstTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly gotFirst = (conn: Connection<In, Out>): void => void this.firstWait.delete(conn);
+  /** @internal Counters for `metrics()` (docs/observability.md); the session layer counts on it too. */
+  readonly meter = new Meter();
 
   private constructor(
     where: string,
@@ -293,7 +297,10 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
         timeoutMs: this.options.handshakeTimeout ?? Limits.handshakeTimeout,
       }).then((r) => {
         this.upgrading.delete(sock);
-        if (!r.ok) return this.fail(r.error);
+        if (!r.ok) {
+          this.refused(sock.remote, RejectReason.Handshake, r.error);
+          return this.fail(r.error);
+        }
         if (this.closing) return sock.destroy();
         this.openConnection(sock, { initialData: r.rest, request: r.request, subprotocol: r.subprotocol, deflate: r.deflate });
       });
@@ -313,7 +320,11 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     const sock = socketFromUpgrade(socket);
     const max = this.options.maxConnections ?? Infinity;
     if (this.closing || this.open.size + this.pending.size + this.upgrading.size >= max) {
-      if (!this.closing) this.fail(this.overLimit(sock, max));
+      if (!this.closing) {
+        const err = this.overLimit(sock, max);
+        this.refused(sock.remote, RejectReason.MaxConnections, err);
+        this.fail(err);
+      }
       socket.end(httpErrorResponse(503));
       return;
     }
@@ -323,6 +334,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
         this.upgrading.delete(sock);
         if (!r.ok) {
           socket.end(r.response);
+          this.refused(sock.remote, RejectReason.Handshake, r.error);
           return this.fail(r.error);
         }
         if (this.closing) return sock.destroy();
@@ -354,6 +366,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
       ...(upgrade && { path: upgrade.request.path.split('?')[0]! }),
       ...(upgrade && { initialData: upgrade.initialData }),
       ...(meta && { meta }),
+      meter: this.meter,
     });
     if (this.budget !== undefined) conn.setBudget(this.budget);
     // WebSocket: the upgrade request was the first message (handshakeTimeout bounded it).
@@ -373,8 +386,9 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
         conn.watchClose(this.forget);
         if (this.iterating) this.accepted.push(conn);
       },
-      () => {
+      (err: SwitchboardError) => {
         this.pending.delete(conn); // already reported to onFail by the connection
+        if (!this.closing) this.refused(conn.remoteAddress, RejectReason.Handshake, err);
       },
     );
   }
@@ -485,6 +499,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
    */
   private refuse(sock: StreamSocket, max: number): void {
     const err = this.overLimit(sock, max);
+    this.refused(sock.remote, RejectReason.MaxConnections, err);
     const timer = setTimeout(() => sock.destroy(), this.options.closeTimeout ?? Limits.closeTimeout);
     timer.unref?.();
     sock.setHandler({
@@ -509,6 +524,24 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     } catch {
       // user code; nothing to do
     }
+  }
+
+  /** Counts a refused connection and publishes `switchboard:handshake:refused`. */
+  private refused(remote: string, reason: RejectReason, error: SwitchboardError): void {
+    this.meter.rejected[reason]++;
+    if (diag.handshakeRefused.hasSubscribers) diag.handshakeRefused.publish({ server: this.name, remote, reason, error });
+  }
+
+  /**
+   * A snapshot of this server's metrics: connections open, opened, closed and refused by reason;
+   * messages and bytes in and out over every connection it has had; drops by reason; sessions,
+   * requests, ping round trips. See docs/observability.md for the OpenTelemetry names.
+   */
+  metrics(): MetricsSnapshot {
+    const live = [];
+    for (const c of this.pending) if (c.state !== 'closed') live.push(c.stats);
+    for (const c of this.open) if (c.state !== 'closed') live.push(c.stats);
+    return this.meter.snapshot(live, this.open.size);
   }
 
   /** Encodes and frames one message into standalone bytes (an uncompressed server frame on WebSocket). */

@@ -344,7 +344,7 @@ describe('cli: the server closing on us is a failure', () => {
 });
 
 describe('cli --help', () => {
-  for (const cmd of [[], ['listen'], ['connect'], ['request'], ['signal'], ['demo']]) {
+  for (const cmd of [[], ['listen'], ['connect'], ['request'], ['signal'], ['demo'], ['bench']]) {
     it(`ends with two or three examples: switchboard ${cmd.join(' ') || '(no command)'} --help`, async () => {
       const c = capture();
       assert.equal(await main([...cmd, '--help'], c.io), 0);
