@@ -83,3 +83,30 @@ export async function receiveN(c: Connection<Chat, Chat>, n: number, timeout = W
   while (out.length < n) out.push(await c.receive({ timeout: Math.max(1, deadline - Date.now()) }));
   return out;
 }
+
+/**
+ * Room interest crosses NATS routes asynchronously: `from` says probes into `room` until every
+ * one of `members` has heard one (bounded), then a marker, and each member reads up to it, so
+ * the test's own messages start on a clean slate.
+ */
+export async function warmUp(from: Connection<Chat, Chat>, room: string, members: Array<Connection<Chat, Chat>>): Promise<void> {
+  const waiting = new Set(members);
+  for (let k = 0; k < 100 && waiting.size > 0; k++) {
+    from.send({ op: 'say', room, text: 'probe' });
+    for (const m of [...waiting]) {
+      const got = await m.receive({ timeout: 100 }).then(
+        () => true,
+        () => false,
+      );
+      if (got) waiting.delete(m);
+    }
+  }
+  if (waiting.size > 0) throw new Error(`${waiting.size} members of ${room} never heard a probe`);
+  from.send({ op: 'say', room, text: 'marker' });
+  for (const m of members) {
+    for (let i = 0; ; i++) {
+      if (i > 500) throw new Error('marker never came');
+      if ((await m.receive({ timeout: WAIT_MS })).text === 'marker') break;
+    }
+  }
+}

@@ -93,6 +93,23 @@ export class NatsServer {
     return (j.connections ?? []).flatMap((c) => (c.subscriptions_list ?? []).filter(filter).map((s) => `${c.name ?? '?'}:${s}`));
   }
 
+  /** Subscriptions (local and routed) this server matches `subject` with. */
+  async interest(subject: string): Promise<number> {
+    const r = await fetch(`http://127.0.0.1:${this.spec.httpPort}/subsz?subs=1&test=${encodeURIComponent(subject)}`);
+    return ((await r.json()) as { total?: number }).total ?? 0;
+  }
+
+  /** Waits (bounded) until this server sees at least `n` subscriptions matching `subject`: interest has crossed the routes. */
+  async waitInterest(subject: string, n: number): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const have = await this.interest(subject);
+      if (have >= n) return;
+      if (Date.now() > deadline) throw new Error(`${this.spec.name}: ${have} subscriptions match ${subject} after 10 s, expected ${n}`);
+      await sleep(20);
+    }
+  }
+
   /** Stops it: SIGKILL by default (a crash), and waits for the exit. */
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const p = this.proc;
