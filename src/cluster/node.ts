@@ -529,7 +529,7 @@ export class ClusterNode<In, Out> {
   }
 
   /** Who is in `room` on each node. Partial on timeout: `missingNodes` names the nodes that did not answer. */
-  presence(room: string, options: { timeout?: number } = {}): Promise<QueryResult<PresenceEntry>> {
+  async presence(room: string, options: { timeout?: number } = {}): Promise<QueryResult<PresenceEntry>> {
     checkRoomName(room);
     return this.query('presence', { room }, options.timeout ?? this.queryTimeout, (node, r) =>
       Array.isArray(r) && r.length <= 1_000_000 ? { node, members: r } : undefined,
