@@ -145,7 +145,8 @@ export class Services {
     const service = msg.service;
     if (service === '' || service === '.') throw new ClusterError(ErrorCode.INVALID_OPTION, `${msg.command}: has no destination service`);
     const server = msg.server === '.' ? this.node.name : msg.server;
-    const stamped = msg.sentFromServer === '' ? msg.sentFrom(this.node.name, msg.sentFromService === '' ? 'client' : msg.sentFromService) : msg;
+    // A sender that names its service gets this node as its server, so that replies find it.
+    const stamped = msg.sentFromServer === '' && msg.sentFromService !== '' ? msg.sentFrom(this.node.name, msg.sentFromService) : msg;
     const bytes = utf8.encode(String(stamped));
     if (service === '*' || service === '?') {
       this.broker.publish(server === '' || server === '*' ? `${this.ns}.svcall` : `${this.ns}.svcall.${checkRoomName(server, 'node')}`, bytes);
@@ -241,15 +242,24 @@ export class Services {
       if (this.authorizeRegister !== undefined && this.authorizeRegister(conn, service!) !== true) {
         return answer(msg.reply('INVALID', { command: msg.command, message: `may not register as ${service}` }));
       }
-      if ((this.local.get(service!) ?? []).some((i) => i.target === conn)) return answer(msg.reply('READY'));
-      this.register(service!, conn);
+      if (!(this.local.get(service!) ?? []).some((i) => i.target === conn)) {
+        this.register(service!, conn);
+        // READY once the broker has the subscriptions: a message sent after it finds the service.
+        await this.broker.flush().catch(() => {});
+      }
       return answer(msg.reply('READY'));
     }
     if (conn !== undefined && this.authorizeSend !== undefined && this.authorizeSend(conn, msg) !== true) {
       return answer(msg.reply('SERVICE_UNAVAILABLE', { destination_service: msg.service, command: msg.command }));
     }
+    // A registered connection's messages say where they come from, so that replies find it.
+    let out = msg;
+    if (conn !== undefined && msg.sentFromService === '') {
+      const mine = [...this.local].find(([, list]) => list.some((i) => i.target === conn));
+      if (mine !== undefined) out = msg.sentFrom(this.node.name, mine[0]);
+    }
     try {
-      await this.send(msg);
+      await this.send(out);
       return SendStatus.Sent;
     } catch (e) {
       const code = (e as ClusterError).code;
