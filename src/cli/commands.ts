@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ConfigError, ErrorCode, datagram, formatAddress, namedMessageLines, type Protocol, type SwitchboardError } from '../core/index.js';
 import { bindDatagram, connect, datagramClient, describeClose, listen, type CloseInfo, type Connection, type Server } from '../endpoint/index.js';
+import { redactUrl } from '../endpoint/client.js';
+import { joinCluster, type ClusterEvent, type ClusterNode } from '../cluster/index.js';
 import { isWebSocketUrl, type WebSocketClientOptions } from '../transport/websocket.js';
 import type { TlsOptions } from '../transport/stream.js';
 import { escapeControls } from './escape.js';
@@ -40,6 +42,12 @@ export interface ListenFlags extends CommonFlags {
   /** Log connections and every message with its connection's name to stderr. */
   trace?: boolean;
   secretCode?: string;
+  /** `--cluster nats://host:port[,nats://...]`: join a cluster on NATS (see docs/cluster.md). */
+  cluster?: string;
+  /** `--node NAME`: this node's name in the cluster. */
+  node?: string;
+  /** `--relay`: send every message a client sends to every other connection (on every node with --cluster). */
+  relay?: boolean;
 }
 
 /** After SIGINT/SIGTERM, how long the graceful close may take before the socket is destroyed, in ms. */
@@ -176,6 +184,7 @@ export async function startListener(
   print: (line: string) => void,
   warn: (line: string) => void,
   peerError: (code: string, line: string) => void = (_code, line) => warn(line),
+  onMessage?: (conn: Connection<unknown, unknown>, msg: unknown) => void,
 ): Promise<Server<unknown, unknown>> {
   const tls = tlsFrom(flags, true);
   const trace = flags.trace ? warn : undefined;
@@ -198,6 +207,7 @@ export async function startListener(
         trace?.(`${conn.name} >> ${showMessage(msg)}`);
         if (!flags.quiet) print(showMessage(msg));
         if (flags.echo) conn.send(msg);
+        onMessage?.(conn, msg);
       },
       onFail(err, conn) {
         if (conn) peerError(err.code, `${conn.name}: ${err.code}: ${err.message}`);
@@ -243,17 +253,67 @@ export async function listenCommand(url: string, flags: ListenFlags, io: CliIo):
   const tally = flags.quiet && !flags.trace ? new ErrorTally(warn) : undefined;
   const peerError = tally ? (code: string): void => tally.add(code) : (_code: string, line: string): void => warn(line);
   const datagrams = isDatagramUrl(url);
-  const server = datagrams ? await startDatagramListener(url, flags, print, warn, peerError) : await startListener(url, flags, print, warn, peerError);
+  if (flags.node !== undefined && flags.cluster === undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--node needs --cluster');
+  if (datagrams && (flags.cluster !== undefined || flags.relay)) throw new ConfigError(ErrorCode.INVALID_OPTION, `--cluster and --relay apply to stream and WebSocket servers, not ${url}`);
+  let node: ClusterNode<unknown, unknown> | undefined;
+  let stream: Server<unknown, unknown> | undefined;
+  const relay = flags.relay
+    ? (conn: Connection<unknown, unknown>, msg: unknown): void => {
+        try {
+          if (node !== undefined) node.broadcast(msg, { except: conn });
+          else stream?.broadcast(msg, (c) => c !== conn);
+        } catch (err) {
+          warn(`${conn.name}: relay: ${(err as SwitchboardError).code ?? 'FAILED'}: ${(err as Error).message}`);
+        }
+      }
+    : undefined;
+  const server = datagrams ? await startDatagramListener(url, flags, print, warn, peerError) : (stream = await startListener(url, flags, print, warn, peerError, relay));
+  if (flags.cluster !== undefined && stream !== undefined) {
+    try {
+      node = await joinCluster(stream, {
+        nats: flags.cluster.split(','),
+        ...(flags.node !== undefined && { node: flags.node }),
+        onEvent: (e) => {
+          if (e.type === 'malformed' || e.type === 'gap') peerError(e.type, `cluster: ${describeEvent(e)}`);
+          else warn(`cluster: ${describeEvent(e)}`);
+        },
+      });
+    } catch (err) {
+      await stream.close({ timeout: ABORT_GRACE_MS });
+      throw err;
+    }
+    io.stderr.write(`joined the cluster at ${flags.cluster.split(',').map(redactUrl).join(',')} as node ${node.name}\n`);
+  }
   io.stderr.write(`listening on ${server.url}\n`);
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   // Graceful: each connection gets its goodbye; those not closed within the grace are destroyed.
+  await node?.close();
   if (datagrams) await server.close();
   else await (server as Server<unknown, unknown>).close({ timeout: ABORT_GRACE_MS });
   tally?.stop();
   return Exit.ok;
+}
+
+function describeEvent(e: ClusterEvent): string {
+  switch (e.type) {
+    case 'disconnected':
+      return `NATS link down (${e.server}); local delivery goes on`;
+    case 'reconnected':
+      return `NATS link back (${e.server}); ${e.held} messages held and sent, ${e.dropped} dropped`;
+    case 'gap':
+      return `missed ${e.missed} messages of ${e.room === undefined ? 'broadcasts' : `room ${e.room}`} from node ${e.node}`;
+    case 'malformed':
+      return `dropped a malformed message on ${e.subject}: ${e.reason}`;
+    case 'node-up':
+      return `node ${e.node} joined`;
+    case 'node-down':
+      return `node ${e.node} left`;
+    case 'error':
+      return `error: ${e.error.message}`;
+  }
 }
 
 export interface ConnectFlags extends CommonFlags {

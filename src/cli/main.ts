@@ -91,10 +91,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--trace', 'log connections and every message, with the connection name, to stderr')
     .option('--secret-code <code>', 'udp: drop named messages without this secret_code')
     .option('--max-connections <n>', 'refuse connections beyond this many', intArg('--max-connections', 0))
+    .option('--cluster <nats-urls>', 'join a cluster through NATS (nats://host:port, several comma-separated); needs @nats-io/transport-node')
+    .option('--node <name>', 'this node\'s name in the cluster (A-Z a-z 0-9 _; default: hostname_pid)')
+    .option('--relay', 'send every message a client sends to every other connection (on every node with --cluster)')
     .addHelpText(
       'after',
       examples([
         'switchboard listen tcp://127.0.0.1:4000 --echo',
+        'switchboard listen ws://0.0.0.0:8080 --codec json --cluster nats://127.0.0.1:4222 --node web1 --relay',
         'switchboard listen tcp://0.0.0.0:4041 --codec named --quiet',
         'switchboard listen ws://127.0.0.1:9001 --echo --ws-max-message-size 67108864 --ws-max-frame-size 67108864',
       ]),
