@@ -99,7 +99,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       examples([
         'switchboard listen tcp://127.0.0.1:4000 --echo',
         'switchboard listen ws://0.0.0.0:8080 --codec json --cluster nats://127.0.0.1:4222 --node web1 --relay',
-        'switchboard listen tcp://0.0.0.0:4041 --codec named --quiet',
         'switchboard listen ws://127.0.0.1:9001 --echo --ws-max-message-size 67108864 --ws-max-frame-size 67108864',
       ]),
     )

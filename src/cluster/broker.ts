@@ -42,6 +42,18 @@ export interface KeyValue {
   get(key: string): Promise<Uint8Array | undefined>;
   put(key: string, value: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Every key (at most `limit`). */
+  keys(limit: number): Promise<string[]>;
+}
+
+/** Bounds of a key-value bucket, kept by the broker. */
+export interface KeyValueOptions {
+  /** Entries older than this are removed by the broker, in ms. @default none */
+  ttl?: number;
+  /** Bytes the bucket may hold. @default none (the broker's limits) */
+  maxBytes?: number;
+  /** Copies in a NATS cluster (1, 3 or 5). @default 1 */
+  replicas?: number;
 }
 
 export interface Broker {
@@ -64,7 +76,7 @@ export interface Broker {
   /** Calls `fn` on every status change; returns a function that stops it. */
   onStatus(fn: (status: BrokerStatus) => void): () => void;
   /** A key-value bucket, where the broker has one (NATS: JetStream must be enabled). */
-  keyValue?(bucket: string): Promise<KeyValue>;
+  keyValue?(bucket: string, options?: KeyValueOptions): Promise<KeyValue>;
   /** Resolves once everything published so far has reached the broker. */
   flush(): Promise<void>;
   close(): Promise<void>;

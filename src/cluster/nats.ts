@@ -10,7 +10,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ErrorCode } from '../core/index.js';
-import type { Broker, BrokerMessage, BrokerStatus, BrokerSubscription, KeyValue, SubscribeOptions } from './broker.js';
+import type { Broker, BrokerMessage, BrokerStatus, BrokerSubscription, KeyValue, KeyValueOptions, SubscribeOptions } from './broker.js';
 import { ClusterError } from './errors.js';
 
 export interface NatsBrokerOptions {
@@ -238,15 +238,24 @@ class NatsBroker implements Broker {
     return () => void this.listeners.delete(fn);
   }
 
-  async keyValue(bucket: string): Promise<KeyValue> {
+  async keyValue(bucket: string, options: KeyValueOptions = {}): Promise<KeyValue> {
     // JetStream key-value lives in a separate optional package, loaded on first use.
-    let kvm: { Kvm: new (nc: NatsConn) => { create(name: string): Promise<NatsKv> } };
+    let kvm: { Kvm: new (nc: NatsConn) => { create(name: string, opts: Record<string, unknown>): Promise<NatsKv> } };
     try {
       kvm = (await import(KV_CLIENT)) as typeof kvm;
     } catch (cause) {
       throw new ClusterError(ErrorCode.CLUSTER_CLIENT_MISSING, `the NATS key-value client ${KV_CLIENT} could not be loaded; install it: npm install ${KV_CLIENT}`, { cause });
     }
-    const kv = await new kvm.Kvm(this.nc).create(bucket);
+    let kv: NatsKv;
+    try {
+      kv = await new kvm.Kvm(this.nc).create(bucket, {
+        ...(options.ttl !== undefined && { ttl: options.ttl }),
+        ...(options.maxBytes !== undefined && { max_bytes: options.maxBytes }),
+        ...(options.replicas !== undefined && { replicas: options.replicas }),
+      });
+    } catch (cause) {
+      throw new ClusterError(ErrorCode.CLUSTER_CONNECT_FAILED, `could not open the key-value bucket ${bucket} (is JetStream enabled on the NATS server?): ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    }
     return {
       get: async (key) => {
         const e = await kv.get(key);
@@ -257,6 +266,14 @@ class NatsBroker implements Broker {
       },
       delete: async (key) => {
         await kv.delete(key);
+      },
+      keys: async (limit) => {
+        const out: string[] = [];
+        for await (const k of await kv.keys()) {
+          if (out.length >= limit) break;
+          out.push(k);
+        }
+        return out;
       },
     };
   }
@@ -277,4 +294,5 @@ interface NatsKv {
   get(key: string): Promise<{ value: Uint8Array; operation: string } | null>;
   put(key: string, value: Uint8Array): Promise<number>;
   delete(key: string): Promise<void>;
+  keys(): Promise<AsyncIterable<string>>;
 }
