@@ -43,6 +43,23 @@ async function drain(c: Connection<Message, Message>, quiet = 300): Promise<Mess
   return out;
 }
 
+/** Receives on `conns` (in parallel) until `n` messages came in all, bounded by WAIT_MS; then checks nothing more comes for 200 ms. */
+async function collect(conns: Array<Connection<Message, Message>>, n: number): Promise<Message[][]> {
+  const got: Message[][] = conns.map(() => []);
+  const deadline = Date.now() + WAIT_MS;
+  while (got.reduce((t, l) => t + l.length, 0) < n && Date.now() < deadline) {
+    await Promise.all(
+      conns.map(async (c, i) => {
+        const m = await c.receive({ timeout: 50 }).catch(() => undefined);
+        if (m !== undefined) got[i]!.push(m);
+      }),
+    );
+  }
+  const extra = await Promise.all(conns.map((c) => drain(c, 200)));
+  extra.forEach((e, i) => got[i]!.push(...e));
+  return got;
+}
+
 // Three Switchboard nodes, each on its own server of a 3-server NATS cluster.
 describe('cluster service addressing', () => {
   let nats: NatsServer[] = [];
@@ -89,14 +106,14 @@ describe('cluster service addressing', () => {
     }
     await Promise.all([drain(lockd1), drain(lockd2), drain(x)]);
     for (let n = 0; n < 40; n++) x.send(message('LOCK', { n }, { service: 'lockd' }));
-    const [got1, got2] = await Promise.all([drain(lockd1), drain(lockd2)]);
+    const [got1, got2] = (await collect([lockd1, lockd2], 40)) as [Message[], Message[]];
     assert.equal(got1.length + got2.length, 40, 'each message went to exactly one instance');
     assert.ok(got1.length > 0 && got2.length > 0, `the queue group shared the load: ${got1.length} and ${got2.length}`);
     assert.deepEqual([...got1, ...got2].map((m) => m.getInt('n')).sort((p, q) => p - q), [...Array(40).keys()]);
 
     // c:lockd/COMMAND: only the instance on c.
     for (let n = 0; n < 5; n++) x.send(parseMessage(`c:lockd/LOCK n=${n}`));
-    const [only1, only2] = await Promise.all([drain(lockd1), drain(lockd2)]);
+    const [only1, only2] = (await collect([lockd1, lockd2], 5)) as [Message[], Message[]];
     assert.equal(only1.length, 0);
     assert.deepEqual(only2.map((m) => m.getInt('n')), [0, 1, 2, 3, 4]);
     assert.deepEqual(await drain(x), [], 'no SERVICE_UNAVAILABLE for delivered messages');
@@ -104,15 +121,15 @@ describe('cluster service addressing', () => {
     // A reply from the service reaches a registered sender on another node.
     const logd = await client(nodes['a']!.server.url, 'logd');
     logd.send(parseMessage('c:lockd/LOCK key=z'));
-    const req = (await drain(lockd2))[0]!;
+    const req = (await collect([lockd2], 1))[0]![0]!;
     assert.deepEqual([req.sentFromServer, req.sentFromService], ['a', 'logd']);
     lockd2.send(req.reply('LOCKED', { key: 'z' }));
-    const replies = await drain(logd);
+    const replies = (await collect([logd], 1))[0]!;
     assert.deepEqual(replies.map((m) => [m.command, m.get('key')]), [['LOCKED', 'z']]);
 
     // */COMMAND: every instance of every service on every node.
     x.send(parseMessage('*/RELOAD'));
-    const everyone = await Promise.all([lockd1, lockd2, logd].map((c) => drain(c)));
+    const everyone = await collect([lockd1, lockd2, logd], 3);
     assert.deepEqual(everyone.map((l) => l.map((m) => m.command)), [['RELOAD'], ['RELOAD'], ['RELOAD']]);
     const services = await nodes['a']!.node.serviceList();
     assert.deepEqual(services.results.map((r) => [r.node, r.services]).sort(), [['a', ['logd']], ['b', ['lockd']], ['c', ['lockd']]]);
