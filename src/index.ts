@@ -8,5 +8,6 @@
 export * from './core/index.js';
 export * from './endpoint/index.js';
 export * from './dispatch/index.js';
+export * from './cluster/index.js';
 export type { TlsOptions, SocketOptions } from './transport/stream.js';
 export type { WebSocketClientOptions, WebSocketServerOptions } from './transport/websocket.js';

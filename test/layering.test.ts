@@ -4,9 +4,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { repoRoot } from './helpers/root.js';
 
-// Import direction: core <- transport <- endpoint <- dispatch <- cli. Only transport touches sockets.
-const LAYERS = ['core', 'transport', 'endpoint', 'dispatch', 'cli'] as const;
+// Import direction: core <- transport <- endpoint <- dispatch | cluster <- cli. Only transport touches
+// sockets. dispatch and cluster sit side by side: neither imports the other.
+const LAYERS = ['core', 'transport', 'endpoint', 'dispatch', 'cluster', 'cli'] as const;
 type Layer = (typeof LAYERS)[number];
+const RANK: Record<Layer, number> = { core: 0, transport: 1, endpoint: 2, dispatch: 3, cluster: 3, cli: 4 };
 const SOCKET_MODULES = /^(node:)?(net|tls|dgram|http|https|http2)$/;
 
 function sources(dir: string): string[] {
@@ -51,7 +53,7 @@ describe('layering', () => {
     }
   });
 
-  it('imports only downwards: core <- transport <- endpoint <- dispatch <- cli', () => {
+  it('imports only downwards: core <- transport <- endpoint <- dispatch | cluster <- cli', () => {
     for (const f of files) {
       const from = layerOf(f);
       if (from === 'root') continue;
@@ -59,7 +61,7 @@ describe('layering', () => {
         if (!spec.startsWith('.')) continue;
         const to = layerOf(join(f, '..', spec));
         if (to === 'root') assert.fail(`${relative(src, f)} imports the package root "${spec}"`);
-        assert.ok(LAYERS.indexOf(to) <= LAYERS.indexOf(from), `${relative(src, f)} (${from}) imports ${to}: "${spec}"`);
+        assert.ok(RANK[to] < RANK[from] || to === from, `${relative(src, f)} (${from}) imports ${to}: "${spec}"`);
       }
     }
   });
@@ -79,6 +81,11 @@ describe('layering', () => {
       }
     };
     for (const f of browser) visit(f);
+  });
+
+  it('lets only src/cluster/nats.ts import the NATS client', () => {
+    const nats = files.filter((f) => importsOf(f).some((spec) => spec.startsWith('@nats-io/')) || /['"]@nats-io\//.test(readFileSync(f, 'utf8')));
+    assert.deepEqual(nats.map((f) => relative(src, f).split(sep).join('/')), ['cluster/nats.ts']);
   });
 
   it('lets only transport import socket modules', () => {

@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { ConfigError, ErrorCode, datagram, formatAddress, isMessage, namedMessageLines, type Protocol, type SwitchboardError } from '../core/index.js';
 import { bindDatagram, connect, datagramClient, describeClose, formatMessage, listen, type CloseInfo, type Connection, type Server } from '../endpoint/index.js';
+import { redactUrl } from '../endpoint/client.js';
 import { fileDestination, lineLogger, type LogFields, type StructuredLogger } from '../endpoint/log.js';
 import { sizeOf } from '../endpoint/observers.js';
 import { parseHostPortArg, serveMetrics, type MetricsServer } from '../endpoint/prometheus.js';
+import { joinCluster, type ClusterEvent, type ClusterNode } from '../cluster/index.js';
 import { isWebSocketUrl, type WebSocketClientOptions } from '../transport/websocket.js';
 import type { TlsOptions } from '../transport/stream.js';
 import { escapeControls } from './escape.js';
@@ -43,6 +45,12 @@ export interface ListenFlags extends CommonFlags {
   /** Log connections and every message with its connection's name to stderr. */
   trace?: boolean;
   secretCode?: string;
+  /** `--cluster nats://host:port[,nats://...]`: join a cluster on NATS (see docs/cluster.md). */
+  cluster?: string;
+  /** `--node NAME`: this node's name in the cluster. */
+  node?: string;
+  /** `--relay`: send every message a client sends to every other connection (on every node with --cluster). */
+  relay?: boolean;
   /** Serve Prometheus metrics at http://HOST:PORT/metrics. */
   metrics?: string;
   /** Logs as plain lines (`pretty`) or JSON lines with fields. @default 'pretty' */
@@ -210,6 +218,7 @@ export async function startListener(
   warn: (line: string) => void,
   peerError: (code: string, line: string, fields?: LogFields) => void = (_code, line) => warn(line),
   log: ListenLogger = plainLogger(warn),
+  onMessage?: (conn: Connection<unknown, unknown>, msg: unknown) => void,
 ): Promise<Server<unknown, unknown>> {
   const tls = tlsFrom(flags, true);
   const trace = flags.trace ? log : undefined;
@@ -242,6 +251,7 @@ export async function startListener(
           log.info({ event: 'log_rotate', connection: conn.name }, `${conn.name}: LOG_ROTATE: log reopened`);
         }
         if (flags.echo) conn.send(msg);
+        onMessage?.(conn, msg);
       },
       onFail(err, conn) {
         if (conn) peerError(err.code, `${conn.name}: ${err.code}: ${err.message}`, { event: 'error', connection: conn.name, code: err.code });
@@ -285,6 +295,8 @@ export async function listenCommand(url: string, flags: ListenFlags, io: CliIo):
   const print = messagePrinter(io, flags);
   const datagrams = isDatagramUrl(url);
   if (datagrams && flags.metrics !== undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--metrics applies to connection servers (tcp, tls, unix, ws, wss), not datagrams');
+  if (flags.node !== undefined && flags.cluster === undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--node needs --cluster');
+  if (datagrams && (flags.cluster !== undefined || flags.relay)) throw new ConfigError(ErrorCode.INVALID_OPTION, `--cluster and --relay apply to stream and WebSocket servers, not ${url}`);
   if (flags.metrics !== undefined) parseHostPortArg(flags.metrics); // a bad address fails before anything listens
   const structured = flags.logFormat === 'json' || flags.logFile !== undefined;
   const file = flags.logFile !== undefined ? fileDestination(flags.logFile) : undefined;
@@ -296,11 +308,36 @@ export async function listenCommand(url: string, flags: ListenFlags, io: CliIo):
   const peerError = tally
     ? (code: string): void => tally.add(code)
     : (_code: string, line: string, fields?: LogFields): void => (log ? log.warn(fields ?? {}, line) : warn(line));
+  let node: ClusterNode<unknown, unknown> | undefined;
+  let stream: Server<unknown, unknown> | undefined;
+  const relay = flags.relay
+    ? (conn: Connection<unknown, unknown>, msg: unknown): void => {
+        try {
+          if (node !== undefined) node.broadcast(msg, { except: conn });
+          else stream?.broadcast(msg, (c) => c !== conn);
+        } catch (err) {
+          warn(`${conn.name}: relay: ${(err as SwitchboardError).code ?? 'FAILED'}: ${(err as Error).message}`);
+        }
+      }
+    : undefined;
   let exporter: MetricsServer | undefined;
   try {
-    const server = datagrams ? await startDatagramListener(url, flags, print, warn, peerError) : await startListener(url, flags, print, warn, peerError, log);
-    io.stderr.write(`listening on ${server.url}\n`);
+    const server = datagrams
+      ? await startDatagramListener(url, flags, print, warn, peerError)
+      : (stream = await startListener(url, flags, print, warn, peerError, log, relay));
     try {
+      if (flags.cluster !== undefined && stream !== undefined) {
+        node = await joinCluster(stream, {
+          nats: flags.cluster.split(','),
+          ...(flags.node !== undefined && { node: flags.node }),
+          onEvent: (e) => {
+            if (e.type === 'malformed' || e.type === 'gap') peerError(e.type, `cluster: ${describeEvent(e)}`);
+            else warn(`cluster: ${describeEvent(e)}`);
+          },
+        });
+        io.stderr.write(`joined the cluster at ${flags.cluster.split(',').map(redactUrl).join(',')} as node ${node.name}\n`);
+      }
+      io.stderr.write(`listening on ${server.url}\n`);
       if (flags.metrics !== undefined) {
         exporter = await serveMetrics(flags.metrics, [server as Server<unknown, unknown>]);
         io.stderr.write(`metrics on ${exporter.url}\n`);
@@ -311,6 +348,7 @@ export async function listenCommand(url: string, flags: ListenFlags, io: CliIo):
       });
     } finally {
       // Graceful: each connection gets its goodbye; those not closed within the grace are destroyed.
+      await node?.close();
       if (datagrams) await server.close();
       else await (server as Server<unknown, unknown>).close({ timeout: ABORT_GRACE_MS });
       await exporter?.close();
@@ -320,6 +358,25 @@ export async function listenCommand(url: string, flags: ListenFlags, io: CliIo):
     file?.close();
   }
   return Exit.ok;
+}
+
+function describeEvent(e: ClusterEvent): string {
+  switch (e.type) {
+    case 'disconnected':
+      return `NATS link down (${e.server}); local delivery goes on`;
+    case 'reconnected':
+      return `NATS link back (${e.server}); ${e.held} messages held and sent, ${e.dropped} dropped`;
+    case 'gap':
+      return `missed ${e.missed} messages of ${e.room === undefined ? 'broadcasts' : `room ${e.room}`} from node ${e.node}`;
+    case 'malformed':
+      return `dropped a malformed message on ${e.subject}: ${e.reason}`;
+    case 'node-up':
+      return `node ${e.node} joined`;
+    case 'node-down':
+      return `node ${e.node} left`;
+    case 'error':
+      return `error: ${e.error.message}`;
+  }
 }
 
 export interface ConnectFlags extends CommonFlags {

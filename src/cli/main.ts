@@ -110,12 +110,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (no default address: it binds only where told)')
     .addOption(new Option('--log-format <format>', 'logs (--trace, errors) as plain lines or JSON lines with fields').choices(['pretty', 'json']).default('pretty'))
     .option('--log-file <path>', 'write logs to this file instead of stderr; a LOG_ROTATE message (named or text) reopens it')
+    .option('--cluster <nats-urls>', 'join a cluster through NATS (nats://host:port, several comma-separated); needs @nats-io/transport-node')
+    .option('--node <name>', 'this node\'s name in the cluster (A-Z a-z 0-9 _; default: hostname_pid)')
+    .option('--relay', 'send every message a client sends to every other connection (on every node with --cluster)')
     .addHelpText(
       'after',
       examples([
         'switchboard listen tcp://127.0.0.1:4000 --echo',
+        'switchboard listen tcp://127.0.0.1:4000 --echo',
         'switchboard listen tcp://127.0.0.1:4000 --session --echo',
-        'switchboard listen tcp://0.0.0.0:4041 --codec named --quiet --metrics 127.0.0.1:9464 --log-format json',
+        'switchboard listen ws://0.0.0.0:8080 --codec json --cluster nats://127.0.0.1:4222 --node web1 --relay --metrics 127.0.0.1:9464',
       ]),
     )
     .action(async (url: string, flags: ListenFlags & { session?: boolean }) => {

@@ -125,6 +125,19 @@ export const Limits = {
   httpMaxHeaders: 100,
   /** Largest HTTP head, from the start line to the empty line included, in bytes. @default 16 KiB */
   httpMaxHeadSize: 16 * KiB,
+  /** Longest room or service name, in characters (from the set in docs/cluster.md). @default 128 */
+  maxRoomNameLength: 128,
+  /** Rooms one connection may be in at once; one more join fails with `ROOM_LIMIT`. @default 1000 */
+  maxRoomsPerConnection: 1000,
+  /**
+   * Bytes of cluster messages a node holds while its broker link is down; past it, each message
+   * is dropped and counted (receivers see the gap in the room's sequence). @default 1 MiB
+   */
+  clusterOutageBytes: 1 * MiB,
+  /** Time a cluster query waits for the nodes' answers before returning those it has, in ms. @default 2000 */
+  clusterQueryTimeout: 2_000,
+  /** A node silent for this long (no heartbeat) is forgotten and no longer expected to answer queries, in ms. @default 15000 */
+  clusterNodeTimeout: 15_000,
 } as const;
 
 export type LimitName = keyof typeof Limits;

@@ -33,6 +33,7 @@ import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
 import { diag, dropped } from './diagnostics.js';
 import { DropReason, type Meter } from './metrics.js';
+import type { RoomHost } from './rooms.js';
 
 export type ConnectionState = 'opening' | 'open' | 'closing' | 'closed';
 
@@ -251,6 +252,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   /** @internal The endpoint's metrics, if it keeps them (servers, permanent clients). */
   readonly meter: Meter | undefined;
   private wasOpen = false;
+  private _data: Record<string, unknown> | undefined;
+  /** @internal the rooms of the server that accepted this connection (see rooms.ts) */
+  roomHost: RoomHost | undefined;
 
   constructor(
     private readonly sock: StreamSocket,
@@ -283,6 +287,34 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   /** Readable identity: `clt(name@local->remote)` or `svc(name@local<-remote)`. */
   get name(): string {
     return (this._name ??= linkLabel({ role: this.role, app: this.app, serial: this.serial ?? 0, path: this.path ?? '' }, this.sock));
+  }
+
+  /** What the application keeps with this connection (user id, name...). Switchboard never reads or sends it. */
+  get data(): Record<string, unknown> {
+    return (this._data ??= {});
+  }
+
+  set data(value: Record<string, unknown>) {
+    this._data = value;
+  }
+
+  /**
+   * Joins `room` (server connections; see docs/cluster.md). Rejects with `ROOM_INVALID_NAME`,
+   * `ROOM_LIMIT`, `ROOM_FORBIDDEN` (the server's `rooms.authorize` hook) or `CONNECTION_CLOSED`.
+   */
+  join(room: string): Promise<void> {
+    if (this.roomHost === undefined) return Promise.reject(new ConfigError(ErrorCode.INVALID_OPTION, `${this.name}: only a server's connections can join rooms`));
+    return this.roomHost.join(this as unknown as Connection<never, never>, room);
+  }
+
+  /** Leaves `room`; false when the connection was not in it. */
+  leave(room: string): boolean {
+    return this.roomHost?.leave(this as unknown as Connection<never, never>, room) ?? false;
+  }
+
+  /** The rooms this connection is in. */
+  get rooms(): ReadonlySet<string> {
+    return this.roomHost?.of(this as unknown as Connection<never, never>) ?? new Set<string>();
   }
 
   /** Resolves once the connection is closed, with the reason. Never rejects. */

@@ -1,5 +1,6 @@
 export { Connection, closeCodeFor, type CloseOptions, type CloseInfo, type ConnectionOptions, type ConnectionState, type ConnectionStats } from './connection.js';
 export { connect, type ConnectOptions } from './client.js';
+export { Rooms, type RoomRelay, type JoinAuthorizer } from './rooms.js';
 export { listen, attachWebSocket, Server, type ListenOptions, type BroadcastResult, type ServerCloseOptions } from './server.js';
 export { chainCallbacks, type Callbacks, type Endpoint } from './callbacks.js';
 export {

@@ -41,6 +41,7 @@ import type { ServerSessionConfig } from './session.js';
 import { listenSessions, type SessionServer } from './session-server.js';
 import { diag } from './diagnostics.js';
 import { Meter, RejectReason, type MetricsSnapshot } from './metrics.js';
+import { Rooms, type RoomHost } from './rooms.js';
 import { webSocketMask } from '../transport/ws-mask.js';
 
 export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenOptions {
@@ -116,9 +117,14 @@ interface Upgrade {
  */
 export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, AsyncDisposable {
   readonly name: string;
+  /** Rooms of this server's connections: `conn.join(room)`, `server.to(room).send(msg)`; see docs/cluster.md. */
+  readonly rooms: Rooms<In, Out> = new Rooms<In, Out>((conns, msg) => this.deliver(conns, msg));
   private readonly open = new Set<Connection<In, Out>>();
-  /** Removes a closed connection from `open`: one function for all of them. */
-  private readonly forget = (conn: Connection<In, Out>): void => void this.open.delete(conn);
+  /** Removes a closed connection from `open` and its rooms: one function for all of them. */
+  private readonly forget = (conn: Connection<In, Out>): void => {
+    this.open.delete(conn);
+    this.rooms.leaveAll(conn);
+  };
   /** Connections still in the protocol's onConnect handshake. */
   private readonly pending = new Set<Connection<In, Out>>();
   private accepts = 0; // connections accepted so far, for Unix socket identities
@@ -369,6 +375,7 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
       meter: this.meter,
     });
     if (this.budget !== undefined) conn.setBudget(this.budget);
+    conn.roomHost = this.rooms as unknown as RoomHost;
     // WebSocket: the upgrade request was the first message (handshakeTimeout bounded it).
     if (upgrade === undefined) this.awaitFirstMessage(conn);
     this.pending.add(conn);
@@ -560,9 +567,20 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
    * unless the protocol has a `beforeSend` hook. Returns how many connections got each status.
    */
   broadcast(msg: Out, filter?: (conn: Connection<In, Out>) => boolean): BroadcastResult {
+    return this.deliver(this.open, msg, filter);
+  }
+
+  /** The members of `room` (on every node when the server is in a cluster): `server.to(room).send(msg)`. */
+  to(room: string): { send(msg: Out): BroadcastResult } {
+    return { send: (msg: Out) => this.rooms.send(room, msg) };
+  }
+
+  /** Sends `msg` to each of `conns` (that `filter` keeps), encoded once where the protocol allows. */
+  private deliver(conns: Iterable<Connection<In, Out>>, msg: Out, filter?: (conn: Connection<In, Out>) => boolean): BroadcastResult {
     const result: BroadcastResult = { sent: 0, queued: 0, backpressured: 0, dropped: 0, closed: 0 };
+    if ((conns as ReadonlySet<unknown>).size === 0) return result;
     const once = this.protocol.hooks?.beforeSend === undefined ? this.frame(msg) : undefined;
-    for (const conn of this.open) {
+    for (const conn of conns) {
       if (filter && !filter(conn)) continue;
       // A compressing WebSocket has its own deflate context: it encodes for itself.
       const status = once && conn.meta['compression'] !== true ? conn.sendFramed(once, msg) : conn.send(msg);

@@ -1,0 +1,286 @@
+/**
+ * Service addressing for named messages across the cluster, as eventdispatcher's communicator
+ * daemon routes them between machines:
+ *
+ *     REGISTER service=lockd      a connection becomes an instance of service `lockd`
+ *     lockd/LOCK key=a            reaches one instance of lockd, on whatever node
+ *     web2:lockd/LOCK key=a       reaches lockd on node web2 only (`.`: this node)
+ *     * /RELOAD   (no space)      reaches every instance of every service on every node
+ *     web2:* /RELOAD              every service on node web2
+ *
+ * Several instances of one service share its messages (a NATS queue group: one instance gets
+ * each message). A message for a service that nothing in the cluster serves is answered
+ * `SERVICE_UNAVAILABLE destination_service=<S>;command=<CMD>` (and `send()` rejects with
+ * `SERVICE_UNAVAILABLE`): a message to one service is a broker request that the receiving node
+ * acknowledges, so "nobody there" is known at once (NATS "no responders"), never a silent loss.
+ *
+ * Subjects:
+ *
+ *     <ns>.svc.<S>                   queue group <S>: every instance of S
+ *     <ns>.svcnode.<node>.<S>        queue group <S>: the instances of S on <node>
+ *     <ns>.svcall                    every node: every local instance of every service
+ *     <ns>.svcall.<node>             the same, one node
+ *
+ * Service names are checked as room names are (A-Z a-z 0-9 _ - : @ ~ +, at most 128); the
+ * line form of named messages allows only A-Z a-z 0-9 _ in them anyway.
+ */
+import { ErrorCode, Limits, SendStatus, checkRoomName, isAccepted, parseMessage, type Message } from '../core/index.js';
+import type { Connection } from '../endpoint/index.js';
+import type { Broker, BrokerMessage, BrokerSubscription } from './broker.js';
+import { encodeControl, parseControl } from './envelope.js';
+import { ClusterError } from './errors.js';
+
+/** A local handler that serves a service (instead of a connection). */
+export type ServiceHandler = (msg: Message) => unknown;
+
+/** What `register()` returns. */
+export interface ServiceRegistration {
+  readonly service: string;
+  readonly active: boolean;
+  /** Stops serving; false when already stopped. */
+  remove(): boolean;
+}
+
+/** What a node's services need from the node. */
+interface NodeView {
+  readonly name: string;
+  readonly stats: { malformed: number };
+}
+
+interface Instance {
+  service: string;
+  target: Connection<Message, Message> | ServiceHandler;
+  subs: BrokerSubscription[];
+  active: boolean;
+}
+
+const utf8 = new TextEncoder();
+const text = new TextDecoder('utf-8', { fatal: true });
+
+function describe(target: Instance['target']): string {
+  return typeof target === 'function' ? 'a handler' : target.name;
+}
+
+export class Services {
+  private readonly local = new Map<string, Instance[]>();
+  private allSubs: BrokerSubscription[] = [];
+  /** Messages delivered to local instances. */
+  delivered = 0;
+  /**
+   * Whether `conn` may register as `service` (REGISTER). @default none: every valid name is allowed
+   */
+  authorizeRegister: ((conn: Connection<Message, Message>, service: string) => boolean) | undefined;
+  /**
+   * Whether a message received on `conn` may be routed to its destination service. A refused one is
+   * answered `SERVICE_UNAVAILABLE` (a client learns nothing about what exists). @default none: all may
+   */
+  authorizeSend: ((conn: Connection<Message, Message>, msg: Message) => boolean) | undefined;
+  /** Time a message to one service waits for the receiving node's acknowledgement, in ms. @default Limits.clusterQueryTimeout (2000) */
+  timeout: number = Limits.clusterQueryTimeout;
+
+  /** @internal made by the cluster node */
+  constructor(
+    private readonly node: NodeView,
+    private readonly broker: Broker,
+    private readonly ns: string,
+  ) {}
+
+  /** Names of the services with an instance on this node. */
+  localNames(): string[] {
+    return [...this.local.keys()].sort();
+  }
+
+  /**
+   * Makes `target` (a connection, or a handler here) an instance of `service`. A connection is
+   * removed when it closes. Throws `ROOM_INVALID_NAME` for a bad name.
+   */
+  register(service: string, target: Connection<Message, Message> | ServiceHandler): ServiceRegistration {
+    checkRoomName(service, 'service');
+    const inst: Instance = { service, target, subs: [], active: true };
+    const onMsg = (m: BrokerMessage): void => this.onServiceMessage(m, inst);
+    inst.subs.push(
+      this.broker.subscribe(`${this.ns}.svc.${service}`, onMsg, { queue: service }),
+      this.broker.subscribe(`${this.ns}.svcnode.${this.node.name}.${service}`, onMsg, { queue: service }),
+    );
+    let list = this.local.get(service);
+    if (list === undefined) this.local.set(service, (list = []));
+    list.push(inst);
+    if (this.allSubs.length === 0) {
+      const onAll = (m: BrokerMessage): void => this.onBroadcast(m);
+      this.allSubs = [this.broker.subscribe(`${this.ns}.svcall`, onAll), this.broker.subscribe(`${this.ns}.svcall.${this.node.name}`, onAll)];
+    }
+    const reg: ServiceRegistration = {
+      service,
+      get active() {
+        return inst.active;
+      },
+      remove: () => this.remove(inst),
+    };
+    if (typeof target !== 'function') void target.closed.then(() => this.remove(inst));
+    return reg;
+  }
+
+  private remove(inst: Instance): boolean {
+    if (!inst.active) return false;
+    inst.active = false;
+    for (const s of inst.subs) s.unsubscribe();
+    const list = this.local.get(inst.service)!;
+    list.splice(list.indexOf(inst), 1);
+    if (list.length === 0) this.local.delete(inst.service);
+    if (this.local.size === 0) {
+      for (const s of this.allSubs) s.unsubscribe();
+      this.allSubs = [];
+    }
+    return true;
+  }
+
+  /**
+   * Sends `msg` to its destination service (`msg.service`, on `msg.server` when given).
+   * Resolves once a node has handed it to an instance; rejects with `SERVICE_UNAVAILABLE`
+   * (no instance anywhere), `REQUEST_TIMEOUT` (no node acknowledged in time),
+   * `CLUSTER_PAYLOAD_TOO_LARGE` or `INVALID_OPTION` (no destination). `*` (every service)
+   * resolves once published: a broadcast is not acknowledged.
+   */
+  async send(msg: Message, options: { timeout?: number } = {}): Promise<void> {
+    const service = msg.service;
+    if (service === '' || service === '.') throw new ClusterError(ErrorCode.INVALID_OPTION, `${msg.command}: has no destination service`);
+    const server = msg.server === '.' ? this.node.name : msg.server;
+    // A sender that names its service gets this node as its server, so that replies find it.
+    const stamped = msg.sentFromServer === '' && msg.sentFromService !== '' ? msg.sentFrom(this.node.name, msg.sentFromService) : msg;
+    const bytes = utf8.encode(String(stamped));
+    if (service === '*' || service === '?') {
+      this.broker.publish(server === '' || server === '*' ? `${this.ns}.svcall` : `${this.ns}.svcall.${checkRoomName(server, 'node')}`, bytes);
+      return;
+    }
+    checkRoomName(service, 'service');
+    const subject = server === '' || server === '*' ? `${this.ns}.svc.${service}` : `${this.ns}.svcnode.${checkRoomName(server, 'node')}.${service}`;
+    if (!this.broker.connected) {
+      throw new ClusterError(ErrorCode.SERVICE_UNAVAILABLE, `${service}: the broker link is down; cannot reach the service`, { details: { service } });
+    }
+    const ack = await this.broker.request(subject, bytes, { timeout: options.timeout ?? this.timeout });
+    const a = parseControl(ack.data);
+    if (typeof a === 'string' || a.t !== 'ack') {
+      this.node.stats.malformed++;
+      throw new ClusterError(ErrorCode.CLUSTER_ENVELOPE_INVALID, `${service}: the acknowledgement is malformed${typeof a === 'string' ? `: ${a}` : ''}`);
+    }
+    if (a['ok'] !== true) throw new ClusterError(ErrorCode.SERVICE_UNAVAILABLE, `${service}: the instance on ${a.node} is gone`, { details: { service, node: a.node } });
+  }
+
+  /** Parses a message from the broker, or counts it as malformed. */
+  private parse(m: BrokerMessage): Message | undefined {
+    try {
+      return parseMessage(text.decode(m.data), { maxLength: m.data.length + 1 });
+    } catch {
+      this.node.stats.malformed++;
+      return undefined;
+    }
+  }
+
+  private deliver(inst: Instance, msg: Message): boolean {
+    if (!inst.active) return false;
+    const t = inst.target;
+    if (typeof t === 'function') {
+      try {
+        void Promise.resolve(t(msg)).catch(() => {});
+      } catch {
+        // the handler's bug; the message was delivered
+      }
+      this.delivered++;
+      return true;
+    }
+    const status = t.send(msg);
+    if (isAccepted(status)) this.delivered++;
+    return isAccepted(status);
+  }
+
+  private onServiceMessage(m: BrokerMessage, inst: Instance): void {
+    const msg = this.parse(m);
+    const ok = msg !== undefined && this.deliver(inst, msg);
+    if (m.reply !== undefined) {
+      try {
+        this.broker.publish(m.reply, encodeControl({ t: 'ack', node: this.node.name, ok }));
+      } catch {
+        // the asker times out
+      }
+    }
+  }
+
+  private onBroadcast(m: BrokerMessage): void {
+    const msg = this.parse(m);
+    if (msg === undefined) return;
+    for (const list of this.local.values()) for (const inst of [...list]) this.deliver(inst, msg);
+  }
+
+  /**
+   * Whether `handle()` takes `msg`: REGISTER / UNREGISTER, or a message addressed to a service.
+   * Wire it in a dispatcher: `d.on((m) => node.services.handles(m), (m, ctx) => node.services.handle(m, ctx.conn), { priority: 0 })`.
+   */
+  handles(msg: Message): boolean {
+    return msg.command === 'REGISTER' || msg.command === 'UNREGISTER' || (msg.service !== '' && msg.service !== '.');
+  }
+
+  /**
+   * Handles a message a client sent: `REGISTER service=S` (answered `READY`), `UNREGISTER
+   * service=S`, or a message for a service, routed; a failure is answered
+   * `SERVICE_UNAVAILABLE destination_service=S;command=CMD` on `conn`. Bad names are answered
+   * `INVALID command=<CMD>;message=<why>`. Never throws.
+   */
+  async handle(msg: Message, conn: Connection<Message, Message> | undefined): Promise<SendStatus | undefined> {
+    const answer = (reply: Message): SendStatus | undefined => conn?.send(reply);
+    if (msg.command === 'REGISTER' || msg.command === 'UNREGISTER') {
+      const service = msg.get('service');
+      try {
+        checkRoomName(service, 'service');
+      } catch (e) {
+        return answer(msg.reply('INVALID', { command: msg.command, message: (e as Error).message }));
+      }
+      if (conn === undefined) return undefined;
+      if (msg.command === 'UNREGISTER') {
+        for (const inst of [...(this.local.get(service!) ?? [])]) if (inst.target === conn) this.remove(inst);
+        return undefined;
+      }
+      if (this.authorizeRegister !== undefined && this.authorizeRegister(conn, service!) !== true) {
+        return answer(msg.reply('INVALID', { command: msg.command, message: `may not register as ${service}` }));
+      }
+      if (!(this.local.get(service!) ?? []).some((i) => i.target === conn)) {
+        this.register(service!, conn);
+        // READY once the broker has the subscriptions: a message sent after it finds the service.
+        await this.broker.flush().catch(() => {});
+      }
+      return answer(msg.reply('READY'));
+    }
+    if (conn !== undefined && this.authorizeSend !== undefined && this.authorizeSend(conn, msg) !== true) {
+      return answer(msg.reply('SERVICE_UNAVAILABLE', { destination_service: msg.service, command: msg.command }));
+    }
+    // A registered connection's messages say where they come from, so that replies find it.
+    let out = msg;
+    if (conn !== undefined && msg.sentFromService === '') {
+      const mine = [...this.local].find(([, list]) => list.some((i) => i.target === conn));
+      if (mine !== undefined) out = msg.sentFrom(this.node.name, mine[0]);
+    }
+    try {
+      await this.send(out);
+      return SendStatus.Sent;
+    } catch (e) {
+      const code = (e as ClusterError).code;
+      if (code === ErrorCode.SERVICE_UNAVAILABLE || code === ErrorCode.REQUEST_TIMEOUT || code === ErrorCode.CLUSTER_ENVELOPE_INVALID || code === ErrorCode.CLUSTER_CLOSED) {
+        return answer(msg.reply('SERVICE_UNAVAILABLE', { destination_service: msg.service, command: msg.command }));
+      }
+      return answer(msg.reply('INVALID', { command: msg.command, message: (e as Error).message }));
+    }
+  }
+
+  /** @internal the node is leaving the cluster */
+  close(): void {
+    for (const list of [...this.local.values()]) for (const inst of [...list]) this.remove(inst);
+  }
+
+  /** Instances on this node, per service. */
+  get instances(): ReadonlyMap<string, number> {
+    return new Map([...this.local].map(([s, l]) => [s, l.length]));
+  }
+
+  toString(): string {
+    return `services of ${this.node.name}: ${[...this.local].map(([s, l]) => `${s}(${l.map((i) => describe(i.target)).join(', ')})`).join(' ')}`;
+  }
+}

@@ -1,0 +1,74 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { main } from '../../src/cli/main.js';
+import { connect } from '../../src/index.js';
+import { WAIT_MS, waitFor } from '../helpers/net.js';
+import { natsServer, type NatsServer } from './nats.js';
+
+function capture(): { io: Parameters<typeof main>[1]; out: () => string; err: () => string; abort: () => void } {
+  let out = '';
+  let err = '';
+  const ac = new AbortController();
+  return {
+    io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, stdin: Readable.from([]), signal: ac.signal },
+    out: () => out,
+    err: () => err,
+    abort: () => ac.abort(),
+  };
+}
+
+describe('cli: switchboard listen --cluster', () => {
+  let nats: NatsServer;
+  before(async () => {
+    nats = await natsServer();
+  });
+  after(async () => {
+    await nats?.stop();
+  });
+
+  it('--relay sends every client message to every other connection on every node', async () => {
+    const one = capture();
+    const two = capture();
+    const r1 = main(['listen', 'tcp://127.0.0.1:0', '--quiet', '--cluster', nats.url, '--node', 'one', '--relay'], one.io);
+    const r2 = main(['listen', 'tcp://127.0.0.1:0', '--quiet', '--cluster', nats.url, '--node', 'two', '--relay'], two.io);
+    try {
+      await waitFor(() => /listening on (\S+)/.test(one.err()) && /listening on (\S+)/.test(two.err()), WAIT_MS, 'both listeners');
+      assert.match(one.err(), /joined the cluster at nats:\/\/127\.0\.0\.1:\d+ as node one/);
+      await waitFor(() => /node two joined/.test(one.err()), WAIT_MS, 'node one to hear of node two');
+      const url1 = /listening on (\S+)/.exec(one.err())![1]!;
+      const url2 = /listening on (\S+)/.exec(two.err())![1]!;
+      const a = await connect<string, string>(url1, { protocol: { codec: textCodecLike() } });
+      const b = await connect<string, string>(url2, { protocol: { codec: textCodecLike() } });
+      const c = await connect<string, string>(url1, { protocol: { codec: textCodecLike() } });
+      a.send('hello cluster');
+      assert.equal(await b.receive({ timeout: WAIT_MS }), 'hello cluster', 'a client on the other node');
+      assert.equal(await c.receive({ timeout: WAIT_MS }), 'hello cluster', 'another client on the same node');
+      b.send('and back');
+      assert.equal(await a.receive({ timeout: WAIT_MS }), 'and back', 'the sender got the other message, not its own');
+      assert.equal(await c.receive({ timeout: WAIT_MS }), 'and back');
+      await Promise.all([a.close(), b.close(), c.close()]);
+    } finally {
+      one.abort();
+      two.abort();
+      assert.equal(await r1, 0);
+      assert.equal(await r2, 0);
+    }
+    assert.match(one.err(), /node two (joined|left)/);
+  });
+
+  it('refuses --node without --cluster, and --cluster on a datagram URL', async () => {
+    const c = capture();
+    assert.equal(await main(['listen', 'tcp://127.0.0.1:0', '--node', 'x'], c.io), 2);
+    assert.match(c.err(), /--node needs --cluster/);
+    const d = capture();
+    assert.equal(await main(['listen', 'udp://127.0.0.1:0', '--cluster', nats.url], d.io), 2);
+    const e = capture();
+    assert.equal(await main(['listen', 'tcp://127.0.0.1:0', '--cluster', nats.url, '--node', 'a.b'], e.io), 2);
+    assert.match(e.err(), /INVALID_OPTION/);
+  });
+});
+
+function textCodecLike(): { name: string; binary: boolean; encode: (s: string) => string; decode: (b: Uint8Array) => string } {
+  return { name: 'text', binary: false, encode: (s) => s, decode: (b) => new TextDecoder().decode(b) };
+}

@@ -1,0 +1,187 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Dispatcher, connect, dispatcherOptions, joinCluster, listen, message, namedMessages, parseMessage, type ClusterNode, type Connection, type Message, type Server } from '../../src/index.js';
+import { WAIT_MS, waitFor } from '../helpers/net.js';
+import { natsCluster, type NatsServer } from './nats.js';
+
+interface SvcNode {
+  server: Server<Message, Message>;
+  node: ClusterNode<Message, Message>;
+}
+
+async function serviceNode(name: string, natsUrl: string): Promise<SvcNode> {
+  let node: ClusterNode<Message, Message> | undefined;
+  const d = new Dispatcher({ logger: { debug() {}, info() {}, warn() {}, error() {} } });
+  d.on(
+    (m) => node?.services.handles(m) ?? false,
+    (m, ctx) => node!.services.handle(m, ctx.conn),
+    { priority: 0, tag: 'cluster' },
+  );
+  const server = await listen<Message, Message>('tcp://127.0.0.1:0', dispatcherOptions(d, { name }));
+  node = await joinCluster(server, { nats: natsUrl, node: name });
+  return { server, node };
+}
+
+async function client(url: string, register?: string): Promise<Connection<Message, Message>> {
+  const c = await connect<Message, Message>(url, { protocol: namedMessages(), timeout: WAIT_MS });
+  if (register !== undefined) {
+    c.send(message('REGISTER', { service: register }));
+    const ready = await c.receive({ timeout: WAIT_MS });
+    assert.equal(ready.command, 'READY');
+  }
+  return c;
+}
+
+/** Everything `c` receives until `quiet` ms pass without a message (bounded to 200 messages). */
+async function drain(c: Connection<Message, Message>, quiet = 300): Promise<Message[]> {
+  const out: Message[] = [];
+  for (let i = 0; i < 200; i++) {
+    const m = await c.receive({ timeout: quiet }).catch(() => undefined);
+    if (m === undefined) break;
+    out.push(m);
+  }
+  return out;
+}
+
+/** Receives on `conns` (in parallel) until `n` messages came in all, bounded by WAIT_MS; then checks nothing more comes for 200 ms. */
+async function collect(conns: Array<Connection<Message, Message>>, n: number): Promise<Message[][]> {
+  const got: Message[][] = conns.map(() => []);
+  const deadline = Date.now() + WAIT_MS;
+  while (got.reduce((t, l) => t + l.length, 0) < n && Date.now() < deadline) {
+    await Promise.all(
+      conns.map(async (c, i) => {
+        const m = await c.receive({ timeout: 50 }).catch(() => undefined);
+        if (m !== undefined) got[i]!.push(m);
+      }),
+    );
+  }
+  const extra = await Promise.all(conns.map((c) => drain(c, 200)));
+  extra.forEach((e, i) => got[i]!.push(...e));
+  return got;
+}
+
+// Three Switchboard nodes, each on its own server of a 3-server NATS cluster.
+describe('cluster service addressing', () => {
+  let nats: NatsServer[] = [];
+  const nodes: Record<string, SvcNode> = {};
+
+  before(async () => {
+    nats = await natsCluster(3);
+    for (const [i, name] of ['a', 'b', 'c'].entries()) nodes[name] = await serviceNode(name, nats[i]!.url);
+    await waitFor(() => Object.values(nodes).every((n) => n.node.nodes.length === 2), WAIT_MS, 'the nodes to hear of each other');
+  });
+
+  after(async () => {
+    for (const n of Object.values(nodes)) {
+      await n.node.close();
+      await n.server.close({ timeout: 1000 });
+    }
+    await Promise.all(nats.map((s) => s.stop()));
+  });
+
+  it('routes S/COMMAND to the service on another node, shares a service between instances, and addresses one node with server:S/COMMAND', async () => {
+    const lockd1 = await client(nodes['b']!.server.url, 'lockd');
+    const x = await client(nodes['a']!.server.url);
+    // Registration crosses the NATS routes asynchronously: retry the first message until it lands.
+    let first: Message | undefined;
+    for (let k = 0; k < 50 && first === undefined; k++) {
+      x.send(parseMessage('lockd/LOCK key=a'));
+      const answer = await Promise.race([
+        lockd1.receive({ timeout: 200 }).then((m) => ({ m, at: 'lockd' as const })),
+        x.receive({ timeout: 200 }).then((m) => ({ m, at: 'x' as const })),
+      ]).catch(() => undefined);
+      if (answer?.at === 'lockd') first = answer.m;
+    }
+    assert.ok(first, 'lockd on b got the message sent on a');
+    assert.deepEqual([first.command, first.get('key'), first.service], ['LOCK', 'a', 'lockd']);
+    await drain(lockd1);
+    await drain(x);
+
+    const lockd2 = await client(nodes['c']!.server.url, 'lockd');
+    // Both instances must be known to a's NATS server before counting: probe until c's instance got one.
+    for (let k = 0; k < 100; k++) {
+      x.send(parseMessage('lockd/PROBE'));
+      const m = await lockd2.receive({ timeout: 50 }).catch(() => undefined);
+      if (m !== undefined) break;
+    }
+    await Promise.all([drain(lockd1), drain(lockd2), drain(x)]);
+    for (let n = 0; n < 40; n++) x.send(message('LOCK', { n }, { service: 'lockd' }));
+    const [got1, got2] = (await collect([lockd1, lockd2], 40)) as [Message[], Message[]];
+    assert.equal(got1.length + got2.length, 40, 'each message went to exactly one instance');
+    assert.ok(got1.length > 0 && got2.length > 0, `the queue group shared the load: ${got1.length} and ${got2.length}`);
+    assert.deepEqual([...got1, ...got2].map((m) => m.getInt('n')).sort((p, q) => p - q), [...Array(40).keys()]);
+
+    // c:lockd/COMMAND: only the instance on c.
+    for (let n = 0; n < 5; n++) x.send(parseMessage(`c:lockd/LOCK n=${n}`));
+    const [only1, only2] = (await collect([lockd1, lockd2], 5)) as [Message[], Message[]];
+    assert.equal(only1.length, 0);
+    assert.deepEqual(only2.map((m) => m.getInt('n')), [0, 1, 2, 3, 4]);
+    assert.deepEqual(await drain(x), [], 'no SERVICE_UNAVAILABLE for delivered messages');
+
+    // A reply from the service reaches a registered sender on another node.
+    const logd = await client(nodes['a']!.server.url, 'logd');
+    logd.send(parseMessage('c:lockd/LOCK key=z'));
+    const req = (await collect([lockd2], 1))[0]![0]!;
+    assert.deepEqual([req.sentFromServer, req.sentFromService], ['a', 'logd']);
+    lockd2.send(req.reply('LOCKED', { key: 'z' }));
+    const replies = (await collect([logd], 1))[0]!;
+    assert.deepEqual(replies.map((m) => [m.command, m.get('key')]), [['LOCKED', 'z']]);
+
+    // */COMMAND: every instance of every service on every node.
+    x.send(parseMessage('*/RELOAD'));
+    const everyone = await collect([lockd1, lockd2, logd], 3);
+    assert.deepEqual(everyone.map((l) => l.map((m) => m.command)), [['RELOAD'], ['RELOAD'], ['RELOAD']]);
+    const services = await nodes['a']!.node.serviceList();
+    assert.deepEqual(services.results.map((r) => [r.node, r.services]).sort(), [['a', ['logd']], ['b', ['lockd']], ['c', ['lockd']]]);
+    await Promise.all([lockd1, lockd2, logd, x].map((c) => c.close()));
+  });
+
+  it('answers SERVICE_UNAVAILABLE for a service nothing serves, and for one whose last instance left', async () => {
+    const x = await client(nodes['a']!.server.url);
+    x.send(parseMessage('nosuch/LOCK key=a'));
+    const m = await x.receive({ timeout: WAIT_MS });
+    assert.deepEqual([m.command, m.get('destination_service'), m.get('command')], ['SERVICE_UNAVAILABLE', 'nosuch', 'LOCK']);
+    x.send(parseMessage('b:nosuch/LOCK'));
+    assert.equal((await x.receive({ timeout: WAIT_MS })).command, 'SERVICE_UNAVAILABLE');
+
+    const gone = await client(nodes['b']!.server.url, 'gone');
+    await gone.close();
+    await waitFor(() => !nodes['b']!.node.services.localNames().includes('gone'), WAIT_MS, 'the closed instance to be removed');
+    await nodes['b']!.node.broker.flush();
+    // The unsubscription crosses the routes asynchronously: a few tries, bounded.
+    let answer: Message | undefined;
+    for (let k = 0; k < 50; k++) {
+      x.send(parseMessage('b:gone/PING'));
+      answer = await x.receive({ timeout: WAIT_MS });
+      if (answer.command === 'SERVICE_UNAVAILABLE') break;
+    }
+    assert.equal(answer?.command, 'SERVICE_UNAVAILABLE');
+
+    // Bad service names are refused, never subscribed.
+    x.send(message('REGISTER', { service: 'a.>' }));
+    const bad = await x.receive({ timeout: WAIT_MS });
+    assert.deepEqual([bad.command, bad.get('command')], ['INVALID', 'REGISTER']);
+    x.send(message('REGISTER', { service: 'x'.repeat(10 * 1024) }));
+    assert.equal((await x.receive({ timeout: WAIT_MS })).command, 'INVALID');
+    assert.deepEqual(nodes['a']!.node.services.localNames(), []);
+    await x.close();
+  });
+
+  it('lets a handler serve a service, and send() rejects with SERVICE_UNAVAILABLE', async () => {
+    const seen: string[] = [];
+    const reg = nodes['c']!.node.services.register('audit', (m) => void seen.push(m.command));
+    await nodes['c']!.node.broker.flush();
+    let ok = false;
+    for (let k = 0; k < 50 && !ok; k++) {
+      ok = await nodes['a']!.node.services.send(message('EVENT', {}, { service: 'audit' })).then(
+        () => true,
+        () => false,
+      );
+    }
+    assert.ok(ok);
+    assert.ok(seen.includes('EVENT'));
+    reg.remove();
+    await assert.rejects(nodes['c']!.node.services.send(message('EVENT', {}, { service: 'audit' })), { code: 'SERVICE_UNAVAILABLE' });
+    assert.throws(() => nodes['c']!.node.services.register('a b', () => {}), { code: 'ROOM_INVALID_NAME' });
+  });
+});

@@ -1,0 +1,104 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { natsBroker, natsSessionStore, type Broker, type SessionSnapshot } from '../../src/index.js';
+import { natsServer, type NatsServer } from './nats.js';
+
+function snapshot(id: string, over: Partial<SessionSnapshot> = {}): SessionSnapshot {
+  return {
+    version: 1,
+    id,
+    secret: 'S3cret_secret_secret_x',
+    detachedAt: 1000,
+    retention: 120_000,
+    nextSeq: 7,
+    acked: 3,
+    lastWritten: 6,
+    received: 4,
+    retained: [
+      { seq: 4, kind: 'M', id: 0, payload: new Uint8Array([0, 1, 2, 255]), aux: '' },
+      { seq: 5, kind: 'Q', id: 1, payload: 'text payload \u00e9', aux: 'old.3' },
+      { seq: 6, kind: 'C', id: 1, payload: undefined, aux: '' },
+    ],
+    peerMaxRequests: 1024,
+    nextRequestId: 2,
+    pending: [{ id: 1, seq: 5, abandoned: false }],
+    inbound: [9],
+    ...over,
+  };
+}
+
+// Two nodes' brokers on one JetStream-enabled nats-server: what one puts, the other resumes from.
+describe('cluster: NATS key-value session store', () => {
+  let nats: NatsServer;
+  let plain: NatsServer;
+  let dir: string;
+  let a: Broker;
+  let b: Broker;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sb-js-'));
+    nats = await natsServer(['-js', '-sd', dir]);
+    plain = await natsServer();
+    a = await natsBroker({ servers: nats.url });
+    b = await natsBroker({ servers: nats.url });
+  });
+
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await nats?.stop();
+    await plain?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps a snapshot put on one node for another node to get, bytes and text intact', async () => {
+    const sa = await natsSessionStore(a, { bucket: 'sessions_t1' });
+    const sb = await natsSessionStore(b, { bucket: 'sessions_t1' });
+    const s = snapshot('abcDEF012_-xyz');
+    assert.deepEqual(await sa.put(s, 2000), []);
+    assert.deepEqual(await sb.get(s.id), s);
+    await sb.delete(s.id);
+    assert.equal(await sa.get(s.id), undefined);
+  });
+
+  it('treats malformed entries and bad ids as absent, and does not keep a snapshot over max_payload', async () => {
+    const sa = await natsSessionStore(a, { bucket: 'sessions_t2' });
+    const kv = await a.keyValue!('sessions_t2');
+    const bad: Array<[string, string]> = [
+      ['k1', 'not json'],
+      ['k2', '{"version":2}'],
+      ['k3', JSON.stringify({ ...snapshot('other'), retained: [] })], // id does not match its key
+      ['k4', JSON.stringify({ ...snapshot('k4'), retained: [{ seq: 1, kind: 'Z', id: 0, aux: '', p: null }] })],
+      ['k5', JSON.stringify({ ...snapshot('k5'), retained: [{ seq: 1, kind: 'M', id: 0, aux: '', p: { b: '***' } }] })],
+      ['k6', JSON.stringify({ ...snapshot('k6'), acked: -1, retained: [] })],
+    ];
+    for (const [k, v] of bad) await kv.put(k, new TextEncoder().encode(v));
+    for (const [k] of bad) assert.equal(await sa.get(k), undefined, k);
+    assert.equal(sa.malformed, bad.length);
+    for (const id of ['a.>', '*', '', 'x'.repeat(65), '../etc']) assert.equal(await sa.get(id), undefined);
+    const huge = snapshot('huge', { retained: [{ seq: 1, kind: 'M', id: 0, payload: new Uint8Array(a.maxPayload), aux: '' }] });
+    assert.deepEqual(await sa.put(huge, 0), ['huge']);
+    assert.equal(await sa.get('huge'), undefined);
+  });
+
+  it('sweeps expired snapshots', async () => {
+    const sa = await natsSessionStore(a, { bucket: 'sessions_t3' });
+    await sa.put(snapshot('old', { detachedAt: 0, retention: 1000 }), 0);
+    await sa.put(snapshot('fresh', { detachedAt: 5000, retention: 1000 }), 5000);
+    assert.deepEqual(await sa.sweep(2000), ['old']);
+    assert.equal(await sa.get('old'), undefined);
+    assert.ok(await sa.get('fresh'));
+  });
+
+  it('rejects with CLUSTER_CONNECT_FAILED when NATS has no JetStream', async () => {
+    const p = await natsBroker({ servers: plain.url });
+    try {
+      await assert.rejects(natsSessionStore(p), { code: 'CLUSTER_CONNECT_FAILED' });
+    } finally {
+      await p.close();
+    }
+  });
+});
