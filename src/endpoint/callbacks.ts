@@ -20,13 +20,14 @@ export interface Callbacks<In, Out> {
   /** A connection is open (after the protocol's `onConnect` handshake, if any). */
   onConnect?(conn: Connection<In, Out>): void;
   /**
-   * A message arrived. Return a promise to apply backpressure: the connection decodes and reads
+   * A message arrived. Return a promise (any thenable) to apply backpressure: the connection decodes and reads
    * nothing more until it settles (a rejection is reported as `HOOK_FAILED`), so the peer is
    * held back by TCP instead of replies piling up. `return conn.drained()` after a send that
    * said `backpressured` keeps the queued bytes near the high-water mark. The message is taken
-   * when the callback returns, or when its promise settles. Watchers (`observeOnly`) cannot pause.
+   * when the callback returns, or when its promise settles. Any other return value is ignored.
+   * Watchers (`observeOnly`) cannot pause.
    */
-  onReceive?(conn: Connection<In, Out>, msg: In): void | PromiseLike<unknown>;
+  onReceive?(conn: Connection<In, Out>, msg: In): unknown;
   /** A message was accepted for sending (encoded into the connection's write buffer). */
   onSent?(conn: Connection<In, Out>, msg: Out): void;
   /** Something failed: bad input, a timeout, a refused handshake, a callback that threw. */
