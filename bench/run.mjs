@@ -37,7 +37,7 @@ const value = (name) => {
   return argv[i].includes('=') ? argv[i].slice(name.length + 1) : argv[i + 1];
 };
 if (flag('--help') || flag('-h')) {
-  console.log(`usage: npm run bench -- [--quick] [--runs N] [--only pingpong,pipelined,sessions,diagnostics,broadcast,connections,idle] [--connections N] [--impls a,b] [--cases 'W=100 64 B'] [--no-progress]`);
+  console.log(`usage: npm run bench -- [--quick] [--runs N] [--only pingpong,latency,burst,pipelined,sessions,diagnostics,broadcast,connections,idle] [--connections N] [--impls a,b] [--cases 'W=100 64 B'] [--no-progress]`);
   process.exit(0);
 }
 const quick = flag('--quick');
@@ -53,6 +53,8 @@ const MiB = 1024 * KiB;
 const config = quick
   ? {
       pingpong: { size: 64, warmupMs: 50, durationMs: 150, runs: 1 },
+      latency: { sizes: [KiB, 16 * KiB, 64 * KiB, 256 * KiB, MiB, 4 * MiB], warmupMs: 30, durationMs: 100, runs: 1 },
+      burst: { count: 200, size: 16 * KiB, timeoutMs: 30_000, runs: 1 },
       // maxInFlight: a smoke run caps W x size (1000 x 1 MiB through deflate alone takes 20 s).
       pipelined: { windows: [100, 1000], sizes: [64, 16 * KiB, MiB], warmupMs: 50, durationMs: 150, runs: 1, maxInFlight: 64 * MiB },
       broadcast: { clients: 50, size: 64, burst: 16, highWater: 256 * KiB, warmupMs: 50, durationMs: 200, runs: 1, clientProcs: 1 },
@@ -63,6 +65,8 @@ const config = quick
     }
   : {
       pingpong: { size: 64, warmupMs: 500, durationMs: 2000, runs: 3 },
+      latency: { sizes: [KiB, 16 * KiB, 64 * KiB, 256 * KiB, MiB, 4 * MiB], warmupMs: 300, durationMs: 1500, runs: 3 },
+      burst: { count: 2000, size: 16 * KiB, timeoutMs: 60_000, runs: 3 },
       pipelined: { windows: [100, 1000], sizes: [64, 16 * KiB, MiB], warmupMs: 500, durationMs: 1500, runs: 3 },
       broadcast: { clients: 1000, size: 64, burst: 16, highWater: 256 * KiB, warmupMs: 500, durationMs: 2000, runs: 3, clientProcs: 1 },
       connections: { n: 10_000, runs: 3, clientProcs: 2, batch: 256, timeoutMs: 60_000 },
@@ -222,8 +226,39 @@ async function echoRun(impl, params) {
     // Slow cases (deflate of 1000 x 1 MiB before the first reply) get time; a hang does not.
     const serverDied = server.next('never', 1e9);
     serverDied.catch(() => {});
+    server.send({ type: 'usage' });
+    const u0 = await server.next('usage', 30_000);
     const r = await Promise.race([client.next('result', params.warmupMs + params.durationMs + 120_000), serverDied]);
-    return { ...r, serverBufferutil: ready.bufferutil };
+    server.send({ type: 'usage' });
+    const u1 = await server.next('usage', 30_000);
+    // Server CPU per message echoed (warm-up included: the server cannot tell the phases apart).
+    const n = r.messages + (r.warmupMessages ?? 0);
+    const serverCpuUsPerMsg = Number.isFinite(u1.cpuMs - u0.cpuMs) && n > 0 ? ((u1.cpuMs - u0.cpuMs) * 1000) / n : undefined;
+    return { ...r, serverCpuUsPerMsg, serverMaxRss: u1.maxRss, serverBufferutil: ready.bufferutil };
+  } finally {
+    await stopAll(procs);
+  }
+}
+
+/** A burst of `count` messages sent at once to an echo server; every one must come back. */
+async function burstRun(impl, p) {
+  const procs = [];
+  try {
+    const server = launch({ role: 'echo-server', impl });
+    procs.push(server);
+    const ready = await server.next('ready', 30_000);
+    server.send({ type: 'usage' });
+    const u0 = await server.next('usage', 30_000);
+    const client = launch({ role: 'burst-client', impl, url: ready.url, count: p.count, size: p.size, timeoutMs: p.timeoutMs });
+    procs.push(client);
+    const serverDied = server.next('never', 1e9);
+    serverDied.catch(() => {});
+    client.send({ type: 'go' });
+    const r = await Promise.race([client.next('result', p.timeoutMs + 30_000), serverDied]);
+    server.send({ type: 'usage' });
+    const u1 = await server.next('usage', 30_000);
+    if (r.received !== r.expected || r.badSize > 0) throw new Error(`${r.received} of ${r.expected} messages came back (${r.badSize} of the wrong size)`);
+    return { ...r, serverMaxRss: u1.maxRss, serverRssGrowth: u1.maxRss - u0.maxRss, serverCpuUsPerMsg: ((u1.cpuMs - u0.cpuMs) * 1000) / r.expected };
   } finally {
     await stopAll(procs);
   }
@@ -406,6 +441,24 @@ function plan() {
       for (const impl of rotate(ids, r)) {
         jobs.push({ scenario: 'pingpong', key: `W=1 ${sizeLabel(c.size)}`, impl, run: r, go: () => echoRun(impl, { window: 1, size: c.size, warmupMs: c.warmupMs, durationMs: c.durationMs, latency: true }) });
       }
+    }
+  }
+  if (want('latency')) {
+    const c = config.latency;
+    const ids = IMPLS.latency.map(([id]) => id);
+    for (const size of c.sizes) {
+      for (let r = 0; r < c.runs; r++) {
+        for (const impl of rotate(ids, r)) {
+          jobs.push({ scenario: 'latency', key: `W=1 ${sizeLabel(size)}`, impl, run: r, go: () => echoRun(impl, { window: 1, size, warmupMs: c.warmupMs, durationMs: c.durationMs, latency: true }) });
+        }
+      }
+    }
+  }
+  if (want('burst')) {
+    const c = config.burst;
+    const ids = IMPLS.burst.map(([id]) => id);
+    for (let r = 0; r < c.runs; r++) {
+      for (const impl of rotate(ids, r)) jobs.push({ scenario: 'burst', key: `${c.count} x ${sizeLabel(c.size)}`, impl, run: r, go: () => burstRun(impl, c) });
     }
   }
   if (want('pipelined')) {

@@ -3,6 +3,7 @@
 // its URL), waits for commands, and sends its measurements back as `result`.
 //
 //   node bench/worker.mjs '{"role":"echo-server","impl":"sb-lines"}'
+import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import hdr from 'hdr-histogram-js';
 import { absNow, bufferutilLoaded, immediate, makePayload, now, sleep } from './lib/common.mjs';
@@ -25,8 +26,42 @@ process.on('unhandledRejection', (err) => {
 const roles = {
   // ---------------------------------------------------------------- ping-pong and pipelined echo
   async 'echo-server'() {
-    const { url } = await echoImpls[spec.impl].server(spec);
+    const { url, pid } = await echoImpls[spec.impl].server(spec);
     tell({ type: 'ready', url, bufferutil: bufferutilLoaded() });
+    // The orchestrator asks for the server's CPU time and peak memory after a measurement. A
+    // server in a child process (the CLI) is read from /proc.
+    for (;;) {
+      await expect('usage');
+      tell({ type: 'usage', ...(pid === undefined ? ownUsage() : procUsage(pid)) });
+    }
+  },
+
+  /**
+   * Sends `count` messages of `size` bytes at once (one batch), then waits until all are echoed
+   * back or `timeoutMs` passes: an echo server must return every one (no drops) while holding
+   * its memory down (backpressure instead of queueing the whole burst).
+   */
+  async 'burst-client'() {
+    const { impl, url, count, size, timeoutMs } = spec;
+    const payload = makePayload(size);
+    let got = 0;
+    let bad = 0;
+    let resolveDone;
+    const done = new Promise((res) => (resolveDone = res));
+    const client = await echoImpls[impl].client(url, spec, (msg) => {
+      if (msg.length !== size) bad++;
+      if (++got === count) resolveDone();
+    });
+    await expect('go');
+    const t0 = now();
+    client.batch(() => {
+      for (let i = 0; i < count; i++) client.send(payload);
+    });
+    const timer = setTimeout(resolveDone, timeoutMs);
+    await done;
+    clearTimeout(timer);
+    const elapsedMs = now() - t0;
+    tell({ type: 'result', received: got, expected: count, badSize: bad, elapsedMs, msgsPerSec: (got / elapsedMs) * 1000 });
   },
 
   /**
@@ -287,6 +322,25 @@ const roles = {
     });
   },
 };
+
+/** This process's CPU time (ms) and peak RSS (bytes). */
+function ownUsage() {
+  const u = process.resourceUsage();
+  return { cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRss: u.maxRSS * 1024 };
+}
+
+/** A child process's CPU time (ms) and peak RSS (bytes), from /proc (Linux). */
+function procUsage(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100 per second on Linux)
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpuMs: ticks * 10, maxRss: hwm ? Number(hwm[1]) * 1024 : undefined };
+  } catch {
+    return {};
+  }
+}
 
 const role = roles[spec.role];
 if (!role) {

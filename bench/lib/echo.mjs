@@ -17,7 +17,7 @@
 import net from 'node:net';
 import { unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import diagnostics_channel from 'node:diagnostics_channel';
 
@@ -206,7 +206,7 @@ async function sbLoad(variantB = false, dist = undefined) {
  * `framing`: 'lines' | 'length' | 'ws'. Messages are bytes (`bytesCodec()` with its defaults, as
  * a user would write it: received frames are handed out as views, like node:net and ws do).
  */
-function sbImpl({ framing, unix = false, compression = false, variantB = false, session = false, dist = undefined, noop = false }) {
+function sbImpl({ framing, unix = false, compression = false, variantB = false, session = false, dist = undefined, noop = false, backpressure = false }) {
   const sb = async (b = variantB) => {
     const m = await sbLoad(b, dist);
     if (noop) subscribeNoop(m);
@@ -257,6 +257,8 @@ function sbImpl({ framing, unix = false, compression = false, variantB = false, 
                 failed = true;
                 process.send?.({ type: 'error', error: `server send returned ${s}` });
               }
+              // The documented backpressure (docs/connections.md): no more reading until there is room.
+              if (s === 'backpressured' && backpressure) return conn.drained();
             },
             onFail: (err) => {
               if (!failed && err.code !== 'CONNECTION_RESET') {
@@ -304,6 +306,39 @@ function subscribeNoop(m) {
   diagnostics_channel.tracingChannel(m.REQUEST_TRACING).subscribe({ start: noop, end: noop, asyncStart: noop, asyncEnd: noop, error: noop });
 }
 
+// ------------------------------------------------------------------ the switchboard CLI
+
+/**
+ * `switchboard listen ws://127.0.0.1:0 --echo` as a user runs it (the default `message` codec),
+ * in a child process of the server worker; clients are `ws` clients. `print`: without `--quiet`,
+ * every message is printed to a pipe this process reads and throws away.
+ */
+function cliImpl({ print = false } = {}) {
+  const ws = wsImpl();
+  return {
+    async server() {
+      const { spawn } = await import('node:child_process');
+      const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'bin.js');
+      const big = String(256 * 1024 * 1024);
+      const args = [bin, 'listen', 'ws://127.0.0.1:0', '--echo', '--ws-max-message-size', big, '--ws-max-frame-size', big, ...(print ? [] : ['--quiet'])];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', print ? 'pipe' : 'ignore', 'pipe'] });
+      child.stdout?.on('data', () => {});
+      process.on('exit', () => child.kill('SIGKILL'));
+      const url = await new Promise((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (d) => {
+          err += d;
+          const m = /listening on (\S+)/.exec(err);
+          if (m) resolve(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`switchboard listen exited (${code}): ${err.trim()}`)));
+      });
+      return { url, pid: child.pid };
+    },
+    client: ws.client,
+  };
+}
+
 /** Every echo implementation by id. */
 export const echoImpls = {
   'raw-net': rawImpl({ cork: false }),
@@ -321,6 +356,9 @@ export const echoImpls = {
   // Sessions (bench "sessions" scenario): divided by the same transport without a session.
   'sb-length-session': sbImpl({ framing: 'length', session: true }),
   'sb-ws-session': sbImpl({ framing: 'ws', session: true }),
+  'sb-ws-bp': sbImpl({ framing: 'ws', backpressure: true }),
+  'sb-cli': cliImpl(),
+  'sb-cli-print': cliImpl({ print: true }),
   // A/B: the same with the build in BENCH_DIST_B (bench/run.mjs adds them when it is set).
   'sb-lines-b': sbImpl({ framing: 'lines', variantB: true }),
   'sb-length-b': sbImpl({ framing: 'length', variantB: true }),

@@ -18,6 +18,21 @@ export const IMPLS = {
     ['ws', 'ws', 'raw-net'],
     ['sb-ws', 'Switchboard WebSocket', 'ws'],
   ],
+  // Latency by message size: one message in flight. The CLI rows run `switchboard listen --echo`
+  // (default codec) and are measured with the ws client, like the ws row.
+  latency: [
+    ['ws', 'ws'],
+    ['sb-ws', 'Switchboard WebSocket', 'ws'],
+    ['sb-cli', 'switchboard listen --echo --quiet (ws client)', 'ws'],
+    ['sb-cli-print', 'switchboard listen --echo, printing (ws client)', 'ws'],
+  ],
+  // A burst sent at once to an echo server: every message must come back, memory bounded.
+  burst: [
+    ['ws', 'ws'],
+    ['sb-ws', 'Switchboard WebSocket, send and go on', 'ws'],
+    ['sb-ws-bp', 'Switchboard WebSocket, onReceive returns drained() when backpressured', 'ws'],
+    ['sb-cli', 'switchboard listen --echo --quiet (ws client)', 'ws'],
+  ],
   pipelined: [
     ['raw-net', 'raw net, one write per message', 'raw-cork'],
     ['raw-cork', 'raw net, cork-batched (the limit)'],

@@ -211,6 +211,45 @@ export function renderMarkdown(report) {
     L.push('');
   }
 
+  if (cfg.latency) {
+    const keys = cfg.latency.sizes.map((n) => `W=1 ${sizeOf(n)}`);
+    L.push("### Latency by message size (one message in flight, echoed; p50 / p99 round trip, in brackets p50 as a ratio to the row's baseline)");
+    L.push('');
+    L.push(`| implementation | ${cfg.latency.sizes.map(sizeOf).join(' | ')} | baseline (the divisor) |`);
+    L.push(`|---|${keys.map(() => '--:').join('|')}|---|`);
+    for (const [id, name, base] of report.impls.latency) {
+      const cells = keys.map((k) => {
+        const f = failed(report, 'latency', k, id);
+        if (f) return f.startsWith('FAILED') ? 'FAILED' : f;
+        const a = med(report, 'latency', k, id, 'p50Us');
+        const r = base ? ` (${x(ratio(a, med(report, 'latency', k, base, 'p50Us')))})` : '';
+        return `${us(a)} / ${us(med(report, 'latency', k, id, 'p99Us'))}${r}`;
+      });
+      L.push(`| ${name} | ${cells.join(' | ')} | ${base ? nameOf(report, 'latency', base) : '(baseline)'} |`);
+    }
+    L.push('', 'Server CPU per echoed message (µs, warm-up included): ' +
+      report.impls.latency.map(([id, name]) => `${name}: ${keys.map((k) => { const v = med(report, 'latency', k, id, 'serverCpuUsPerMsg'); return v === undefined ? 'n/a' : Math.round(v); }).join(' / ')}`).join('; ') + '.');
+    L.push('');
+  }
+
+  if (cfg.burst) {
+    const key = `${cfg.burst.count} x ${sizeOf(cfg.burst.size)}`;
+    L.push(`### Burst echo (${cfg.burst.count} messages of ${sizeOf(cfg.burst.size)} sent at once; every one must come back)`);
+    L.push('');
+    L.push('| implementation | received | time until the last | messages/s | server peak RSS | server CPU per message | baseline (the divisor) |');
+    L.push('|---|--:|--:|--:|--:|--:|---|');
+    for (const [id, name, base] of report.impls.burst) {
+      const f = failed(report, 'burst', key, id);
+      if (f) {
+        L.push(`| ${name} | ${f} | | | | | |`);
+        continue;
+      }
+      const g = (k, i = id) => med(report, 'burst', key, i, k);
+      L.push(`| ${name} | ${fmtNum(g('received'))} of ${fmtNum(g('expected'))} | ${Math.round(g('elapsedMs'))} ms${spread(report, 'burst', key, id, 'elapsedMs')} | ${fmtNum(g('msgsPerSec'))}${base ? ` (${x(ratio(g('msgsPerSec'), g('msgsPerSec', base)))})` : ''} | ${fmtBytes(g('serverMaxRss'))} | ${g('serverCpuUsPerMsg') === undefined ? 'n/a' : `${g('serverCpuUsPerMsg').toFixed(1)} µs`} | ${base ? nameOf(report, 'burst', base) : '(baseline)'} |`);
+    }
+    L.push('');
+  }
+
   if (cfg.pipelined) {
     const keys = [];
     for (const W of cfg.pipelined.windows) for (const s of cfg.pipelined.sizes) keys.push(`W=${W} ${sizeOf(s)}`);

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { ConfigError, ErrorCode, datagram, formatAddress, isMessage, namedMessageLines, type Protocol, type SwitchboardError } from '../core/index.js';
+import { ConfigError, ErrorCode, SendStatus, datagram, formatAddress, isMessage, namedMessageLines, type Protocol, type SwitchboardError } from '../core/index.js';
 import { bindDatagram, connect, datagramClient, describeClose, formatMessage, listen, type CloseInfo, type Connection, type Server } from '../endpoint/index.js';
 import { redactUrl } from '../endpoint/client.js';
 import { fileDestination, lineLogger, type LogFields, type StructuredLogger } from '../endpoint/log.js';
@@ -203,8 +203,61 @@ export function tlsFrom(flags: CommonFlags, server: boolean): TlsOptions | undef
 }
 
 /**
+ * Prints received messages off the read path, in order: an echo leaves before its message is
+ * formatted and printed (decoding and escaping a 256 KiB message takes milliseconds, and a
+ * terminal or a pipe may take longer still to take the text). What waits is printed once per
+ * turn of the event loop. Bounded: over `maxMessages` or `maxBytes` waiting, `full` is true and
+ * the listener's `onReceive` returns `room()`, which pauses reading from that connection.
+ */
+export class PrintQueue {
+  private pending: unknown[] = [];
+  private bytes = 0;
+  private scheduled = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly print: (line: string) => void,
+    private readonly maxMessages = 1024,
+    private readonly maxBytes = 1024 * 1024,
+  ) {}
+
+  add(msg: unknown): void {
+    this.pending.push(msg);
+    this.bytes += typeof msg === 'string' ? msg.length : msg instanceof Uint8Array ? msg.length : 64;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  get full(): boolean {
+    return this.pending.length >= this.maxMessages || this.bytes >= this.maxBytes;
+  }
+
+  /** Resolves once what waits now has been printed. */
+  room(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Prints everything waiting, now. */
+  flush(): void {
+    this.scheduled = false;
+    const list = this.pending;
+    this.pending = [];
+    this.bytes = 0;
+    for (const msg of list) this.print(showMessage(msg));
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/**
  * Starts a server that prints each message (one per line) and, with `echo`, sends it back as it
- * came. Used by `switchboard listen` and by the demos. `peerError` gets each per-connection
+ * came. The echo is queued before the message is printed, and printing happens off the read
+ * path ({@link PrintQueue}). Backpressure instead of drops: when an echo finds the connection's
+ * queue over its high-water mark, or too much waits to be printed, `onReceive` returns a promise
+ * and the connection reads nothing more from that peer until there is room again. Used by `switchboard listen` and by the demos. `peerError` gets each per-connection
  * error (default: `warn` its line); `listen --quiet` counts them instead.
  *
  * A frame the codec cannot decode (a line that is not a named message, not JSON) is reported and
@@ -223,6 +276,7 @@ export async function startListener(
   const tls = tlsFrom(flags, true);
   const trace = flags.trace ? log : undefined;
   const websocket = websocketFrom(flags, url);
+  const printer = new PrintQueue(print);
   return listen<unknown, unknown>(url, {
     protocol: protocolFrom(flags, url),
     decodeErrors: 'skip',
@@ -235,23 +289,27 @@ export async function startListener(
         trace?.info({ event: 'connect', connection: conn.name }, `${conn.name} connected`);
       },
       onDisconnect(conn, info) {
+        printer.flush(); // the connection's messages before its goodbye
         trace?.info(
           { event: 'disconnect', connection: conn.name, initiator: info.initiator, clean: info.clean, ...(info.error && { code: info.error.code }) },
           `${conn.name} disconnected (${describeClose(info)})`,
         );
       },
       onReceive(conn, msg) {
+        // The echo first: it leaves in this tick's write, whatever printing costs.
+        const sent = flags.echo ? conn.send(msg) : undefined;
         if (trace !== undefined) {
           const size = sizeOf(msg);
           trace.info({ event: 'message', connection: conn.name, direction: 'in', ...(size !== undefined && { size }), preview: preview(msg) }, `${conn.name} >> ${showMessage(msg)}`);
         }
-        if (!flags.quiet) print(showMessage(msg));
+        if (!flags.quiet) printer.add(msg);
         if (log.reopen !== undefined && isLogRotate(msg)) {
           log.reopen();
           log.info({ event: 'log_rotate', connection: conn.name }, `${conn.name}: LOG_ROTATE: log reopened`);
         }
-        if (flags.echo) conn.send(msg);
         onMessage?.(conn, msg);
+        if (sent === SendStatus.Backpressured) return printer.full ? Promise.all([conn.drained(), printer.room()]) : conn.drained();
+        return printer.full ? printer.room() : undefined;
       },
       onFail(err, conn) {
         if (conn) peerError(err.code, `${conn.name}: ${err.code}: ${err.message}`, { event: 'error', connection: conn.name, code: err.code });

@@ -19,8 +19,15 @@ export interface Callbacks<In, Out> {
   onInitialize?(endpoint: Endpoint): void;
   /** A connection is open (after the protocol's `onConnect` handshake, if any). */
   onConnect?(conn: Connection<In, Out>): void;
-  /** A message arrived. */
-  onReceive?(conn: Connection<In, Out>, msg: In): void;
+  /**
+   * A message arrived. Return a promise (any thenable) to apply backpressure: the connection decodes and reads
+   * nothing more until it settles (a rejection is reported as `HOOK_FAILED`), so the peer is
+   * held back by TCP instead of replies piling up. `return conn.drained()` after a send that
+   * said `backpressured` keeps the queued bytes near the high-water mark. The message is taken
+   * when the callback returns, or when its promise settles. Any other return value is ignored.
+   * Watchers (`observeOnly`) cannot pause.
+   */
+  onReceive?(conn: Connection<In, Out>, msg: In): unknown;
   /** A message was accepted for sending (encoded into the connection's write buffer). */
   onSent?(conn: Connection<In, Out>, msg: Out): void;
   /** Something failed: bad input, a timeout, a refused handshake, a callback that threw. */
@@ -49,20 +56,24 @@ export function chainCallbacks<In, Out>(...members: Array<Callbacks<In, Out> | u
   const list = members.filter((m): m is Callbacks<In, Out> => m !== undefined);
   const out: Record<string, unknown> = { observeOnly: list.every((m) => m.observeOnly === true || m.onReceive === undefined) };
   for (const ev of EVENTS) {
-    const fns = list.map((m) => m[ev]?.bind(m)).filter((f) => f !== undefined) as Array<(...a: unknown[]) => void>;
+    const fns = list.map((m) => m[ev]?.bind(m)).filter((f) => f !== undefined) as Array<(...a: unknown[]) => unknown>;
     if (fns.length === 1) out[ev] = fns[0];
     else if (fns.length > 1)
       out[ev] = (...args: unknown[]) => {
         // Every member hears every event; the first error is rethrown after all have run.
         let first: { error: unknown } | undefined;
+        let waits: Array<PromiseLike<unknown>> | undefined;
         for (const f of fns) {
           try {
-            f(...args);
+            const r: unknown = f(...args);
+            // onReceive's backpressure: the chain waits for every member's promise.
+            if (r !== undefined && typeof (r as PromiseLike<unknown>).then === 'function') (waits ??= []).push(r as PromiseLike<unknown>);
           } catch (error) {
             first ??= { error };
           }
         }
         if (first) throw first.error;
+        return waits === undefined ? undefined : Promise.all(waits);
       };
   }
   return out as Callbacks<In, Out>;

@@ -212,6 +212,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private readonly consumes: boolean;
   private blocked = false; // receive queue full: reads paused, decoding stopped
   private writeBlocked = false; // replies to input over the high-water mark: reads paused, decoding stopped
+  private awaiting = false; // onReceive returned a promise that has not settled: reads paused, decoding stopped
   private unbounded = false; // the socket is gone: decode what is left without pausing
   private discarding = false; // after a fatal input error: incoming bytes are dropped
   private ended = false; // we sent FIN (or destroyed)
@@ -562,7 +563,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     const codec = this.protocol.codec;
     const wb = this.wb;
     const rxSubscribed = diag.messageReceived.hasSubscribers; // read once per batch of frames
-    while (!this.blocked && !this.writeBlocked && !this.discarding) {
+    while (!this.blocked && !this.writeBlocked && !this.awaiting && !this.discarding) {
       let frame: Uint8Array | undefined;
       const before = wb.length;
       try {
@@ -630,7 +631,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.writeBlocked = false;
     if (this._state === 'closed') return;
     this.pump();
-    if (this.blocked || this.writeBlocked || this.discarding) return;
+    if (this.blocked || this.writeBlocked || this.awaiting || this.discarding) return;
     if (this.peerEnded) this.finishInput();
     else this.sock.resume();
   }
@@ -652,8 +653,44 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       this.queueMessage(msg);
       return;
     }
-    if (cb !== undefined) this.guard(() => cb.call(this.callbacks, this, msg));
-    if (!this.consumes) this.queueMessage(msg);
+    if (cb === undefined) return this.queueMessage(msg);
+    if (!this.consumes) {
+      this.guard(() => cb.call(this.callbacks, this, msg));
+      return this.queueMessage(msg);
+    }
+    let r: unknown;
+    try {
+      r = cb.call(this.callbacks, this, msg);
+    } catch (cause) {
+      this.report(new ConnectionError(ErrorCode.HOOK_FAILED, `${this.name}: a callback threw: ${errorText(cause)}`, { cause }));
+      return;
+    }
+    // A promise from onReceive is backpressure: nothing more is decoded or read from the socket
+    // until it settles (docs/connections.md, "Backpressure from onReceive"). The message counts
+    // as taken when the callback returned, or when its promise settled.
+    if (r !== undefined && typeof (r as PromiseLike<unknown>).then === 'function') this.awaitTaken(r as PromiseLike<unknown>);
+  }
+
+  /** Pauses reading until `p` settles; then decodes what is buffered and reads again. */
+  private awaitTaken(p: PromiseLike<unknown>): void {
+    this.awaiting = true;
+    this.sock.pause();
+    const settled = (): void => {
+      this.awaiting = false;
+      // A connection that closed meanwhile delivers nothing more: what was not taken is gone with it.
+      if (this._state === 'closed') return;
+      this.pump();
+      if (this.budget !== undefined) this.account();
+      if (this.blocked || this.writeBlocked || this.awaiting || this.discarding) return;
+      if (this.peerEnded) {
+        this.finishInput();
+        this.finishAfterPeerEnd();
+      } else this.sock.resume();
+    };
+    p.then(settled, (cause: unknown) => {
+      this.report(new ConnectionError(ErrorCode.HOOK_FAILED, `${this.name}: onReceive rejected: ${errorText(cause)}`, { cause }));
+      settled();
+    });
   }
 
   private queueMessage(msg: In): void {
@@ -682,7 +719,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.blocked = false;
     this.pump();
     if (this.budget !== undefined) this.account();
-    if (!this.blocked && !this.writeBlocked && !this.discarding && this._state !== 'closed') {
+    if (!this.blocked && !this.writeBlocked && !this.awaiting && !this.discarding && this._state !== 'closed') {
       if (this.peerEnded) this.finishInput();
       else this.sock.resume();
     }
@@ -1043,6 +1080,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   onStreamEnd(): void {
     this.peerEnded = true;
     this.initiator ??= 'peer';
+    // onReceive is still taking a message: the rest are decoded, and our side ended, once it has.
+    if (this.awaiting) return;
     if (!this.blocked && !this.writeBlocked) this.finishInput();
     if (this._state === 'opening' && this.handshaking) return;
     this.finishAfterPeerEnd();
@@ -1179,9 +1218,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.initiator ??= 'error';
     this.report(err);
     this.discarding = true;
-    if (this.blocked || this.writeBlocked) {
+    if (this.blocked || this.writeBlocked || this.awaiting) {
       this.blocked = false;
       this.writeBlocked = false;
+      this.awaiting = false;
       this.sock.resume();
     }
     if (this._state !== 'closing') {
