@@ -117,7 +117,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       'after',
       examples([
         'switchboard listen tcp://127.0.0.1:4000 --echo',
-        'switchboard listen tcp://127.0.0.1:4000 --echo',
         'switchboard listen tcp://127.0.0.1:4000 --session --echo',
         'switchboard listen ws://0.0.0.0:8080 --codec json --cluster nats://127.0.0.1:4222 --node web1 --relay --metrics 127.0.0.1:9464',
       ]),
