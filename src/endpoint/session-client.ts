@@ -18,6 +18,7 @@ import {
 import type { Callbacks } from './callbacks.js';
 import { connect, resolveProtocol, type ConnectOptions } from './client.js';
 import type { Connection } from './connection.js';
+import type { MetricsSnapshot } from './metrics.js';
 import { PermanentClient, type ClientStatus, type PermanentClientOptions } from './permanent-client.js';
 import {
   SessionHandle,
@@ -140,7 +141,11 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
       // The session is over (ended by either side, refused): stop reconnecting.
       ended: () => void this.client?.close(),
       report: (e, h) => void (options.callbacks?.onFail as ((e: SwitchboardError, c: unknown) => void) | undefined)?.(e, h.connection),
+      get meter() {
+        return client().meter;
+      },
     };
+    const client = (): PermanentClient<RawFrame, RawFrame> => this.client;
     this.session = new SessionHandle<In, Out>('client', user.codec, cfg, owner, machineOptions(cfg as SessionConfig<unknown, unknown>));
     const h = this.session as SessionHandle<unknown, unknown>;
     const handshake = options.handshakeTimeout ?? Limits.handshakeTimeout;
@@ -176,6 +181,15 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
   /** Whether a connection is up and the session open on it. */
   get connected(): boolean {
     return this.session.state === 'open';
+  }
+
+  /**
+   * The raw client's metrics (docs/observability.md): reconnects, `sessions.resumed` and
+   * `sessions.gaps`, requests by outcome; messages and bytes counted on the wire (envelopes, so
+   * acknowledgements and the handshake count too).
+   */
+  metrics(): MetricsSnapshot {
+    return this.client.metrics();
   }
 
   /** Status changes of the raw client (connecting, connected, disconnected, retry, stopped). */

@@ -28,6 +28,7 @@ import {
 import type { Callbacks } from './callbacks.js';
 import { resolveProtocol } from './client.js';
 import type { CloseInfo } from './connection.js';
+import type { Meter, MetricsSnapshot } from './metrics.js';
 import { Server, type ListenOptions, type ServerCloseOptions } from './server.js';
 import {
   SessionHandle,
@@ -96,6 +97,18 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   /** Every session, connected or detached, by id. */
   get sessions(): ReadonlyMap<string, SessionHandle<In, Out>> {
     return this.live;
+  }
+  /**
+   * The raw server's metrics (docs/observability.md), with `sessions.resumed` and `sessions.gaps`
+   * and this server's requests by outcome. Messages and bytes are counted on the wire: envelopes,
+   * so acknowledgements and the handshake count too.
+   */
+  metrics(): MetricsSnapshot {
+    return this.server.metrics();
+  }
+  /** @internal the raw server's counters: the sessions' requests count on them */
+  get meter(): Meter {
+    return this.server.meter;
   }
   /** Bytes counted for detached sessions (bounded by `maxStoredBytes`). */
   get storedBytes(): number {

@@ -40,6 +40,8 @@ import {
 } from '../core/index.js';
 import { AsyncQueue } from './async-queue.js';
 import type { CloseInfo, Connection } from './connection.js';
+import { sessionGap, sessionResumed, traceRequest } from './diagnostics.js';
+import type { Meter } from './metrics.js';
 
 /** What a raw session connection carries: one envelope per frame. */
 export type RawFrame = Uint8Array | string;
@@ -157,6 +159,8 @@ export interface SessionOwner {
   report(error: SwitchboardError, handle: SessionHandle<unknown, unknown>): void;
   /** Something was retained while detached (the server recounts its stored bytes). */
   touched?(handle: SessionHandle<unknown, unknown>): void;
+  /** The endpoint's metrics, which count the session's requests (also while no connection is up). */
+  readonly meter?: Meter | undefined;
 }
 
 interface Pending<In> {
@@ -309,6 +313,8 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   /** @internal set while a server attaches the session: `onOpen` waits until the attach is complete. */
   attaching = false;
   private link: RawConnection | undefined;
+  /** `machine.counters.resent` at the last attach: the difference is what a resume sent again. */
+  private resentAt = 0;
   /** The frame limit of the last connection (checked while detached too). */
   private maxFrame = Infinity;
   private _state: SessionHandleState = 'connecting';
@@ -429,6 +435,12 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
     }
     this.stats.requestsOut++;
     if (this._state === 'detached') this.owner.touched?.(this as SessionHandle<unknown, unknown>);
+    // Before the server welcomed it the session has no id yet: the context then has no sessionId.
+    const trace = { connection: this.link as Connection<unknown, unknown> | undefined, ...(this.id !== '' && { sessionId: this.id }), request: msg, id };
+    return traceRequest({ meter: this.owner.meter }, trace, () => this.awaitAnswer(id, timeout, signal));
+  }
+
+  private awaitAnswer(id: number, timeout: number, signal: AbortSignal | undefined): Promise<In> {
     return new Promise<In>((resolve, reject) => {
       const p: Pending<In> = { resolve, reject, timer: undefined, signal, onAbort: undefined };
       if (timeout !== Infinity) p.timer = setTimeout(() => this.giveUp(id, ErrorCode.REQUEST_TIMEOUT, `${this}: request ${id} got no answer within ${timeout} ms`), timeout);
@@ -569,7 +581,10 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
     const info = this.deferredOpen;
     this.deferredOpen = undefined;
     this.arm();
-    if (info !== undefined) this.call(() => this.cfg.onOpen?.(this, info));
+    if (info !== undefined) {
+      this.observeOpen(info);
+      this.call(() => this.cfg.onOpen?.(this, info));
+    }
   }
 
   /** @internal The raw connection `conn` closed. */
@@ -752,6 +767,7 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
         const waiters = this.openWaiters;
         this.openWaiters = undefined;
         for (const w of waiters ?? []) w.resolve();
+        this.observeOpen(info);
         this.call(() => this.cfg.onOpen?.(this, info));
         return;
       }
@@ -771,6 +787,17 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
       default:
         return;
     }
+  }
+
+  /** Metrics and diagnostics of an attach: `sessions.resumed` / `sessions.gaps` of the link's endpoint. */
+  private observeOpen(info: SessionOpenInfo): void {
+    const conn = this.link as Connection<unknown, unknown> | undefined;
+    const resent = this.machine.counters.resent;
+    const replayed = resent - this.resentAt;
+    this.resentAt = resent;
+    if (conn === undefined) return;
+    if (info.resumed) sessionResumed(conn, this.id, replayed);
+    else if (info.lost !== undefined) sessionGap(conn, this.id);
   }
 
   private onEnded(error: SessionError | undefined): void {
