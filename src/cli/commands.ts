@@ -349,13 +349,12 @@ export async function startDatagramListener(
   });
 }
 
-export async function listenCommand(url: string, flags: ListenFlags, io: CliIo): Promise<number> {
-  const print = messagePrinter(io, flags);
-  const datagrams = isDatagramUrl(url);
-  if (datagrams && flags.metrics !== undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--metrics applies to connection servers (tcp, tls, unix, ws, wss), not datagrams');
-  if (flags.node !== undefined && flags.cluster === undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--node needs --cluster');
-  if (datagrams && (flags.cluster !== undefined || flags.relay)) throw new ConfigError(ErrorCode.INVALID_OPTION, `--cluster and --relay apply to stream and WebSocket servers, not ${url}`);
-  if (flags.metrics !== undefined) parseHostPortArg(flags.metrics); // a bad address fails before anything listens
+/**
+ * Where `listen` logs: with `--log-format json` or `--log-file`, a structured logger (pino's
+ * calling convention); else plain lines on stderr. `peerError` reports a peer's error: counted in
+ * a summary with `--quiet` (unless `--trace`), else logged.
+ */
+export function listenLogging(flags: ListenFlags, io: Pick<CliIo, 'stderr'>) {
   const structured = flags.logFormat === 'json' || flags.logFile !== undefined;
   const file = flags.logFile !== undefined ? fileDestination(flags.logFile) : undefined;
   const log: ListenLogger | undefined = structured
@@ -366,6 +365,17 @@ export async function listenCommand(url: string, flags: ListenFlags, io: CliIo):
   const peerError = tally
     ? (code: string): void => tally.add(code)
     : (_code: string, line: string, fields?: LogFields): void => (log ? log.warn(fields ?? {}, line) : warn(line));
+  return { log, file, warn, tally, peerError };
+}
+
+export async function listenCommand(url: string, flags: ListenFlags, io: CliIo): Promise<number> {
+  const print = messagePrinter(io, flags);
+  const datagrams = isDatagramUrl(url);
+  if (datagrams && flags.metrics !== undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--metrics applies to connection servers (tcp, tls, unix, ws, wss), not datagrams');
+  if (flags.node !== undefined && flags.cluster === undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--node needs --cluster');
+  if (datagrams && (flags.cluster !== undefined || flags.relay)) throw new ConfigError(ErrorCode.INVALID_OPTION, `--cluster and --relay apply to stream and WebSocket servers, not ${url}`);
+  if (flags.metrics !== undefined) parseHostPortArg(flags.metrics); // a bad address fails before anything listens
+  const { log, file, warn, tally, peerError } = listenLogging(flags, io);
   let node: ClusterNode<unknown, unknown> | undefined;
   let stream: Server<unknown, unknown> | undefined;
   const relay = flags.relay

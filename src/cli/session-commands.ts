@@ -14,6 +14,7 @@ import { Exit, type CliIo } from './io.js';
 import {
   codecName,
   isDatagramUrl,
+  listenLogging,
   messagePrinter,
   protocolFrom,
   tlsFrom,
@@ -23,6 +24,8 @@ import {
   type ListenFlags,
 } from './commands.js';
 import { lineToMessage, showMessage } from './spec.js';
+import type { LogFields } from '../endpoint/log.js';
+import { parseHostPortArg, serveMetrics, type MetricsServer } from '../endpoint/prometheus.js';
 
 /** After SIGINT/SIGTERM, how long `connect --session` still waits for acknowledgements, in ms. */
 const ABORT_GRACE_MS = 2000;
@@ -62,41 +65,68 @@ function untilAborted(signal: AbortSignal): Promise<void> {
  */
 export async function sessionListenCommand(url: string, flags: ListenFlags, io: CliIo): Promise<number> {
   noDatagrams(url, '--session');
+  if (flags.cluster !== undefined || flags.node !== undefined || flags.relay) {
+    throw new ConfigError(ErrorCode.INVALID_OPTION, '--session does not combine with --cluster, --node or --relay (a session lives on one server)');
+  }
+  if (flags.metrics !== undefined) parseHostPortArg(flags.metrics); // a bad address fails before anything listens
   const print = messagePrinter(io, flags);
-  const warn = warner(io);
-  const trace = flags.trace ? warn : undefined;
-  const server = await listen<unknown, unknown>(url, {
-    ...transportOptions(url, flags, true),
-    decodeErrors: 'skip',
-    ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),
-    callbacks: {
-      onFail(err, conn) {
-        if (!flags.quiet || trace) warn(`${conn ? `${conn.name}: ` : ''}${err.code}: ${err.message}`);
-      },
-    },
-    session: {
-      onOpen(s, info) {
-        trace?.(`session ${s.id} ${info.resumed ? 'resumed' : 'opened'}`);
-      },
-      onEnd(s, err) {
-        trace?.(`session ${s.id} ended${err ? ` (${err.code})` : ''}`);
-      },
-      onMessage(s, msg, info) {
-        trace?.(`session ${s.id} >> ${showMessage(msg)}${info.redelivered ? ` (redelivered, origin ${info.origin})` : ''}`);
-        if (!flags.quiet) print(showMessage(msg));
-        if (flags.echo) s.send(msg);
-      },
-      ...(flags.echo && {
-        onRequest(s, msg) {
-          trace?.(`session ${s.id} request ${showMessage(msg)}`);
-          return msg;
+  const { log, file, warn, tally, peerError } = listenLogging(flags, io);
+  const trace = flags.trace ? (line: string, fields: LogFields): void => (log ? log.info(fields, line) : warn(line)) : undefined;
+  let exporter: MetricsServer | undefined;
+  try {
+    const server = await listen<unknown, unknown>(url, {
+      ...transportOptions(url, flags, true),
+      decodeErrors: 'skip',
+      ...(flags.maxConnections !== undefined && { maxConnections: flags.maxConnections }),
+      callbacks: {
+        onFail(err, conn) {
+          if (conn) peerError(err.code, `${conn.name}: ${err.code}: ${err.message}`, { event: 'error', connection: conn.name, code: err.code });
+          else warn(`${err.code}: ${err.message}`);
         },
-      }),
-    },
-  });
-  io.stderr.write(`listening on ${server.url} (sessions)\n`);
-  await untilAborted(io.signal);
-  await server.close();
+        onReject(remote, err) {
+          peerError('refused', `refused ${remote}: ${err.message}`, { event: 'reject', remote, code: err.code });
+        },
+      },
+      session: {
+        onOpen(s, info) {
+          trace?.(`session ${s.id} ${info.resumed ? 'resumed' : 'opened'}`, { event: info.resumed ? 'session_resumed' : 'session_opened', session: s.id });
+        },
+        onEnd(s, err) {
+          trace?.(`session ${s.id} ended${err ? ` (${err.code})` : ''}`, { event: 'session_ended', session: s.id, ...(err && { code: err.code }) });
+        },
+        onMessage(s, msg, info) {
+          trace?.(`session ${s.id} >> ${showMessage(msg)}${info.redelivered ? ` (redelivered, origin ${info.origin})` : ''}`, {
+            event: 'message',
+            session: s.id,
+            direction: 'in',
+            ...(info.redelivered && { origin: info.origin }),
+          });
+          if (!flags.quiet) print(showMessage(msg));
+          if (flags.echo) s.send(msg);
+        },
+        ...(flags.echo && {
+          onRequest(s, msg) {
+            trace?.(`session ${s.id} request ${showMessage(msg)}`, { event: 'request', session: s.id });
+            return msg;
+          },
+        }),
+      },
+    });
+    io.stderr.write(`listening on ${server.url} (sessions)\n`);
+    try {
+      if (flags.metrics !== undefined) {
+        exporter = await serveMetrics(flags.metrics, [server]);
+        io.stderr.write(`metrics on ${exporter.url}\n`);
+      }
+      await untilAborted(io.signal);
+    } finally {
+      await server.close({ timeout: ABORT_GRACE_MS });
+      await exporter?.close();
+    }
+  } finally {
+    tally?.stop();
+    file?.close();
+  }
   return Exit.ok;
 }
 

@@ -205,4 +205,40 @@ describe('cli: listen --session and connect --session', () => {
     assert.equal(r.code, 2);
     assert.match(r.err, /--session reconnects/);
   });
+
+  it('serves --metrics and logs JSON lines with fields (--log-format json --trace) for a session listener', async () => {
+    const srv = await binListen('tcp://127.0.0.1:0', ['--echo', '--metrics', '127.0.0.1:0', '--log-format', 'json', '--trace']);
+    try {
+      await waitFor(() => /metrics on \S+/.test(srv.err()), WAIT_MS, 'the metrics address');
+      const metricsUrl = /metrics on (\S+)/.exec(srv.err())![1]!;
+      const r = await startBin(['connect', srv.url, '--session'], numbered(0, 20)).done;
+      assert.equal(r.code, 0, r.err);
+      const text = await (await fetch(metricsUrl)).text();
+      const value = (name: string): number => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1]);
+      // 20 messages, plus the handshake and the acknowledgements on the wire.
+      assert.ok(value('switchboard_messages_received_total') >= 20, text);
+      assert.ok(value('switchboard_messages_sent_total') >= 20, text);
+      assert.equal(value('switchboard_connections_opened_total'), 1);
+      const records = srv
+        .err()
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const messages = records.filter((rec) => rec.event === 'message');
+      assert.equal(messages.length, 20);
+      assert.ok(messages.every((m) => typeof m.session === 'string' && m.direction === 'in'));
+      assert.equal(records.filter((rec) => rec.event === 'session_opened').length, 1);
+    } finally {
+      srv.child.kill('SIGTERM');
+      assert.equal((await srv.done).code, 0);
+    }
+  });
+
+  it('refuses --session with --cluster or --relay (a session lives on one server)', async () => {
+    for (const extra of [['--cluster', 'nats://127.0.0.1:4222'], ['--relay']]) {
+      const r = await startBin(['listen', 'tcp://127.0.0.1:0', '--session', ...extra]).done;
+      assert.equal(r.code, 2, r.err);
+      assert.match(r.err, /INVALID_OPTION: --session does not combine with --cluster/);
+    }
+  });
 });
