@@ -1,10 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import { connect } from '../../src/index.js';
 import { WAIT_MS, waitFor } from '../helpers/net.js';
-import { natsServer, type NatsServer } from './nats.js';
+import { natsServer, type NatsServer, natsSkip } from './nats.js';
 
 function capture(): { io: Parameters<typeof main>[1]; out: () => string; err: () => string; abort: () => void } {
   let out = '';
@@ -18,7 +18,7 @@ function capture(): { io: Parameters<typeof main>[1]; out: () => string; err: ()
   };
 }
 
-describe('cli: switchboard listen --cluster', () => {
+describeOrSkip('cli: switchboard listen --cluster', natsSkip(), ({ it, before, after }) => {
   let nats: NatsServer;
   before(async () => {
     nats = await natsServer();

@@ -3,17 +3,42 @@
  * three joined by routes. Ports are picked free (bound on port 0, then released) before the
  * start, so a stopped server can be started again on the same ports (the outage tests).
  *
- * nats-server must be installed (.ci/run installs Debian's); without it the tests fail, as the
- * cluster cannot be tested honestly without a broker.
+ * Without nats-server (or without the optional NATS client package) the cluster suites skip, each
+ * test counted with the reason, as the interop suites do; with SWITCHBOARD_REQUIRE_INTEROP=1
+ * (.ci/run sets it, and installs Debian's nats-server) a missing broker is a failing test instead:
+ * the cluster cannot be tested honestly without one.
  */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import { sleep } from '../helpers/net.js';
+import { repoRoot } from '../helpers/root.js';
 
 export const NATS_BIN = process.env['SWITCHBOARD_NATS_SERVER'] ?? 'nats-server';
 
 export function natsAvailable(): boolean {
   return spawnSync(NATS_BIN, ['--version'], { encoding: 'utf8' }).status === 0;
+}
+
+/**
+ * The skip reason of the cluster suites (false when nats-server and the NATS client are here).
+ * With SWITCHBOARD_REQUIRE_INTEROP=1 a missing one is also a failing test that says what is missing.
+ */
+export function natsSkip(): string | false {
+  const missing = !natsAvailable()
+    ? `${NATS_BIN} is not installed (apt-get install nats-server, or set SWITCHBOARD_NATS_SERVER)`
+    : !existsSync(join(repoRoot, 'node_modules', '@nats-io', 'transport-node', 'package.json'))
+      ? 'the optional NATS client @nats-io/transport-node is not installed (npm ci installs it)'
+      : false;
+  if (missing === false) return false;
+  if (process.env['SWITCHBOARD_REQUIRE_INTEROP'] !== '1') return missing;
+  it('nats-server and the NATS client are installed, as SWITCHBOARD_REQUIRE_INTEROP=1 requires', () => {
+    assert.fail(`${missing}; SWITCHBOARD_REQUIRE_INTEROP=1 requires them`);
+  });
+  return `${missing}; SWITCHBOARD_REQUIRE_INTEROP=1 made this a failure (see the failing test)`;
 }
 
 export async function freePort(): Promise<number> {

@@ -1,12 +1,12 @@
-import { after, before, describe, it } from 'node:test';
+import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
 import type { ClusterEvent } from '../../src/index.js';
 import { WAIT_MS, sleep, waitFor } from '../helpers/net.js';
 import { chatClient, chatServer, receiveN, warmUp, type Chat, type ChatNode } from './chat.js';
-import { natsServer, type NatsServer } from './nats.js';
+import { natsServer, type NatsServer, natsSkip } from './nats.js';
 
 // The whole broker goes away for 3 s (SIGKILL), then comes back on the same port.
-describe('cluster: every NATS server stopped for 3 s', () => {
+describeOrSkip('cluster: every NATS server stopped for 3 s', natsSkip(), ({ it, before, after }) => {
   let nats: NatsServer;
   let a: ChatNode;
   let b: ChatNode;

@@ -1,10 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WAIT_MS, waitFor, within } from '../helpers/net.js';
 import { chatClient, chatServer, receiveN, type ChatNode } from './chat.js';
-import { natsServer, type NatsServer } from './nats.js';
+import { natsServer, type NatsServer, natsSkip } from './nats.js';
 
 interface Child {
   proc: ChildProcess;
@@ -25,7 +25,7 @@ async function childNode(natsUrl: string, name: string): Promise<Child> {
 }
 
 // Node a in this process asks; nodes b and c run in child processes (c is frozen with SIGSTOP).
-describe('cluster queries with partial results', () => {
+describeOrSkip('cluster queries with partial results', natsSkip(), ({ it, before, after }) => {
   let nats: NatsServer;
   let a: ChatNode;
   let b: Child;

@@ -1,12 +1,12 @@
-import { after, before, describe, it } from 'node:test';
+import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
 import type { ClusterEvent } from '../../src/index.js';
 import { WAIT_MS, waitFor, within } from '../helpers/net.js';
 import { chatClient, chatServer, receiveN, warmUp, type ChatNode } from './chat.js';
-import { natsCluster, type NatsServer } from './nats.js';
+import { natsCluster, type NatsServer, natsSkip } from './nats.js';
 
 // Four Switchboard nodes on a three-server NATS cluster: a, b, c have members of "lobby", d has none.
-describe('cluster rooms on a 3-server NATS cluster', () => {
+describeOrSkip('cluster rooms on a 3-server NATS cluster', natsSkip(), ({ it, before, after }) => {
   let nats: NatsServer[] = [];
   const nodes: ChatNode[] = [];
   const events = new Map<string, ClusterEvent[]>();

@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
 import { Dispatcher, connect, dispatcherOptions, joinCluster, listen, message, namedMessages, parseMessage, type ClusterNode, type Connection, type Message, type Server } from '../../src/index.js';
 import { WAIT_MS, waitFor } from '../helpers/net.js';
-import { natsCluster, type NatsServer } from './nats.js';
+import { natsCluster, type NatsServer, natsSkip } from './nats.js';
 
 interface SvcNode {
   server: Server<Message, Message>;
@@ -61,7 +61,7 @@ async function collect(conns: Array<Connection<Message, Message>>, n: number): P
 }
 
 // Three Switchboard nodes, each on its own server of a 3-server NATS cluster.
-describe('cluster service addressing', () => {
+describeOrSkip('cluster service addressing', natsSkip(), ({ it, before, after }) => {
   let nats: NatsServer[] = [];
   const nodes: Record<string, SvcNode> = {};
 

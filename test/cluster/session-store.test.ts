@@ -1,10 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natsBroker, natsSessionStore, type Broker, type SessionSnapshot } from '../../src/index.js';
-import { natsServer, type NatsServer } from './nats.js';
+import { natsServer, type NatsServer, natsSkip } from './nats.js';
 
 function snapshot(id: string, over: Partial<SessionSnapshot> = {}): SessionSnapshot {
   return {
@@ -31,7 +31,7 @@ function snapshot(id: string, over: Partial<SessionSnapshot> = {}): SessionSnaps
 }
 
 // Two nodes' brokers on one JetStream-enabled nats-server: what one puts, the other resumes from.
-describe('cluster: NATS key-value session store', () => {
+describeOrSkip('cluster: NATS key-value session store', natsSkip(), ({ it, before, after }) => {
   let nats: NatsServer;
   let plain: NatsServer;
   let dir: string;

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { joinCluster, listen, natsBroker, type Broker } from '../../src/index.js';
 import { WAIT_MS, waitFor } from '../helpers/net.js';
 import { chatClient, chatServer, warmUp, type ChatNode } from './chat.js';
-import { natsServer, type NatsServer } from './nats.js';
+import { natsServer, type NatsServer, natsSkip } from './nats.js';
 
-describe('cluster: bad names, sizes and envelopes', () => {
+describeOrSkip('cluster: bad names, sizes and envelopes', natsSkip(), ({ it, before, after }) => {
   let nats: NatsServer;
   let dir: string;
   let a: ChatNode;
