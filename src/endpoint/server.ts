@@ -38,7 +38,7 @@ import type { Callbacks } from './callbacks.js';
 import { Connection, checkConnectionOptions, type ConnectionOptions, type MemoryBudget } from './connection.js';
 import { WebSocketMeta } from './ws-meta.js';
 import type { ServerSessionConfig } from './session.js';
-import { listenSessions, type SessionServer } from './session-server.js';
+import { attachSessions, listenSessions, type SessionServer } from './session-server.js';
 import { diag } from './diagnostics.js';
 import { Meter, RejectReason, type MetricsSnapshot } from './metrics.js';
 import { Rooms, type RoomHost } from './rooms.js';
@@ -681,7 +681,14 @@ export function listen<In = unknown, Out = In>(
  */
 export function attachWebSocket<In = unknown, Out = In>(
   httpServer: HttpServer,
-  options: ListenOptions<In, Out> & { path?: string } = {},
-): Server<In, Out> {
+  options: ListenOptions<In, Out> & { path?: string; session: true | ServerSessionConfig<In, Out> },
+): SessionServer<In, Out>;
+export function attachWebSocket<In = unknown, Out = In>(httpServer: HttpServer, options?: ListenOptions<In, Out> & { path?: string }): Server<In, Out>;
+export function attachWebSocket<In = unknown, Out = In>(
+  httpServer: HttpServer,
+  options: ListenOptions<In, Out> & { path?: string; session?: true | ServerSessionConfig<In, Out> } = {},
+): Server<In, Out> | SessionServer<In, Out> {
+  // Sessions (docs/sessions.md): the session layer over an attached raw endpoint.
+  if (options.session) return attachSessions(httpServer, options as ListenOptions<In, Out> & { path?: string; session: true | ServerSessionConfig<In, Out> });
   return Server.attach(httpServer, options);
 }

@@ -41,7 +41,7 @@ import {
   type ServerSessionConfig,
   type SessionOwner,
 } from './session.js';
-import { isWebSocketUrl } from '../transport/websocket.js';
+import { isWebSocketUrl, type HttpServer } from '../transport/websocket.js';
 
 export interface SessionServerCloseOptions extends ServerCloseOptions {
   /** End every session (END to connected clients, whose sessions then end with SESSION_ENDED). @default false: clients resume elsewhere or get `resumed: false` */
@@ -299,5 +299,26 @@ export async function listenSessions<In, Out>(url: string, options: ListenOption
   const ss = new SessionServer<In, Out>(undefined, options, cfg, user.codec);
   const server = await Server.start<RawFrame, RawFrame>(url, { ...rest, protocol: raw, callbacks: ss.callbacks(callbacks) } as ListenOptions<RawFrame, RawFrame>);
   ss.setServer(server);
+  return ss;
+}
+
+/**
+ * `attachWebSocket(httpServer, { session })`: sessions on a WebSocket endpoint attached to an
+ * existing `node:http` / `node:https` server (one port for the pages and the endpoint), as
+ * `listen(url, { session })` does on its own port.
+ */
+export function attachSessions<In, Out>(
+  httpServer: HttpServer,
+  options: ListenOptions<In, Out> & { path?: string; session: true | ServerSessionConfig<In, Out> },
+): SessionServer<In, Out> {
+  const cfg: ServerSessionConfig<In, Out> = options.session === true ? {} : options.session;
+  checkSessionConfig(cfg as ServerSessionConfig<unknown, unknown>);
+  if (options.callbacks?.onReceive !== undefined && options.callbacks.observeOnly !== true) {
+    throw new ConfigError(ErrorCode.INVALID_OPTION, 'with sessions, messages go to session.onMessage (or iterate a session): callbacks.onReceive is not used');
+  }
+  const user = resolveProtocol(options, true);
+  const { session: _s, codec: _c, protocol: _p, callbacks, rejectMessage: _r, ...rest } = options;
+  const ss = new SessionServer<In, Out>(undefined, options, cfg, user.codec);
+  ss.setServer(Server.attach<RawFrame, RawFrame>(httpServer, { ...(rest as ListenOptions<RawFrame, RawFrame> & { path?: string }), protocol: rawProtocol(user), callbacks: ss.callbacks(callbacks) }));
   return ss;
 }

@@ -18,7 +18,6 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { ErrorCode, jsonCodec, type SwitchboardError } from '../../core/index.js';
 import { attachWebSocket, type Connection, type SessionHandle } from '../../endpoint/index.js';
-import { attachSessions } from './sessions.js';
 import { serveHttp, type HttpAnswer } from '../../transport/http-server.js';
 import { chatPage } from './page.js';
 import { ChatCode, ChatInputError, ChatLimits, DEFAULT_ROOMS, RateLimit, Room, checkName, checkText, parseRequest, type ChatMessage, type ToPage } from './protocol.js';
@@ -177,7 +176,7 @@ export async function startChatServer(options: ChatServerOptions = {}): Promise<
   let ws: { close(o: { timeout: number }): Promise<void> };
   if (sessions) {
     const bySession = new Map<SessionHandle<unknown, ToPage>, Member>();
-    ws = attachSessions<unknown, ToPage>(http.server, {
+    ws = attachWebSocket<unknown, ToPage>(http.server, {
       ...common,
       codec: jsonCodec<unknown, ToPage>(),
       // The page PINGs every 15 s (the session heartbeat); a raw connection silent for 60 s is gone.
