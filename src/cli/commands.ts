@@ -271,7 +271,7 @@ export async function startListener(
   warn: (line: string) => void,
   peerError: (code: string, line: string, fields?: LogFields) => void = (_code, line) => warn(line),
   log: ListenLogger = plainLogger(warn),
-  onMessage?: (conn: Connection<unknown, unknown>, msg: unknown) => void,
+  onMessage?: (conn: Connection<unknown, unknown>, msg: unknown) => Promise<unknown> | undefined,
 ): Promise<Server<unknown, unknown>> {
   const tls = tlsFrom(flags, true);
   const trace = flags.trace ? log : undefined;
@@ -307,9 +307,14 @@ export async function startListener(
           log.reopen();
           log.info({ event: 'log_rotate', connection: conn.name }, `${conn.name}: LOG_ROTATE: log reopened`);
         }
-        onMessage?.(conn, msg);
-        if (sent === SendStatus.Backpressured) return printer.full ? Promise.all([conn.drained(), printer.room()]) : conn.drained();
-        return printer.full ? printer.room() : undefined;
+        // Backpressure: read nothing more from this peer until its echo, the relayed copies and
+        // the printing have room.
+        const waits: Array<Promise<unknown>> = [];
+        const relayed = onMessage?.(conn, msg);
+        if (relayed !== undefined) waits.push(relayed);
+        if (sent === SendStatus.Backpressured) waits.push(conn.drained());
+        if (printer.full) waits.push(printer.room());
+        return waits.length === 0 ? undefined : waits.length === 1 ? waits[0] : Promise.all(waits);
       },
       onFail(err, conn) {
         if (conn) peerError(err.code, `${conn.name}: ${err.code}: ${err.message}`, { event: 'error', connection: conn.name, code: err.code });
@@ -378,13 +383,18 @@ export async function listenCommand(url: string, flags: ListenFlags, io: CliIo):
   const { log, file, warn, tally, peerError } = listenLogging(flags, io);
   let node: ClusterNode<unknown, unknown> | undefined;
   let stream: Server<unknown, unknown> | undefined;
+  // The relay applies backpressure as --echo does: when a local receiver's queue reached its
+  // high-water mark, the sender's connection reads nothing more until every receiver is under it
+  // again (other senders go on). A receiver that never reads is closed by its own limits.
   const relay = flags.relay
-    ? (conn: Connection<unknown, unknown>, msg: unknown): void => {
+    ? (conn: Connection<unknown, unknown>, msg: unknown): Promise<unknown> | undefined => {
         try {
-          if (node !== undefined) node.broadcast(msg, { except: conn });
-          else stream?.broadcast(msg, (c) => c !== conn);
+          const r = node !== undefined ? node.broadcast(msg, { except: conn }) : stream?.broadcast(msg, (c) => c !== conn);
+          if (r === undefined || r.backpressured === 0 || stream === undefined) return undefined;
+          return Promise.all([...stream.connections].filter((c) => c !== conn).map((c) => c.drained()));
         } catch (err) {
           warn(`${conn.name}: relay: ${(err as SwitchboardError).code ?? 'FAILED'}: ${(err as Error).message}`);
+          return undefined;
         }
       }
     : undefined;
