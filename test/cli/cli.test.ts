@@ -7,25 +7,9 @@ import { main } from '../../src/cli/main.js';
 import { parseFraming, parseCodec, unescape } from '../../src/cli/spec.js';
 import { listen, namedMessages, type Message } from '../../src/index.js';
 import { repoRoot } from '../helpers/root.js';
+import { capture } from '../helpers/cli.js';
 
-interface Captured {
-  io: Parameters<typeof main>[1];
-  out: () => string;
-  err: () => string;
-  abort: () => void;
-}
 
-function capture(stdin: Readable = Readable.from([])): Captured {
-  let out = '';
-  let err = '';
-  const ac = new AbortController();
-  return {
-    io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, stdin, signal: ac.signal },
-    out: () => out,
-    err: () => err,
-    abort: () => ac.abort(),
-  };
-}
 
 async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

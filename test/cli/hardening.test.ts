@@ -5,7 +5,6 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -25,60 +24,11 @@ import {
 } from '../../src/index.js';
 import { closedPort, rawConnect, rawListen, waitFor, within, WAIT_MS } from '../helpers/net.js';
 import { repoRoot } from '../helpers/root.js';
+import { capture, startBin as start, type Captured } from '../helpers/cli.js';
 
-const BIN = join(repoRoot, 'dist', 'cli', 'bin.js');
 /** Every child process is killed after this long; a test that needs it fails. */
 const CHILD_MS = 15_000;
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  out: string;
-  err: string;
-  killed: boolean;
-}
-
-/** Starts the real binary; `stdin` undefined leaves the pipe open until `end()`. */
-function startBin(args: string[], stdin?: string) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  let killed = false;
-  child.stdout.on('data', (d: Buffer) => (out += d));
-  child.stderr.on('data', (d: Buffer) => (err += d));
-  child.stdin.on('error', () => {}); // EPIPE when the child has left
-  if (stdin !== undefined) child.stdin.end(stdin);
-  const timer = setTimeout(() => {
-    killed = true;
-    child.kill('SIGKILL');
-  }, CHILD_MS);
-  const done = new Promise<Run>((resolve) =>
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, out, err, killed });
-    }),
-  );
-  return { child, done, out: () => out, err: () => err };
-}
-
-interface Captured {
-  io: Parameters<typeof main>[1];
-  out: () => string;
-  err: () => string;
-  abort: () => void;
-}
-
-function capture(stdin: Readable = Readable.from([])): Captured {
-  let out = '';
-  let err = '';
-  const ac = new AbortController();
-  return {
-    io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, stdin, signal: ac.signal },
-    out: () => out,
-    err: () => err,
-    abort: () => ac.abort(),
-  };
-}
+const startBin = (args: string[], stdin?: string) => start(args, stdin, CHILD_MS);
 
 /** Runs `switchboard listen ...` in-process; resolves with its URL once it listens. */
 async function cliListen(args: string[]): Promise<{ url: string; c: Captured; running: Promise<number> }> {

@@ -10,26 +10,15 @@ import http from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { main } from '../../src/cli/main.js';
 import type { BenchResult } from '../../src/cli/bench.js';
 import { repoRoot } from '../helpers/root.js';
 import { rawConnect, waitFor, within } from '../helpers/net.js';
+import { capture } from '../helpers/cli.js';
 
 const bin = join(repoRoot, 'dist', 'cli', 'bin.js');
 
-function capture(): { io: Parameters<typeof main>[1]; out: () => string; err: () => string; abort: () => void } {
-  let out = '';
-  let err = '';
-  const ac = new AbortController();
-  return {
-    io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, stdin: Readable.from([]), signal: ac.signal },
-    out: () => out,
-    err: () => err,
-    abort: () => ac.abort(),
-  };
-}
 
 function get(url: string): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -5,20 +5,11 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { WebSocket } from 'ws';
 import { main } from '../../src/cli/main.js';
 import { WAIT_MS, sleep, waitFor, within } from '../helpers/net.js';
+import { capture } from '../helpers/cli.js';
 
-function capture(): { io: Parameters<typeof main>[1]; err: () => string; abort: () => void } {
-  let err = '';
-  const ac = new AbortController();
-  return {
-    io: { stdout: { write: () => true }, stderr: { write: (s: string) => (err += s) }, stdin: Readable.from([]), signal: ac.signal },
-    err: () => err,
-    abort: () => ac.abort(),
-  };
-}
 
 async function open(url: string): Promise<WebSocket> {
   const ws = new WebSocket(url, { perMessageDeflate: false });

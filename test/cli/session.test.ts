@@ -2,55 +2,14 @@
  * The session commands of the real binary (dist/cli/bin.js, spawned): `listen --session`,
  * `connect --session` (across a SIGKILLed and restarted listener) and `request`.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { lines, listen, textCodec } from '../../src/index.js';
 import { closedPort, waitFor, within, WAIT_MS } from '../helpers/net.js';
-import { repoRoot } from '../helpers/root.js';
+import { startBin } from '../helpers/cli.js';
 
-const BIN = join(repoRoot, 'dist', 'cli', 'bin.js');
-/** Every child process is killed after this long; a test that needs it fails. */
+/** Every child process is killed after this long (startBin's default); a test that needs it fails. */
 const CHILD_MS = 30_000;
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  out: string;
-  err: string;
-  killed: boolean;
-}
-
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const c of children) c.kill('SIGKILL');
-});
-
-/** Starts the real binary; `stdin` undefined leaves the pipe open (write with `child.stdin`). */
-function startBin(args: string[], stdin?: string) {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  children.add(child);
-  let out = '';
-  let err = '';
-  let killed = false;
-  child.stdout.on('data', (d: Buffer) => (out += d));
-  child.stderr.on('data', (d: Buffer) => (err += d));
-  child.stdin.on('error', () => {}); // EPIPE when the child has left
-  if (stdin !== undefined) child.stdin.end(stdin);
-  const timer = setTimeout(() => {
-    killed = true;
-    child.kill('SIGKILL');
-  }, CHILD_MS);
-  const done = new Promise<Run>((resolve) =>
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, signal, out, err, killed });
-    }),
-  );
-  return { child, done, out: () => out, err: () => err };
-}
 
 /** `switchboard listen URL --session ...` as a child; resolves once it listens, with its URL and port. */
 async function binListen(url: string, args: string[] = []) {

@@ -1,22 +1,11 @@
 import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
 import { connect } from '../../src/index.js';
 import { WAIT_MS, waitFor } from '../helpers/net.js';
 import { natsServer, type NatsServer, natsSkip } from './nats.js';
+import { capture } from '../helpers/cli.js';
 
-function capture(): { io: Parameters<typeof main>[1]; out: () => string; err: () => string; abort: () => void } {
-  let out = '';
-  let err = '';
-  const ac = new AbortController();
-  return {
-    io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (err += s) }, stdin: Readable.from([]), signal: ac.signal },
-    out: () => out,
-    err: () => err,
-    abort: () => ac.abort(),
-  };
-}
 
 describeOrSkip('cli: switchboard listen --cluster', natsSkip(), ({ it, before, after }) => {
   let nats: NatsServer;
