@@ -6,6 +6,7 @@ import { ConnectionError, ErrorCode, previewBytes, type SwitchboardError } from 
 import type { Callbacks } from './callbacks.js';
 import type { CloseInfo, Connection } from './connection.js';
 import type { LogFields, StructuredLogger } from './log.js';
+import { utf8Length } from '../core/utf8-length.js';
 
 /** Anything with console-like methods: `console`, pino, winston... */
 export interface Logger {
@@ -107,19 +108,6 @@ export function sizeOf(msg: unknown): number | undefined {
   return undefined;
 }
 
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 /** console, in pino's convention: the message, then the fields. */
 const consoleFields: StructuredLogger = {

@@ -24,6 +24,7 @@ import { Limits } from '../limits.js';
 import { MessageParseError } from './errors.js';
 import { Message } from './message.js';
 import { commandProblem, isParameterChar, parameterNameProblem, peerNameProblem, show } from './names.js';
+import { utf8Length } from '../utf8-length.js';
 
 export { serializeMessage, toJson, jsonObject, type MessageJsonObject, type MessageParts } from './serialize.js';
 
@@ -73,20 +74,6 @@ export function parseMessage(line: string, options: ParseOptions = {}): Message 
   return line.charCodeAt(start) === 0x7b ? readJsonForm(r) : readLineForm(r);
 }
 
-/** UTF-8 size of a string (a lone surrogate counts as the 3 bytes of U+FFFD). */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
 
 function syntax(pos: number, why: string): MessageParseError {
   return new MessageParseError(ErrorCode.MESSAGE_SYNTAX, why, pos + 1);
