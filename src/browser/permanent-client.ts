@@ -21,7 +21,7 @@ import { Queue } from './queue.js';
 
 /** What a permanent client is doing, as callbacks (`onStatus`) and as an async iterator (`status()`). */
 export type ClientStatus<In, Out> =
-  | { readonly type: 'connecting'; readonly attempt: number }
+  | { readonly type: 'connecting'; readonly attempt: number; readonly url: string }
   | { readonly type: 'connected'; readonly conn: Connection<In, Out> }
   | { readonly type: 'disconnected'; readonly info: CloseInfo }
   | { readonly type: 'failed'; readonly attempt: number; readonly error: SwitchboardError }
@@ -74,11 +74,17 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
   private readonly consumesByCallback: boolean;
   private connectedWaiters: Array<() => void> = [];
 
+  /** Every URL the client may connect to, in the order it tries them. */
+  readonly urls: readonly string[];
+  private current = 0;
+
   constructor(
-    readonly url: string,
+    url: string | readonly string[],
     private readonly options: PermanentClientOptions<In, Out> = {},
   ) {
-    this.name = options.name ? `permanent(${options.name}@${url})` : `permanent(${url})`;
+    const urls = (this.urls = typeof url === 'string' ? [url] : [...url]);
+    if (urls.length === 0) throw new ConfigError(ErrorCode.INVALID_OPTION, 'a permanent client needs a URL, or a non-empty list of URLs');
+    this.name = options.name ? `permanent(${options.name}@${urls})` : `permanent(${urls})`;
     if ((options as { session?: unknown }).session !== undefined) {
       throw new ConfigError(ErrorCode.INVALID_OPTION, 'for a session use sessionClient(url, { session }) (kept apart from permanentClient, which stays small without it)');
     }
@@ -93,6 +99,11 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
     const user = options.callbacks;
     this.consumesByCallback = user?.onReceive !== undefined && user.observeOnly !== true;
     this.done = this.run();
+  }
+
+  /** The URL of the live connection, or the one the next attempt goes to. */
+  get url(): string {
+    return this.urls[this.current]!;
   }
 
   /** The live connection, when there is one. */
@@ -208,7 +219,7 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
     if (backoff.initialDelay > 0) await this.sleep(backoff.initialDelay);
     while (!this.stopped) {
       this.attempt++;
-      this.emit({ type: 'connecting', attempt: this.attempt });
+      this.emit({ type: 'connecting', attempt: this.attempt, url: this.url });
       let conn: Connection<In, Out> | undefined;
       try {
         conn = await connect<In, Out>(this.url, { ...o, protocol: this.protocol, codec: undefined, timeout: o.attemptTimeout ?? Limits.connectTimeout });
@@ -238,6 +249,8 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
         this.stats.failedAttempts++;
         this.emit({ type: 'failed', attempt: this.attempt, error });
         if (this.stopped) break;
+        // A failed attempt moves on to the next URL; a lost connection retries its own first.
+        this.current = (this.current + 1) % this.urls.length;
         const delayMs = backoff.delay(this.attempt, random);
         this.emit({ type: 'retry', attempt: this.attempt, delayMs });
         await this.sleep(delayMs);
@@ -266,7 +279,11 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
   }
 }
 
-/** Starts a client that connects to `url` and reconnects for ever, with backoff, until `close()`. */
-export function permanentClient<In = string | Uint8Array, Out = In>(url: string, options: PermanentClientOptions<In, Out> = {}): PermanentClient<In, Out> {
+/**
+ * Starts a client that connects to `url` (or to each of several URLs in turn: a failed attempt
+ * moves on to the next, a lost connection retries its own first) and reconnects for ever, with
+ * backoff, until `close()`.
+ */
+export function permanentClient<In = string | Uint8Array, Out = In>(url: string | readonly string[], options: PermanentClientOptions<In, Out> = {}): PermanentClient<In, Out> {
   return new PermanentClient<In, Out>(url, options);
 }

@@ -156,7 +156,7 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
   private resolveEnded!: (e: SwitchboardError | undefined) => void;
 
   constructor(
-    readonly url: string,
+    url: string | readonly string[],
     private readonly options: SessionClientOptions<In, Out> = {},
   ) {
     const protocol = resolveProtocol(options);
@@ -202,6 +202,11 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
   }
 
   /** '' until the first WELCOME; a new id after the server lost ours. */
+  /** The URL of the live connection, or the one the next attempt goes to (see `client.urls`). */
+  get url(): string {
+    return this.client.url;
+  }
+
   get sessionId(): string {
     return this.machine.sessionId;
   }
@@ -503,6 +508,6 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
  * `for await`, `acked`, `close`. Same options as `permanentClient` (less the outbox: the session
  * keeps what is not acknowledged), plus `session`.
  */
-export function sessionClient<In = string | Uint8Array, Out = In>(url: string, options: SessionClientOptions<In, Out> = {}): SessionClient<In, Out> {
+export function sessionClient<In = string | Uint8Array, Out = In>(url: string | readonly string[], options: SessionClientOptions<In, Out> = {}): SessionClient<In, Out> {
   return new SessionClient<In, Out>(url, options);
 }

@@ -32,10 +32,12 @@ import type { SessionConfig } from './session.js';
 import { SessionClient } from './session-client.js';
 import { diag, dropped } from './diagnostics.js';
 import { DropReason, METER, Meter, type MetricsSnapshot } from './metrics.js';
+import { isWebSocketUrl } from '../transport/websocket.js';
 
 /** What a permanent client is doing, as callbacks (`onStatus`) and as an async iterator (`status()`). */
 export type ClientStatus<In, Out> =
-  | { readonly type: 'connecting'; readonly attempt: number }
+  /** `url`: where this attempt goes (without user info), one of the client's URLs. */
+  | { readonly type: 'connecting'; readonly attempt: number; readonly url: string }
   | { readonly type: 'connected'; readonly conn: Connection<In, Out> }
   | { readonly type: 'disconnected'; readonly info: CloseInfo }
   | { readonly type: 'failed'; readonly attempt: number; readonly error: SwitchboardError }
@@ -101,11 +103,17 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
   /** @internal Counters for `metrics()`, shared with every connection this client makes. */
   readonly meter = new Meter();
 
+  /** Every URL the client may connect to, in the order it tries them. */
+  readonly urls: readonly string[];
+  /** Index in `urls` of the URL of the live connection, or of the next attempt. */
+  private current = 0;
+
   constructor(
-    readonly url: string,
+    url: string | readonly string[],
     private readonly options: PermanentClientOptions<In, Out> = {},
   ) {
-    const shown = redactUrl(url); // credentials never go into names, logs or diagnostics
+    this.urls = clientUrls(url);
+    const shown = this.urls.map(redactUrl).join(','); // credentials never go into names, logs or diagnostics
     this.name = options.name ? `permanent(${options.name}@${shown})` : `permanent(${shown})`;
     this.protocol = options.protocol ?? (linesJson<In, Out>() as ProtocolSpec<In, Out>);
     this.backoff = options.backoff ?? exponentialBackoff();
@@ -119,6 +127,11 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
     this.consumesByCallback = user?.onReceive !== undefined && user.observeOnly !== true;
     this.callbacks = user ?? {};
     this.done = this.run();
+  }
+
+  /** The URL of the live connection, or the one the next attempt goes to. */
+  get url(): string {
+    return this.urls[this.current]!;
   }
 
   private readonly consumesByCallback: boolean;
@@ -270,7 +283,7 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
     if (this.backoff.initialDelay > 0) await this.sleep(this.backoff.initialDelay);
     while (!this.stopped) {
       this.attempt++;
-      this.emit({ type: 'connecting', attempt: this.attempt });
+      this.emit({ type: 'connecting', attempt: this.attempt, url: redactUrl(this.url) });
       let conn: Connection<In, Out> | undefined;
       try {
         conn = await connect<In, Out>(this.url, {
@@ -294,6 +307,9 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
         this.stats.failedAttempts++;
         this.emit({ type: 'failed', attempt: this.attempt, error });
         if (this.stopped) break;
+        // A failed attempt moves on to the next URL; a lost connection retries its own URL first
+        // (a session is resumed fastest where it was, and a blip does not move the client).
+        this.current = (this.current + 1) % this.urls.length;
         const delayMs = this.backoff.delay(this.attempt, random);
         this.emit({ type: 'retry', attempt: this.attempt, delayMs });
         await this.sleep(delayMs);
@@ -338,16 +354,32 @@ export class PermanentClient<In, Out> implements AsyncIterable<In>, AsyncDisposa
 }
 
 /**
- * Starts a client that connects to `url` and reconnects for ever, with a pause schedule or
+ * The URLs of a permanent client: one, or several (tried in turn). All WebSocket or all stream
+ * URLs, since one protocol serves them all.
+ */
+export function clientUrls(url: string | readonly string[]): readonly string[] {
+  const urls = typeof url === 'string' ? [url] : [...url];
+  if (urls.length === 0 || urls.some((u) => typeof u !== 'string' || u === '')) {
+    throw new ConfigError(ErrorCode.INVALID_OPTION, 'a permanent client needs a URL, or a non-empty list of URLs');
+  }
+  if (new Set(urls.map((u) => isWebSocketUrl(u))).size > 1) {
+    throw new ConfigError(ErrorCode.INVALID_OPTION, `a permanent client's URLs must be all WebSocket (ws://, wss://) or all streams: ${urls.map(redactUrl).join(', ')}`);
+  }
+  return Object.freeze(urls);
+}
+
+/**
+ * Starts a client that connects to `url` (or to each of several URLs in turn: a failed attempt
+ * moves on to the next, a lost connection retries its own first) and reconnects for ever, with a pause schedule or
  * exponential backoff, until `close()`.
  */
 export function permanentClient<In = unknown, Out = In>(
-  url: string,
+  url: string | readonly string[],
   options: PermanentClientOptions<In, Out> & { session: true | SessionConfig<In, Out> },
 ): SessionClient<In, Out>;
-export function permanentClient<In = unknown, Out = In>(url: string, options?: PermanentClientOptions<In, Out>): PermanentClient<In, Out>;
+export function permanentClient<In = unknown, Out = In>(url: string | readonly string[], options?: PermanentClientOptions<In, Out>): PermanentClient<In, Out>;
 export function permanentClient<In = unknown, Out = In>(
-  url: string,
+  url: string | readonly string[],
   options: PermanentClientOptions<In, Out> & { session?: true | SessionConfig<In, Out> } = {},
 ): PermanentClient<In, Out> | SessionClient<In, Out> {
   // Sessions (docs/sessions.md): reconnect and resume, in session-client.ts.

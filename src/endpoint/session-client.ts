@@ -19,7 +19,7 @@ import type { Callbacks } from './callbacks.js';
 import { connect, resolveProtocol, type ConnectOptions } from './client.js';
 import type { Connection } from './connection.js';
 import type { MetricsSnapshot } from './metrics.js';
-import { PermanentClient, type ClientStatus, type PermanentClientOptions } from './permanent-client.js';
+import { PermanentClient, clientUrls, type ClientStatus, type PermanentClientOptions } from './permanent-client.js';
 import {
   SessionHandle,
   checkSessionConfig,
@@ -130,12 +130,13 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
   readonly client: PermanentClient<RawFrame, RawFrame>;
 
   constructor(
-    readonly url: string,
+    url: string | readonly string[],
     options: PermanentClientOptions<In, Out> & { session: true | SessionConfig<In, Out> },
   ) {
+    const urls = clientUrls(url);
     const cfg = sessionConfig(options.session);
     refuseOnReceive(options.callbacks as Callbacks<unknown, unknown> | undefined);
-    const user = resolveProtocol(options, isWebSocketUrl(url));
+    const user = resolveProtocol(options, isWebSocketUrl(urls[0]!));
     const raw = rawProtocol(user);
     const owner: SessionOwner = {
       // The session is over (ended by either side, refused): stop reconnecting.
@@ -151,7 +152,7 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
     const handshake = options.handshakeTimeout ?? Limits.handshakeTimeout;
     const userConnected = options.onConnected as ((c: Connection<RawFrame, RawFrame>) => void | Promise<void>) | undefined;
     const { session: _s, codec: _c, protocol: _p, callbacks, onConnected: _o, outbox: _ob, ...rest } = options;
-    this.client = new PermanentClient<RawFrame, RawFrame>(url, {
+    this.client = new PermanentClient<RawFrame, RawFrame>(urls, {
       ...(rest as PermanentClientOptions<RawFrame, RawFrame>),
       protocol: raw,
       callbacks: rawCallbacks(callbacks as Callbacks<unknown, unknown> | undefined, () => h),
@@ -176,6 +177,16 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
   /** Resolves `true` once everything sent so far was acknowledged; `false` on timeout or end. */
   acked(options?: { timeout?: number }): Promise<boolean> {
     return this.session.acked(options);
+  }
+
+  /** The URL of the live connection, or the one the next attempt goes to (see `urls`). */
+  get url(): string {
+    return this.client.url;
+  }
+
+  /** Every URL the client may connect to, in the order it tries them. */
+  get urls(): readonly string[] {
+    return this.client.urls;
   }
 
   /** Whether a connection is up and the session open on it. */
@@ -220,7 +231,7 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
 }
 
 /** @internal */
-export function sessionClient<In, Out>(url: string, options: PermanentClientOptions<In, Out> & { session: true | SessionConfig<In, Out> }): SessionClient<In, Out> {
+export function sessionClient<In, Out>(url: string | readonly string[], options: PermanentClientOptions<In, Out> & { session: true | SessionConfig<In, Out> }): SessionClient<In, Out> {
   return new SessionClient(url, options);
 }
 

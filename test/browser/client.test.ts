@@ -204,6 +204,16 @@ function clientSuite(where: string, skip: string | false, open: (bundle: string,
       assert.deepEqual(closes.sort(), [[1000, ''], [4001, 'done \u2713']].sort(), 'the server saw the codes and the reason the page sent');
     });
 
+    it('a permanent client given several URLs skips a dead one and talks to the next', async () => {
+      const dead = `ws://127.0.0.1:${await closedPort()}/`;
+      const r = await run('severalUrls', { dead, echo: s.echo.url });
+      assert.deepEqual(r['tried'].slice(0, 2), [dead, s.echo.url]);
+      assert.equal(r['url'], s.echo.url);
+      assert.deepEqual(r['urls'], [dead, s.echo.url]);
+      assert.equal(r['status'], 'sent');
+      assert.equal(r['echoed'], 'over here');
+    });
+
     it('reports the server close code and reason, refuses codes a browser may not send', async () => {
       const r = await run('closeCodes', { echo: s.echo.url });
       assert.deepEqual(r['byServer'], { initiator: 'peer', clean: true, code: 4000, reason: 'server bye \u2713', error: null });

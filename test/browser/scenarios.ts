@@ -217,6 +217,22 @@ export const scenarios: Record<string, (p: Params) => Promise<Json>> = {
     return { refused, timedOut, attempts, elapsed, badUrl, badOption, sessionOption, conflict, conflictIter, timeout, afterClose, codes: Object.keys(ErrorCode).length };
   },
 
+  /** A permanent client given a dead URL first and the echo server second: it moves on and talks. */
+  async severalUrls(p) {
+    const tried: string[] = [];
+    const client = permanentClient<string, string>([p['dead'] as string, p['echo'] as string], {
+      codec: textCodec(),
+      backoff: exponentialBackoff({ initial: 10, max: 50 }),
+      onStatus: (s) => void (s.type === 'connecting' && tried.push(s.url)),
+    });
+    for (let k = 0; k < 500 && !client.connected; k++) await sleep(10);
+    const status = client.send('over here');
+    const echoed = await client.connection?.receive({ timeout: 5000 });
+    const url = client.url;
+    await client.close();
+    return { tried, url, status, echoed, urls: client.urls };
+  },
+
   /**
    * A permanent client sends {i} every 15 ms while its server is SIGKILLed and restarted (by the
    * test). Messages sent while disconnected go to the outbox and are flushed in order.
