@@ -184,4 +184,75 @@ describeOrSkip('cluster service addressing', natsSkip(), ({ it, before, after })
     await assert.rejects(nodes['c']!.node.services.send(message('EVENT', {}, { service: 'audit' })), { code: 'SERVICE_UNAVAILABLE' });
     assert.throws(() => nodes['c']!.node.services.register('a b', () => {}), { code: 'ROOM_INVALID_NAME' });
   });
+
+  it('answers requests across nodes: the reply, typed errors, a timeout and an abort that reach the handler', async () => {
+    const svc = nodes['b']!.node.services;
+    const asker = nodes['a']!.node.services;
+    const aborted: string[] = [];
+    const reg = svc.register('calc', async (m, ctx) => {
+      assert.equal(ctx.request || m.command === 'NOTE', true);
+      if (m.command === 'ADD') return message('SUM', { value: m.getInt('a')! + m.getInt('b')! });
+      if (m.command === 'FAIL') throw Object.assign(new Error('cannot divide by zero'), { code: 'DIV_ZERO' });
+      if (m.command === 'NOTHING') return undefined;
+      if (m.command === 'SLOW') {
+        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+        aborted.push(`${m.get('why')} from ${ctx.from}`);
+        return message('LATE');
+      }
+      return undefined;
+    });
+    try {
+      await nodes['b']!.node.broker.flush();
+      // The handler's subscription crosses the NATS routes asynchronously: retry the first request.
+      let sum: Message | undefined;
+      for (let k = 0; k < 50 && sum === undefined; k++) {
+        sum = await asker.request(message('ADD', { a: 2, b: 40 }, { service: 'calc' }), { timeout: 1000 }).catch(() => undefined);
+      }
+      assert.ok(sum, 'a request from node a reached the handler on node b');
+      assert.deepEqual([sum.command, sum.getInt('value')], ['SUM', 42]);
+      // Addressed to the node that has it, and to a node that does not.
+      const viaB = await asker.request(parseMessage('b:calc/ADD a=1;b=1'), { timeout: WAIT_MS });
+      assert.equal(viaB.getInt('value'), 2);
+      await assert.rejects(asker.request(parseMessage('c:calc/ADD a=1;b=1'), { timeout: WAIT_MS }), { code: 'SERVICE_UNAVAILABLE' });
+      await assert.rejects(asker.request(parseMessage('nosuch/ADD a=1;b=1'), { timeout: WAIT_MS }), { code: 'SERVICE_UNAVAILABLE' });
+      // The handler's error: its code and message, not its stack.
+      await assert.rejects(asker.request(parseMessage('calc/FAIL'), { timeout: WAIT_MS }), (e: Error & { code: string; remoteCode: string }) => {
+        assert.equal(e.code, 'REQUEST_FAILED');
+        assert.equal(e.remoteCode, 'DIV_ZERO');
+        assert.match(e.message, /cannot divide by zero/);
+        assert.doesNotMatch(e.message, /services\.js|at /);
+        return true;
+      });
+      await assert.rejects(asker.request(parseMessage('calc/NOTHING'), { timeout: WAIT_MS }), { code: 'REQUEST_FAILED' });
+      // A timeout and an abort: the requester rejects, and the handler's signal aborts on node b.
+      await assert.rejects(asker.request(parseMessage('calc/SLOW why=timeout'), { timeout: 200 }), { code: 'REQUEST_TIMEOUT' });
+      const ac = new AbortController();
+      const p = asker.request(parseMessage('calc/SLOW why=abort'), { signal: ac.signal, timeout: WAIT_MS });
+      setTimeout(() => ac.abort(), 100);
+      await assert.rejects(p, { code: 'REQUEST_ABORTED' });
+      await waitFor(() => aborted.length === 2, WAIT_MS, 'both cancels to reach the handler on b');
+      assert.deepEqual(aborted.sort(), ['abort from a', 'timeout from a']);
+      // Bounded: at maxRequests in flight the next one is refused at once.
+      asker.maxRequests = 1;
+      const hold = asker.request(parseMessage('calc/SLOW why=held'), { timeout: 300 }).catch((e: { code: string }) => e.code);
+      await assert.rejects(asker.request(parseMessage('calc/ADD a=1;b=2'), { timeout: WAIT_MS }), { code: 'TOO_MANY_REQUESTS' });
+      assert.equal(await hold, 'REQUEST_TIMEOUT');
+      asker.maxRequests = 1024;
+      // A plain send to the same handler still works, and is no request.
+      await asker.send(parseMessage('calc/NOTE'));
+    } finally {
+      reg.remove();
+    }
+    // The removal crosses the NATS routes asynchronously: until a's server knows, a request may time out.
+    await nodes['b']!.node.broker.flush();
+    let code = '';
+    for (let k = 0; k < 20 && code !== 'SERVICE_UNAVAILABLE'; k++) {
+      code = await asker.request(parseMessage('calc/ADD a=1;b=1'), { timeout: 250 }).then(
+        () => 'answered',
+        (e: { code: string }) => e.code,
+      );
+      assert.notEqual(code, 'answered', 'no handler answers after remove()');
+    }
+    assert.equal(code, 'SERVICE_UNAVAILABLE');
+  });
 });
