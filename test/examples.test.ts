@@ -9,6 +9,8 @@ import * as broadcast from '../examples/broadcast.js';
 import * as websocket from '../examples/websocket.js';
 import * as named from '../examples/named-messages.js';
 import * as sessions from '../examples/sessions.js';
+import * as rooms from '../examples/rooms.js';
+import * as metrics from '../examples/metrics.js';
 
 async function run(main: (log: (l: string) => void) => Promise<void>): Promise<string[]> {
   const lines: string[] = [];
@@ -17,6 +19,23 @@ async function run(main: (log: (l: string) => void) => Promise<void>): Promise<s
 }
 
 describe('examples', () => {
+  it('rooms: members get their rooms\' messages only, and the hook refuses a room', async () => {
+    assert.deepEqual(await run(rooms.main), [
+      'ann joined lobby',
+      'admin-bo joined lobby',
+      'admin-bo joined staff',
+      'eve refused staff',
+      'admin-bo got: staff <admin-bo> deploy at 5',
+      'admin-bo got: lobby <ann> hi all',
+      'ann got: lobby <ann> hi all',
+      'staff has 1, lobby has 2',
+    ]);
+  });
+
+  it('metrics: exact counts in the snapshot and the Prometheus text, and a channel subscriber', async () => {
+    assert.deepEqual(await run(metrics.main), ['open 1, received 10, sent 10', 'switchboard_messages_received_total 10', 'connection:open events: 2']);
+  });
+
   it('echo: the client gets its message back', async () => {
     assert.deepEqual(await run(echo.main), ['sent: hello']);
   });
