@@ -117,19 +117,36 @@ describe('cluster: sessions resume on another node (real nats-server, nodes in c
     };
   }
 
+  let t2: (() => Promise<void>) | undefined;
   it('node A drained (graceful close): the client resumes on node B with resumed: true, 0 lost, 0 duplicated, in order, both ways, A\'s queued messages included', async () => {
     const t = await setup();
     try {
       const { a, b, proxy, client, opens, got } = t;
+      // A second client stays connected to A until A closes: the plain "drain a node" case.
+      const proxy2 = await startCuttingProxy({ target: { port: a.port }, cutEveryMs: 0 });
+      const opens2: SessionOpenInfo[] = [];
+      const got2: number[] = [];
+      const client2 = permanentClient<Msg, Msg>(proxy2.url, {
+        backoff: pauseSchedule([20]),
+        session: { onOpen: (_s, i) => void opens2.push(i), onMessage: (_s, m) => void got2.push(m.n) },
+      });
+      t2 = async () => {
+        await client2.close();
+        await proxy2.close();
+      };
+      await waitFor(() => client2.connected, WAIT_MS, 'client 2 connected to A');
       await a.ask({ cmd: 'send', from: 0, to: 50 }, 'sent');
-      await waitFor(() => got.length === 50 && a.received().length >= 50, WAIT_MS, 'traffic both ways on A');
+      await waitFor(() => got.length === 50 && got2.length === 50 && a.received().length >= 50, WAIT_MS, 'traffic both ways on A');
+      for (const n of range(0, 200)) client2.send({ n: 1_000_000 + n }); // in flight when A closes
       // The client is away for a moment (nowhere to reconnect): A queues for it, the client queues for A.
       proxy.retarget(await closedPort());
       proxy.cutAll();
       await waitFor(() => opens.length === 1 && !client.connected, WAIT_MS, 'the client lost A');
       const queued = await a.ask({ cmd: 'send', from: 50, to: 100 }, 'sent');
-      assert.ok((queued.statuses as string[]).every((s) => s === 'queued' || s === 'backpressured'), String(queued.statuses));
+      const statuses = queued.statuses as string[]; // to each session: the detached one's first (it is older), client 2's next
+      assert.equal(statuses.filter((s) => s === 'queued').length, 50, String(statuses));
       // Drain A: its sessions are put in NATS before close resolves; then its clients go to B.
+      proxy2.retarget(b.port); // client 2's next connection goes to B
       const closed = await a.ask({ cmd: 'close' }, 'closed');
       assert.ok((closed.storeCounters as { puts: number }).puts >= 1);
       proxy.retarget(b.port);
@@ -137,19 +154,26 @@ describe('cluster: sessions resume on another node (real nats-server, nodes in c
       assert.equal(opens[1]!.resumed, true, `resumed on B (lost: ${opens[1]!.lost?.message})`);
       assert.equal(opens[1]!.lost, undefined);
       await waitFor(() => got.length >= 100, WAIT_MS, 'A\'s queued messages, from B');
+      await waitFor(() => opens2.length === 2, WAIT_MS, 'client 2\'s session opened on B');
+      assert.equal(opens2[1]!.resumed, true, `client 2 resumed on B (lost: ${opens2[1]!.lost?.message})`);
       await b.ask({ cmd: 'send', from: 100, to: 150 }, 'sent');
-      await waitFor(() => got.length >= 150, WAIT_MS, 'B\'s own messages');
+      await waitFor(() => got.length >= 150 && got2.length >= 150, WAIT_MS, 'B\'s own messages');
+      assert.deepEqual(got2, range(0, 150), 'client 2, server to client: in order, none lost, none twice');
+      assert.ok(await client2.acked({ timeout: WAIT_MS }), 'client 2: everything acknowledged');
       const n = await t.stopSending();
       assert.ok(await client.acked({ timeout: WAIT_MS }), 'everything the client sent was acknowledged');
       await waitFor(() => a.received().length + b.received().length >= n, WAIT_MS, `all ${n} client messages at A or B`);
       assert.deepEqual(got.map((g) => g.n), range(0, 150), 'server to client: in order, none lost, none twice');
       assert.ok(got.every((g) => !g.info.redelivered));
-      const up = [...a.received(), ...b.received()];
+      const up = [...a.received(), ...b.received()].filter((r) => r.m < 1_000_000);
       assert.deepEqual(up.map((r) => r.m), range(0, n), 'client to servers: in order, none lost, none twice');
+      const up2 = [...a.received(), ...b.received()].filter((r) => r.m >= 1_000_000).map((r) => r.m - 1_000_000);
+      assert.deepEqual(up2, range(0, 200), 'client 2 to servers: in order, none lost, none twice');
       assert.ok(up.every((r) => !r.redelivered));
       const stats = await b.ask({ cmd: 'stats' }, 'stats');
-      assert.equal((stats.storeCounters as { restored: number }).restored, 1, 'B restored the session from NATS');
+      assert.equal((stats.storeCounters as { restored: number }).restored, 2, 'B restored both sessions from NATS');
     } finally {
+      await t2?.();
       await t.stop();
     }
   });
