@@ -336,6 +336,12 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     const old = out.tookOver ? (h.connection as RawConnection | undefined) : undefined;
     this.bindings.set(conn, h);
     h.attached(conn);
+    if (created !== undefined && out.resumed && fromStore !== undefined) {
+      // Restored from another node: the requests its handlers had taken are answered nowhere now.
+      for (const id of fromStore.inbound) {
+        m.fail(id, ErrorCode.SESSION_UNKNOWN, 'the node that took this request went away before answering it');
+      }
+    }
     if (old !== undefined && old !== conn) {
       this.counters.tookOver++;
       this.bindings.delete(old);

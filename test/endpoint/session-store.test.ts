@@ -259,6 +259,31 @@ describe('sessions: an external session store (two servers, one asynchronous sto
     }
   });
 
+  it('a request the drained server had taken and not answered rejects with SESSION_UNKNOWN on the other server (no wait for the timeout); a later one is answered there', async () => {
+    const store = new AsyncStore();
+    const a = await node(store, { onRequest: () => new Promise<Msg>(() => {}) });
+    const b = await node(store, { onRequest: (_s: unknown, m: Msg) => ({ n: m.n + 1 }) });
+    const proxy = await startCuttingProxy({ target: { port: port(a) }, cutEveryMs: 0 });
+    const opens: SessionOpenInfo[] = [];
+    const client = permanentClient<Msg, Msg>(proxy.url, { backoff: pauseSchedule([20]), session: { onOpen: (_s, i) => void opens.push(i) } });
+    try {
+      await waitFor(() => client.connected, WAIT_MS, 'connected to a');
+      const taken = client.request({ n: 1 }, { timeout: 60_000 });
+      taken.catch(() => {});
+      await waitFor(() => a.server.sessions.get(client.session.id)!.pendingRequests === 0 && client.session.unacked === 0, WAIT_MS, 'a took the request');
+      proxy.retarget(port(b));
+      await a.server.close();
+      await assert.rejects(within(taken, WAIT_MS, 'the taken request'), { code: 'SESSION_UNKNOWN' });
+      assert.equal(opens.at(-1)!.resumed, true);
+      assert.deepEqual(await within(client.request({ n: 7 }, { timeout: WAIT_MS })), { n: 8 });
+    } finally {
+      await client.close();
+      await proxy.close();
+      await a.server.close();
+      await b.server.close();
+    }
+  });
+
   it('without a store nothing changes: no store operation, storeCounters stay 0', async () => {
     const server = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: { onMessage: () => {} } });
     const client = permanentClient<Msg, Msg>(server.url, { backoff: pauseSchedule([20]), session: {} });
