@@ -421,6 +421,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new SessionError(ErrorCode.SESSION_STORE_TIMEOUT,
         `session store: ${what}(${id}) did not answer within ${this.storeTimeout} ms`)), this.storeTimeout);
+      timer.unref?.();
       result.then((v) => {
         clearTimeout(timer);
         resolve(v);

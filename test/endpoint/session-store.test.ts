@@ -284,6 +284,25 @@ describe('sessions: an external session store (two servers, one asynchronous sto
     }
   });
 
+  it('a connection that sends more than the backlog while its HELLO waits for the store is closed with SESSION_PROTOCOL_ERROR; the server goes on', async () => {
+    const store = new AsyncStore();
+    store.mode = 'hang';
+    const b = await node(store, { storeTimeout: 60_000 });
+    const p = await Peer.connect(b.server.url);
+    try {
+      await p.send({ kind: 'H', sessionId: 'x'.repeat(22), secret: 'y'.repeat(22), received: 0, maxRequests: 1 });
+      for (let i = 0; i <= 64; i++) await p.send({ kind: 'P', token: i });
+      await within(p.raw.closed, WAIT_MS, 'closed');
+      assert.ok(b.fails.some((e) => e.code === 'SESSION_PROTOCOL_ERROR'), b.fails.map((e) => e.code).join());
+      assert.equal(b.server.sessions.size, 0);
+      assert.equal(store.gets, 1);
+    } finally {
+      p.raw.destroy();
+      store.mode = 'ok';
+      await b.server.close();
+    }
+  });
+
   it('without a store nothing changes: no store operation, storeCounters stay 0', async () => {
     const server = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: { onMessage: () => {} } });
     const client = permanentClient<Msg, Msg>(server.url, { backoff: pauseSchedule([20]), session: {} });
