@@ -179,7 +179,7 @@ describe('cluster: sessions resume on another node (real nats-server, nodes in c
   });
 
   for (const when of ['attached', 'detached'] as const) {
-    it(`node A SIGKILLed while the client is ${when}: on node B ${when === 'attached' ? 'resumed: false with lost (the snapshot was deleted on attach)' : 'resumed: true (a fresh snapshot was put on detach)'}, nothing the client sent is lost, duplicates flagged`, async () => {
+    it(`node A SIGKILLed while the client is ${when}: on node B ${when === 'attached' ? 'resumed: false with lost (no snapshot: it never detached)' : 'resumed: true (a fresh snapshot was put on detach)'}, nothing the client sent is lost, duplicates flagged`, async () => {
       const t = await setup();
       try {
         const { a, b, proxy, client, opens, got } = t;
