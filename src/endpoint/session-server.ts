@@ -94,14 +94,17 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   private readonly putQueued = new Set<string>();
   /** Session ids whose HELLO is waiting for the store: no put for them until it is done. */
   private readonly resuming = new Set<string>();
+  /** Sessions whose snapshot this node put last, with that snapshot's `detachedAt`: the store's copy is ours while it matches. */
+  private readonly lastPut = new Map<string, number>();
   /** Sessions refused or ended by the store's bound, accepted, resumed, taken over. */
   readonly counters = { accepted: 0, resumed: 0, refused: 0, tookOver: 0, evicted: 0, expired: 0 };
   /**
    * The external store's work: snapshots put, deleted, looked up (`gets`), sessions restored from
    * it, stale snapshots refused (the client had received more than the snapshot ever sent),
-   * operations that failed or timed out.
+   * sessions ended here because another node resumed them (`moved`), operations that failed or
+   * timed out.
    */
-  readonly storeCounters = { puts: 0, deletes: 0, gets: 0, restored: 0, stale: 0, failures: 0 };
+  readonly storeCounters = { puts: 0, deletes: 0, gets: 0, restored: 0, stale: 0, moved: 0, failures: 0 };
 
   /** @internal use `listen(url, { session })` */
   constructor(
@@ -224,10 +227,36 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   /** The asynchronous part of a HELLO with an external store; then the HELLO is accepted as usual. */
   private async resumeFromStore(conn: RawConnection, frame: RawFrame, id: string, secret: string, received: number, local: boolean): Promise<void> {
     let snap: SessionSnapshot | undefined;
+    let fetched = false;
     if (local) {
       // Resuming here: the store's copy must go before the session moves on, or a node that dies
-      // later would leave a stale snapshot behind. A failure is reported; the live session wins.
-      await this.storeDelete(id).catch((err: unknown) => this.storeFailed(err, id));
+      // later would leave a stale snapshot behind. If the copy there is no longer the one we put,
+      // another node resumed the session meanwhile: ours is stale, and theirs is the one to resume.
+      let moved: { current: SessionSnapshot | undefined } | undefined;
+      try {
+        await this.enqueue(id, async () => {
+          const last = this.lastPut.get(id);
+          if (last === undefined) return; // nothing of ours in the store
+          this.storeCounters.gets++;
+          const current = (await this.bounded(this.shared!.get(id), 'get', id)) ?? undefined;
+          if (current?.detachedAt !== last) {
+            moved = { current };
+            return;
+          }
+          await this.bounded(this.shared!.delete(id), 'delete', id);
+          this.storeCounters.deletes++;
+          this.lastPut.delete(id);
+        });
+      } catch (err) {
+        this.storeFailed(err, id); // the live session wins
+      }
+      if (moved !== undefined) {
+        const lh = this.live.get(id);
+        if (lh !== undefined) this.movedAway(lh);
+        snap = moved.current;
+        fetched = true;
+        local = false;
+      }
     } else {
       try {
         this.storeCounters.gets++;
@@ -235,37 +264,38 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
       } catch (err) {
         this.storeFailed(err, id); // a new session: the client learns resumed: false
       }
-      if (snap !== undefined && this.waiting.has(conn) && !this.live.has(id)) {
-        const verdict = classifyHello({ sessionId: id, secret } as Parameters<typeof classifyHello>[0],
-          { secret: snap.secret, expiresAt: snap.detachedAt + snap.retention }, Date.now());
-        if (verdict === 'resume' && received > snap.lastWritten) {
-          // Stale: this node's predecessor wrote more after the snapshot (it died before the next
-          // put). Resuming would lose or misnumber messages: a new session, with `lost` said.
-          this.storeCounters.stale++;
-          this.report(new SessionError(ErrorCode.SESSION_UNKNOWN,
-            `session ${id}: the stored snapshot is stale (the client received up to ${received}, the snapshot wrote up to ${snap.lastWritten}); a new session replaces it`), undefined, conn);
+      fetched = true;
+    }
+    if (fetched && snap !== undefined && this.waiting.has(conn) && !this.live.has(id)) {
+      const verdict = classifyHello({ sessionId: id, secret } as Parameters<typeof classifyHello>[0],
+        { secret: snap.secret, expiresAt: snap.detachedAt + snap.retention }, Date.now());
+      if (verdict === 'resume' && received > snap.lastWritten) {
+        // Stale: the node that put it wrote more afterwards (it died before its next put).
+        // Resuming would lose or misnumber messages: a new session, with `lost` said.
+        this.storeCounters.stale++;
+        this.report(new SessionError(ErrorCode.SESSION_UNKNOWN,
+          `session ${id}: the stored snapshot is stale (the client received up to ${received}, the snapshot wrote up to ${snap.lastWritten}); a new session replaces it`), undefined, conn);
+        snap = undefined;
+        void this.storeDelete(id).catch((err: unknown) => this.storeFailed(err, id));
+      } else if (verdict === 'resume') {
+        // Claim it: once deleted no other node can resume it too.
+        try {
+          await this.storeDelete(id);
+        } catch (err) {
+          this.storeFailed(err, id);
           snap = undefined;
-          void this.storeDelete(id).catch((err: unknown) => this.storeFailed(err, id));
-        } else if (verdict === 'resume') {
-          // Claim it: once deleted no other node can resume it too.
-          try {
-            await this.storeDelete(id);
-          } catch (err) {
-            this.storeFailed(err, id);
-            snap = undefined;
-          }
-          if (snap !== undefined && !this.waiting.has(conn)) {
-            // The connection closed while we claimed it: put it back for the client's next try.
-            const back = snap;
-            void this.enqueue(id, async () => {
-              await this.bounded(this.shared!.put(back, Date.now()), 'put', id);
-              this.storeCounters.puts++;
-            }).catch((err: unknown) => this.storeFailed(err, id));
-            return;
-          }
         }
-        // forbidden or expired: acceptSession refuses or opens a new session; the snapshot is not touched
+        if (snap !== undefined && !this.waiting.has(conn)) {
+          // The connection closed while we claimed it: put it back for the client's next try.
+          const back = snap;
+          void this.enqueue(id, async () => {
+            await this.bounded(this.shared!.put(back, Date.now()), 'put', id);
+            this.storeCounters.puts++;
+          }).catch((err: unknown) => this.storeFailed(err, id));
+          return;
+        }
       }
+      // forbidden or expired: acceptSession refuses or opens a new session; the snapshot is not touched
     }
     const rest = this.waiting.get(conn);
     if (rest === undefined) {
@@ -287,6 +317,13 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
       if (this.bindings.get(conn) === undefined) break;
       this.onFrame(conn, f);
     }
+  }
+
+  /** Another node resumed this session (the store's copy is no longer ours): this node's copy ends. */
+  private movedAway(h: SessionHandle<In, Out>): void {
+    this.lastPut.delete(h.id);
+    this.storeCounters.moved++;
+    h.terminate(new SessionError(ErrorCode.SESSION_UNKNOWN, `${h}: resumed on another node; this node's copy of the session ends`));
   }
 
   private accept(conn: RawConnection, frame: RawFrame, fromStore?: SessionSnapshot): void {
@@ -385,19 +422,52 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     return this.enqueue(id, async () => {
       this.putQueued.delete(id);
       // Taken now, not when asked: the sends since ride on this put.
-      if (this.live.get(id) !== h || h.state !== 'detached' || this.resuming.has(id)) return;
-      const dropped = await this.bounded(this.shared!.put(h.machine.snapshot(), Date.now()), 'put', id);
-      this.storeCounters.puts++;
-      if (Array.isArray(dropped) && dropped.includes(id)) {
-        this.report(new SessionError(ErrorCode.SESSION_STORE_FAILED,
-          `session ${id}: the session store did not keep its snapshot (over its size bound); it can resume on this node only`), undefined);
+      const current = (): boolean => this.live.get(id) === h && h.state === 'detached' && !this.resuming.has(id);
+      if (!current()) return;
+      const last = this.lastPut.get(id);
+      if (last !== undefined) {
+        // Put before: is the store's copy still ours, or did another node resume the session?
+        this.storeCounters.gets++;
+        const there = await this.bounded(this.shared!.get(id), 'get', id);
+        if (there?.detachedAt !== last) {
+          if (current()) this.movedAway(h);
+          return;
+        }
+        if (!current()) return;
       }
+      const snap = h.machine.snapshot();
+      const dropped = await this.bounded(this.shared!.put(snap, Date.now()), 'put', id);
+      this.storeCounters.puts++;
+      if (!(Array.isArray(dropped) && dropped.includes(id))) {
+        this.lastPut.set(id, snap.detachedAt);
+        return;
+      }
+      this.lastPut.delete(id);
+      this.report(new SessionError(ErrorCode.SESSION_STORE_FAILED,
+        `session ${id}: the session store did not keep its snapshot (over its size bound); it can resume on this node only`), undefined);
     }).catch((err: unknown) => this.storeFailed(err, id));
   }
 
+  /** Deletes the session's entry, whoever put it (a claim). */
   private storeDelete(id: string): Promise<void> {
     this.putQueued.delete(id);
     return this.enqueue(id, async () => {
+      await this.bounded(this.shared!.delete(id), 'delete', id);
+      this.storeCounters.deletes++;
+      this.lastPut.delete(id);
+    });
+  }
+
+  /** The session ended here: deletes its entry if it is still the one this node put (not another node's since). */
+  private release(id: string): Promise<void> {
+    this.putQueued.delete(id);
+    return this.enqueue(id, async () => {
+      const last = this.lastPut.get(id);
+      if (last === undefined) return;
+      this.lastPut.delete(id);
+      this.storeCounters.gets++;
+      const there = await this.bounded(this.shared!.get(id), 'get', id);
+      if (there === undefined || there.detachedAt !== last) return;
       await this.bounded(this.shared!.delete(id), 'delete', id);
       this.storeCounters.deletes++;
     });
@@ -462,7 +532,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     if (this.live.get(id) === h) this.live.delete(id);
     this.store.delete(id);
     this.dirty.delete(h);
-    if (this.shared !== undefined && !this.handingOver && id !== '') void this.storeDelete(id).catch((err: unknown) => this.storeFailed(err, id));
+    if (this.shared !== undefined && !this.handingOver && id !== '') void this.release(id).catch((err: unknown) => this.storeFailed(err, id));
     if (h.error?.code === ErrorCode.SESSION_EXPIRED) this.counters.expired++;
     const c = h.connection as RawConnection | undefined;
     if (c !== undefined) {

@@ -303,6 +303,58 @@ describe('sessions: an external session store (two servers, one asynchronous sto
     }
   });
 
+  for (const aSends of [true, false]) {
+  it(`a session resumed on another node while the first still holds it: the first learns it ${aSends ? 'at its next put' : 'when the client comes back to it'} (its copy ends, SESSION_UNKNOWN; the other node's snapshot is resumed), never deletes the other's entry`, async () => {
+    const store = new AsyncStore();
+    const aEnds: string[] = [];
+    const a = await node(store, { onEnd: (_s: unknown, e: SwitchboardError | undefined) => void aEnds.push(String(e?.code)) });
+    const b = await node(store);
+    const proxy = await startCuttingProxy({ target: { port: port(a) }, cutEveryMs: 0 });
+    const opens: SessionOpenInfo[] = [];
+    const got: number[] = [];
+    const client = permanentClient<Msg, Msg>(proxy.url, {
+      backoff: pauseSchedule([20]),
+      session: { onOpen: (_s, i) => void opens.push(i), onMessage: (_s, m) => void got.push(m.n) },
+    });
+    try {
+      await waitFor(() => client.connected, WAIT_MS, 'connected to a');
+      const id = client.session.id;
+      // The client moves to b without a being drained (a network blip, a load balancer).
+      proxy.retarget(port(b));
+      proxy.cutAll();
+      await waitFor(() => opens.length === 2, WAIT_MS, 'resumed on b');
+      assert.equal(opens[1]!.resumed, true, 'b resumed the snapshot a put on detach');
+      assert.equal(a.server.sessions.get(id)!.state, 'detached', 'a still holds its copy');
+      // b's client goes away: b puts its own snapshot.
+      proxy.retarget(await closedPort());
+      proxy.cutAll();
+      await waitFor(() => b.server.sessions.get(id)!.state === 'detached', WAIT_MS, 'detached from b');
+      b.server.sessions.get(id)!.send({ n: 1 });
+      await waitFor(() => b.server.storeCounters.puts >= 2, WAIT_MS, 'b put its snapshot');
+      if (aSends) {
+        // a's application sends to its stale copy: a checks before putting, finds b's, ends its copy.
+        a.server.sessions.get(id)?.send({ n: 666 });
+        await waitFor(() => a.server.sessions.get(id) === undefined, WAIT_MS, 'a ended its copy');
+        assert.deepEqual(aEnds, ['SESSION_UNKNOWN']);
+        assert.notEqual(store.mem.get(id), undefined, 'b\'s entry is still there');
+      }
+      // The client comes back to a: it resumes b's snapshot (with the message b queued), not a's stale copy.
+      proxy.retarget(port(a));
+      await waitFor(() => opens.length === 3, WAIT_MS, 'resumed on a');
+      assert.deepEqual(aEnds, ['SESSION_UNKNOWN']);
+      assert.equal(a.server.storeCounters.moved, 1);
+      assert.equal(opens[2]!.resumed, true);
+      await waitFor(() => got.includes(1), WAIT_MS, 'b\'s queued message');
+      assert.ok(!got.includes(666), 'a\'s send to its stale copy was not delivered (its application was told: onEnd)');
+    } finally {
+      await client.close();
+      await proxy.close();
+      await a.server.close({ endSessions: true });
+      await b.server.close({ endSessions: true });
+    }
+  });
+  }
+
   it('without a store nothing changes: no store operation, storeCounters stay 0', async () => {
     const server = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: { onMessage: () => {} } });
     const client = permanentClient<Msg, Msg>(server.url, { backoff: pauseSchedule([20]), session: {} });
@@ -310,7 +362,7 @@ describe('sessions: an external session store (two servers, one asynchronous sto
       await waitFor(() => client.connected, WAIT_MS, 'connected');
       client.send({ n: 1 });
       assert.ok(await client.acked({ timeout: WAIT_MS }));
-      assert.deepEqual(server.storeCounters, { puts: 0, deletes: 0, gets: 0, restored: 0, stale: 0, failures: 0 });
+      assert.deepEqual(server.storeCounters, { puts: 0, deletes: 0, gets: 0, restored: 0, stale: 0, moved: 0, failures: 0 });
     } finally {
       await client.close();
       await server.close();
