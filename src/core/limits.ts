@@ -92,6 +92,17 @@ export const Limits = {
    */
   sessionStoreMaxBytes: 64 * MiB,
   /**
+   * Time a server gives one operation of an external session store (`session.store`: get, put,
+   * delete) before it gives up with `SESSION_STORE_TIMEOUT`, in ms. @default 2000
+   */
+  sessionStoreTimeout: 2000,
+  /**
+   * Frames a server keeps from a connection whose HELLO waits for the session store (a correct
+   * client sends nothing before WELCOME); one more closes that connection with
+   * `SESSION_PROTOCOL_ERROR`. @default 64
+   */
+  sessionStoreBacklog: 64,
+  /**
    * Requests one side may have in flight on a session: sent and not answered (requester), or
    * received and not answered (responder). Each side announces its own in the handshake, as MQTT 5
    * announces Receive Maximum; a peer that exceeds it gets `TOO_MANY_REQUESTS`. @default 1024

@@ -11,18 +11,37 @@
  * client is momentarily away); a {@link MemorySessionStore} counts their bytes, and when a detach
  * takes it over `maxStoredBytes`, the sessions closest to expiry end. Sends to a detached session
  * are bounded by the session's own caps and recounted once per tick.
+ *
+ * With an external store (`session.store`, e.g. the cluster's NATS KV), sessions also resume on
+ * another node:
+ *
+ *     detach / retained while detached ── put(snapshot)   (per session in order; coalesced: at most
+ *                                                          one waiting put, its snapshot taken when it runs)
+ *     HELLO naming a detached session here ── delete(id), awaited, then the local resume
+ *     HELLO naming a session not here ── get(id) ── secret? stale? ── delete(id) (claim) ── restore + resume
+ *                                        (a failure or timeout: typed error, a new session, resumed: false)
+ *     resume here, end ── delete(id)
+ *     close() without endSessions ── every session detached, put (awaited), then the connections close
+ *
+ * Store operations are bounded by `storeTimeout`; a connection's frames after its HELLO wait
+ * (at most `Limits.sessionStoreBacklog`) while the store answers.
  */
 import { randomBytes } from 'node:crypto';
 import {
   ConfigError,
   ErrorCode,
+  Limits,
   MemorySessionStore,
   SessionError,
   acceptSession,
+  classifyHello,
   decodeEnvelope,
   emptyEnvelope,
+  isSwitchboardError,
   type Address,
   type SessionMachine,
+  type SessionSnapshot,
+  type SessionStore,
   type SwitchboardError,
 } from '../core/index.js';
 import type { Callbacks } from './callbacks.js';
@@ -62,8 +81,30 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   private readonly dirty = new Set<SessionHandle<In, Out>>();
   private recountScheduled = false;
   private closing = false;
+  /** Detached sessions are being handed to the external store (close without endSessions): ending them locally must not delete them there. */
+  private handingOver = false;
+  /** `session.store`: where detached sessions are kept for other nodes. */
+  private readonly shared: SessionStore | undefined;
+  private readonly storeTimeout: number;
+  /** Connections whose HELLO waits for the store: the frames that came after it. */
+  private readonly waiting = new Map<RawConnection, RawFrame[]>();
+  /** Per session id, the store operations in order (a put never overtakes a delete). */
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Session ids with a put waiting in their chain (a later change rides on it). */
+  private readonly putQueued = new Set<string>();
+  /** Session ids whose HELLO is waiting for the store: no put for them until it is done. */
+  private readonly resuming = new Set<string>();
+  /** Sessions whose snapshot this node put last, with that snapshot's `detachedAt`: the store's copy is ours while it matches. */
+  private readonly lastPut = new Map<string, number>();
   /** Sessions refused or ended by the store's bound, accepted, resumed, taken over. */
   readonly counters = { accepted: 0, resumed: 0, refused: 0, tookOver: 0, evicted: 0, expired: 0 };
+  /**
+   * The external store's work: snapshots put, deleted, looked up (`gets`), sessions restored from
+   * it, stale snapshots refused (the client had received more than the snapshot ever sent),
+   * sessions ended here because another node resumed them (`moved`), operations that failed or
+   * timed out.
+   */
+  readonly storeCounters = { puts: 0, deletes: 0, gets: 0, restored: 0, stale: 0, moved: 0, failures: 0 };
 
   /** @internal use `listen(url, { session })` */
   constructor(
@@ -74,6 +115,8 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   ) {
     this.server = server!;
     this.store = new MemorySessionStore(cfg.maxStoredBytes !== undefined ? { maxBytes: cfg.maxStoredBytes } : {});
+    this.shared = cfg.store;
+    this.storeTimeout = cfg.storeTimeout ?? Limits.sessionStoreTimeout;
   }
 
   /** @internal */
@@ -142,10 +185,148 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
       h.receive(conn, frame);
       return;
     }
+    if (this.shared !== undefined && this.awaitStore(conn, frame)) return;
     this.accept(conn, frame);
   }
 
-  private accept(conn: RawConnection, frame: RawFrame): void {
+  /**
+   * With an external store: whether this frame waits for it (a HELLO naming a session we must
+   * look up or claim, or a frame after such a HELLO). Frames are kept, bounded, until it answers.
+   */
+  private awaitStore(conn: RawConnection, frame: RawFrame): boolean {
+    const backlog = this.waiting.get(conn);
+    if (backlog !== undefined) {
+      if (backlog.length >= Limits.sessionStoreBacklog) {
+        this.waiting.delete(conn);
+        this.bindings.delete(conn);
+        conn.abort(new SessionError(ErrorCode.SESSION_PROTOCOL_ERROR,
+          `${conn.name}: more than ${Limits.sessionStoreBacklog} frames before WELCOME, while the HELLO waits for the session store`));
+        return true;
+      }
+      backlog.push(typeof frame === 'string' ? frame : frame.slice());
+      return true;
+    }
+    let id: string;
+    let secret: string;
+    let received: number;
+    try {
+      const e = decodeEnvelope(frame, scratch);
+      if (e.kind !== 'H' || e.sessionId === '') return false;
+      ({ sessionId: id, secret, received } = e);
+    } catch {
+      return false; // acceptSession refuses it with the right code
+    }
+    const h = this.live.get(id);
+    if (h !== undefined && (h.state !== 'detached' || !h.machine.ownsSecret(secret))) return false; // a takeover or a forgery: nothing in the store to touch
+    this.waiting.set(conn, []);
+    this.resuming.add(id);
+    void this.resumeFromStore(conn, frame, id, secret, received, h !== undefined).finally(() => this.resuming.delete(id));
+    return true;
+  }
+
+  /** The asynchronous part of a HELLO with an external store; then the HELLO is accepted as usual. */
+  private async resumeFromStore(conn: RawConnection, frame: RawFrame, id: string, secret: string, received: number, local: boolean): Promise<void> {
+    let snap: SessionSnapshot | undefined;
+    let fetched = false;
+    if (local) {
+      // Resuming here: the store's copy must go before the session moves on, or a node that dies
+      // later would leave a stale snapshot behind. If the copy there is no longer the one we put,
+      // another node resumed the session meanwhile: ours is stale, and theirs is the one to resume.
+      let moved: { current: SessionSnapshot | undefined } | undefined;
+      try {
+        await this.enqueue(id, async () => {
+          const last = this.lastPut.get(id);
+          if (last === undefined) return; // nothing of ours in the store
+          this.storeCounters.gets++;
+          const current = (await this.bounded(this.shared!.get(id), 'get', id)) ?? undefined;
+          if (current?.detachedAt !== last) {
+            moved = { current };
+            return;
+          }
+          await this.bounded(this.shared!.delete(id), 'delete', id);
+          this.storeCounters.deletes++;
+          this.lastPut.delete(id);
+        });
+      } catch (err) {
+        this.storeFailed(err, id); // the live session wins
+      }
+      if (moved !== undefined) {
+        const lh = this.live.get(id);
+        if (lh !== undefined) this.movedAway(lh);
+        snap = moved.current;
+        fetched = true;
+        local = false;
+      }
+    } else {
+      try {
+        this.storeCounters.gets++;
+        snap = (await this.bounded(this.shared!.get(id), 'get', id)) ?? undefined;
+      } catch (err) {
+        this.storeFailed(err, id); // a new session: the client learns resumed: false
+      }
+      fetched = true;
+    }
+    if (fetched && snap !== undefined && this.waiting.has(conn) && !this.live.has(id)) {
+      const verdict = classifyHello({ sessionId: id, secret } as Parameters<typeof classifyHello>[0],
+        { secret: snap.secret, expiresAt: snap.detachedAt + snap.retention }, Date.now());
+      if (verdict === 'resume' && received > snap.lastWritten) {
+        // Stale: the node that put it wrote more afterwards (it died before its next put).
+        // Resuming would lose or misnumber messages: a new session, with `lost` said.
+        this.storeCounters.stale++;
+        this.report(new SessionError(ErrorCode.SESSION_UNKNOWN,
+          `session ${id}: the stored snapshot is stale (the client received up to ${received}, the snapshot wrote up to ${snap.lastWritten}); a new session replaces it`), undefined, conn);
+        snap = undefined;
+        void this.storeDelete(id).catch((err: unknown) => this.storeFailed(err, id));
+      } else if (verdict === 'resume') {
+        // Claim it: once deleted no other node can resume it too.
+        try {
+          await this.storeDelete(id);
+        } catch (err) {
+          this.storeFailed(err, id);
+          snap = undefined;
+        }
+        if (snap !== undefined && !this.waiting.has(conn)) {
+          // The connection closed while we claimed it: put it back for the client's next try.
+          const back = snap;
+          void this.enqueue(id, async () => {
+            await this.bounded(this.shared!.put(back, Date.now()), 'put', id);
+            this.storeCounters.puts++;
+          }).catch((err: unknown) => this.storeFailed(err, id));
+          return;
+        }
+      }
+      // forbidden or expired: acceptSession refuses or opens a new session; the snapshot is not touched
+    }
+    const rest = this.waiting.get(conn);
+    if (rest === undefined) {
+      // Closed meanwhile. A session resuming here stays detached: its store copy goes back.
+      const lh = local ? this.live.get(id) : undefined;
+      this.resuming.delete(id);
+      if (lh !== undefined && lh.state === 'detached' && !this.closing) void this.share(lh);
+      return;
+    }
+    this.waiting.delete(conn);
+    if (this.closing) {
+      this.bindings.delete(conn);
+      void conn.close();
+      return;
+    }
+    this.accept(conn, frame, snap);
+    if (snap !== undefined && this.live.get(id)?.machine.sessionId === id) this.storeCounters.restored++;
+    for (const f of rest) {
+      if (this.bindings.get(conn) === undefined) break;
+      this.onFrame(conn, f);
+    }
+  }
+
+  /** Another node resumed this session (the store's copy is no longer ours): this node's copy ends. */
+  private movedAway(h: SessionHandle<In, Out>): void {
+    this.lastPut.delete(h.id);
+    this.storeCounters.moved++;
+    h.terminate(new SessionError(ErrorCode.SESSION_UNKNOWN, `${h}: resumed on another node; this node's copy of the session ends`));
+  }
+
+  private accept(conn: RawConnection, frame: RawFrame, fromStore?: SessionSnapshot): void {
     // Which session the HELLO names decides who hears `open` (deferred until the attach is done).
     let named: SessionHandle<In, Out> | undefined;
     try {
@@ -158,7 +339,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     let created: SessionHandle<In, Out> | undefined;
     const now = Date.now();
     const out = acceptSession(frame, writerFor(conn), now, {
-      lookup: (id) => this.live.get(id)?.machine ?? this.store.get(id),
+      lookup: (id) => this.live.get(id)?.machine ?? (fromStore?.id === id ? fromStore : this.store.get(id)),
       host: () => {
         created = new SessionHandle<In, Out>('server', this.codec, this.cfg, this, undefined);
         created.attaching = true; // `open` is told once the handle has its machine and connection
@@ -192,6 +373,12 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     const old = out.tookOver ? (h.connection as RawConnection | undefined) : undefined;
     this.bindings.set(conn, h);
     h.attached(conn);
+    if (created !== undefined && out.resumed && fromStore !== undefined) {
+      // Restored from another node: the requests its handlers had taken are answered nowhere now.
+      for (const id of fromStore.inbound) {
+        m.fail(id, ErrorCode.SESSION_UNKNOWN, 'the node that took this request went away before answering it');
+      }
+    }
     if (old !== undefined && old !== conn) {
       this.counters.tookOver++;
       this.bindings.delete(old);
@@ -202,6 +389,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   private onLost(conn: RawConnection, info: CloseInfo): void {
     const h = this.bindings.get(conn);
     this.bindings.delete(conn);
+    this.waiting.delete(conn);
     if (h === undefined || h === null) return;
     if (!h.lost(conn, info)) return;
     if (this.closing) return;
@@ -212,6 +400,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   private keep(h: SessionHandle<In, Out>): void {
     const m = h.machine;
     if (h.state !== 'detached') return;
+    if (this.shared !== undefined) this.share(h);
     const dropped = this.store.put(m.snapshot(), Date.now());
     for (const id of dropped) {
       const victim = this.live.get(id);
@@ -221,6 +410,104 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
       victim.terminate(new SessionError(ErrorCode.SESSION_UNKNOWN,
         `${victim}: dropped to keep disconnected sessions within ${this.store.maxBytes} bytes`));
     }
+  }
+
+  // ------------------------------------------------------------------ external store
+
+  /** Puts the session's snapshot in the external store, after what its chain already holds; coalesced. */
+  private share(h: SessionHandle<In, Out>): Promise<void> {
+    const id = h.id;
+    if (this.putQueued.has(id)) return this.chains.get(id) ?? Promise.resolve();
+    this.putQueued.add(id);
+    return this.enqueue(id, async () => {
+      this.putQueued.delete(id);
+      // Taken now, not when asked: the sends since ride on this put.
+      const current = (): boolean => this.live.get(id) === h && h.state === 'detached' && !this.resuming.has(id);
+      if (!current()) return;
+      const last = this.lastPut.get(id);
+      if (last !== undefined) {
+        // Put before: is the store's copy still ours, or did another node resume the session?
+        this.storeCounters.gets++;
+        const there = await this.bounded(this.shared!.get(id), 'get', id);
+        if (there?.detachedAt !== last) {
+          if (current()) this.movedAway(h);
+          return;
+        }
+        if (!current()) return;
+      }
+      const snap = h.machine.snapshot();
+      const dropped = await this.bounded(this.shared!.put(snap, Date.now()), 'put', id);
+      this.storeCounters.puts++;
+      if (!(Array.isArray(dropped) && dropped.includes(id))) {
+        this.lastPut.set(id, snap.detachedAt);
+        return;
+      }
+      this.lastPut.delete(id);
+      this.report(new SessionError(ErrorCode.SESSION_STORE_FAILED,
+        `session ${id}: the session store did not keep its snapshot (over its size bound); it can resume on this node only`), undefined);
+    }).catch((err: unknown) => this.storeFailed(err, id));
+  }
+
+  /** Deletes the session's entry, whoever put it (a claim). */
+  private storeDelete(id: string): Promise<void> {
+    this.putQueued.delete(id);
+    return this.enqueue(id, async () => {
+      await this.bounded(this.shared!.delete(id), 'delete', id);
+      this.storeCounters.deletes++;
+      this.lastPut.delete(id);
+    });
+  }
+
+  /** The session ended here: deletes its entry if it is still the one this node put (not another node's since). */
+  private release(id: string): Promise<void> {
+    this.putQueued.delete(id);
+    return this.enqueue(id, async () => {
+      const last = this.lastPut.get(id);
+      if (last === undefined) return;
+      this.lastPut.delete(id);
+      this.storeCounters.gets++;
+      const there = await this.bounded(this.shared!.get(id), 'get', id);
+      if (there === undefined || there.detachedAt !== last) return;
+      await this.bounded(this.shared!.delete(id), 'delete', id);
+      this.storeCounters.deletes++;
+    });
+  }
+
+  /** Runs `op` after the session's earlier store operations (whatever their outcome). */
+  private enqueue(id: string, op: () => Promise<void>): Promise<void> {
+    const prev = this.chains.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(op);
+    const tail = next.catch(() => {});
+    this.chains.set(id, tail);
+    void tail.then(() => {
+      if (this.chains.get(id) === tail) this.chains.delete(id);
+    });
+    return next;
+  }
+
+  /** A store operation, bounded by `storeTimeout`; its failure as a typed error. */
+  private bounded<T>(result: T | Promise<T>, what: string, id: string): Promise<T> {
+    if (!(result instanceof Promise)) return Promise.resolve(result);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new SessionError(ErrorCode.SESSION_STORE_TIMEOUT,
+        `session store: ${what}(${id}) did not answer within ${this.storeTimeout} ms`)), this.storeTimeout);
+      timer.unref?.();
+      result.then((v) => {
+        clearTimeout(timer);
+        resolve(v);
+      }, (err: unknown) => {
+        clearTimeout(timer);
+        reject(isSwitchboardError(err) && (err.code === ErrorCode.SESSION_STORE_TIMEOUT || err.code === ErrorCode.SESSION_STORE_FAILED)
+          ? err
+          : new SessionError(ErrorCode.SESSION_STORE_FAILED, `session store: ${what}(${id}) failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      });
+    });
+  }
+
+  private storeFailed(err: unknown, id: string): void {
+    this.storeCounters.failures++;
+    const e = isSwitchboardError(err) ? err : new SessionError(ErrorCode.SESSION_STORE_FAILED, `session store: ${id}: ${String(err)}`, { cause: err });
+    this.report(e, undefined);
   }
 
   /** @internal a send to a detached session: recount it once this tick. */
@@ -245,6 +532,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     if (this.live.get(id) === h) this.live.delete(id);
     this.store.delete(id);
     this.dirty.delete(h);
+    if (this.shared !== undefined && !this.handingOver && id !== '') void this.release(id).catch((err: unknown) => this.storeFailed(err, id));
     if (h.error?.code === ErrorCode.SESSION_EXPIRED) this.counters.expired++;
     const c = h.connection as RawConnection | undefined;
     if (c !== undefined) {
@@ -270,11 +558,32 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   async close(options: SessionServerCloseOptions = {}): Promise<void> {
     if (options.endSessions) for (const h of [...this.live.values()]) h.machine.end('SERVER_CLOSED');
     this.closing = true;
+    if (this.shared !== undefined && !options.endSessions) await this.handOver();
     await this.server.close(options);
+    this.handingOver = this.shared !== undefined && !options.endSessions;
     for (const h of [...this.live.values()]) {
       h.terminate(new SessionError(ErrorCode.SESSION_ENDED, `${h}: the server closed`));
     }
     this.live.clear();
+    // Deletes of sessions that ended (bounded each by storeTimeout).
+    await Promise.all([...this.chains.values()]);
+  }
+
+  /**
+   * Draining to other nodes: every session is detached here (its connection stays open but
+   * silent until the server closes it, so the client cannot reconnect elsewhere before the
+   * snapshot is there), then every snapshot is put, awaited.
+   */
+  private async handOver(): Promise<void> {
+    const detached: CloseInfo = { initiator: 'local', error: undefined, clean: true };
+    for (const [conn, h] of [...this.bindings]) {
+      this.bindings.delete(conn);
+      this.waiting.delete(conn);
+      if (h !== null) h.lost(conn, detached);
+    }
+    const puts: Array<Promise<void>> = [];
+    for (const h of this.live.values()) if (h.state === 'detached') puts.push(this.share(h));
+    await Promise.all(puts);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -36,6 +36,7 @@ import {
   type SessionEvent,
   type SessionHost,
   type SessionOptions,
+  type SessionStore,
   type SwitchboardError,
 } from '../core/index.js';
 import { AsyncQueue } from './async-queue.js';
@@ -140,6 +141,17 @@ export interface ServerSessionConfig<In, Out> extends SessionConfig<In, Out> {
    * @default Limits.sessionStoreMaxBytes (64 MiB)
    */
   maxStoredBytes?: number;
+  /**
+   * Where detached sessions are kept for a resume on another node (the cluster's
+   * `natsSessionStore`, docs/cluster.md). Without it they stay in this process only. With it a
+   * session's snapshot is put when it detaches (and again, batched, when something is retained
+   * while detached), deleted when it resumes here or ends, and put for every session on a
+   * `close()` that does not end them; a HELLO naming a session this node does not hold awaits
+   * `store.get(id)`. docs/sessions.md "Resuming on another node". @default none
+   */
+  store?: SessionStore;
+  /** Time one store operation may take, in ms (then `SESSION_STORE_TIMEOUT`). @default Limits.sessionStoreTimeout (2000) */
+  storeTimeout?: number;
 }
 
 export type SessionHandleState = 'connecting' | 'open' | 'detached' | 'ended';
@@ -241,7 +253,7 @@ function partsFraming(inner: Framing): Framing {
 
 /** Checks the `session` option's numbers before anything connects. */
 export function checkSessionConfig(cfg: ServerSessionConfig<unknown, unknown>): void {
-  const positive = ['maxUnackedMessages', 'maxUnackedBytes', 'ackEvery', 'maxRequests', 'requestTimeout', 'retention', 'maxStoredBytes'] as const;
+  const positive = ['maxUnackedMessages', 'maxUnackedBytes', 'ackEvery', 'maxRequests', 'requestTimeout', 'retention', 'maxStoredBytes', 'storeTimeout'] as const;
   for (const k of positive) {
     const v = cfg[k];
     if (v !== undefined && !(typeof v === 'number' && v > 0)) {
@@ -253,6 +265,10 @@ export function checkSessionConfig(cfg: ServerSessionConfig<unknown, unknown>): 
   }
   if (cfg.overflow !== undefined && cfg.overflow !== 'drop' && cfg.overflow !== 'close') {
     throw new ConfigError(ErrorCode.INVALID_OPTION, `session.overflow must be 'drop' or 'close', got ${String(cfg.overflow)}`);
+  }
+  const st = cfg.store as Partial<SessionStore> | undefined;
+  if (st !== undefined && (typeof st !== 'object' || st === null || typeof st.get !== 'function' || typeof st.put !== 'function' || typeof st.delete !== 'function')) {
+    throw new ConfigError(ErrorCode.INVALID_OPTION, 'session.store must be a SessionStore (get, put, delete, sweep)');
   }
 }
 
