@@ -26,6 +26,9 @@ import {
 import { lineToMessage, showMessage } from './spec.js';
 import type { LogFields } from '../endpoint/log.js';
 import { parseHostPortArg, serveMetrics, type MetricsServer } from '../endpoint/prometheus.js';
+import { redactUrl } from '../endpoint/client.js';
+import { natsBroker, natsSessionStore, type Broker } from '../cluster/index.js';
+import type { SessionStore } from '../core/index.js';
 
 /** After SIGINT/SIGTERM, how long `connect --session` still waits for acknowledgements, in ms. */
 const ABORT_GRACE_MS = 2000;
@@ -61,18 +64,32 @@ function untilAborted(signal: AbortSignal): Promise<void> {
 /**
  * `listen URL --session`: prints every message of every session (one per line). With `--echo`
  * each message is sent back in its session and each request is answered with the request
- * itself; without it requests are answered `NO_HANDLER`.
+ * itself; without it requests are answered `NO_HANDLER`. With `--cluster NATS_URLS` the sessions
+ * are kept in NATS key-value (JetStream), so a client resumes on any such listener, and
+ * SIGINT/SIGTERM hands every session over before the listener exits.
  */
 export async function sessionListenCommand(url: string, flags: ListenFlags, io: CliIo): Promise<number> {
   noDatagrams(url, '--session');
-  if (flags.cluster !== undefined || flags.node !== undefined || flags.relay) {
-    throw new ConfigError(ErrorCode.INVALID_OPTION, '--session does not combine with --cluster, --node or --relay (a session lives on one server)');
-  }
+  if (flags.relay) throw new ConfigError(ErrorCode.INVALID_OPTION, '--relay does not combine with --session (a session is a conversation with one client)');
+  if (flags.node !== undefined && flags.cluster === undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--node needs --cluster');
   if (flags.metrics !== undefined) parseHostPortArg(flags.metrics); // a bad address fails before anything listens
   const print = messagePrinter(io, flags);
   const { log, file, warn, tally, peerError } = listenLogging(flags, io);
   const trace = flags.trace ? (line: string, fields: LogFields): void => (log ? log.info(fields, line) : warn(line)) : undefined;
   let exporter: MetricsServer | undefined;
+  let broker: Broker | undefined;
+  let store: SessionStore | undefined;
+  if (flags.cluster !== undefined) {
+    const servers = flags.cluster.split(',');
+    broker = await natsBroker({ servers, name: `switchboard listen --session${flags.node !== undefined ? ` ${flags.node}` : ''}` });
+    try {
+      store = await natsSessionStore(broker);
+    } catch (err) {
+      await broker.close();
+      throw err;
+    }
+    io.stderr.write(`sessions kept in NATS key-value at ${servers.map(redactUrl).join(',')}\n`);
+  }
   try {
     const server = await listen<unknown, unknown>(url, {
       ...transportOptions(url, flags, true),
@@ -88,6 +105,7 @@ export async function sessionListenCommand(url: string, flags: ListenFlags, io: 
         },
       },
       session: {
+        ...(store !== undefined && { store }),
         onOpen(s, info) {
           trace?.(`session ${s.id} ${info.resumed ? 'resumed' : 'opened'}`, { event: info.resumed ? 'session_resumed' : 'session_opened', session: s.id });
         },
@@ -120,10 +138,12 @@ export async function sessionListenCommand(url: string, flags: ListenFlags, io: 
       }
       await untilAborted(io.signal);
     } finally {
+      // With a store, close() hands every session over (put in NATS) before connections close.
       await server.close({ timeout: ABORT_GRACE_MS });
       await exporter?.close();
     }
   } finally {
+    await broker?.close();
     tally?.stop();
     file?.close();
   }

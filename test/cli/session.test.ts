@@ -193,11 +193,12 @@ describe('cli: listen --session and connect --session', () => {
     }
   });
 
-  it('refuses --session with --cluster or --relay (a session lives on one server)', async () => {
-    for (const extra of [['--cluster', 'nats://127.0.0.1:4222'], ['--relay']]) {
-      const r = await startBin(['listen', 'tcp://127.0.0.1:0', '--session', ...extra]).done;
-      assert.equal(r.code, 2, r.err);
-      assert.match(r.err, /INVALID_OPTION: --session does not combine with --cluster/);
-    }
+  it('refuses --session with --relay, and --node without --cluster', async () => {
+    const relay = await startBin(['listen', 'tcp://127.0.0.1:0', '--session', '--relay']).done;
+    assert.equal(relay.code, 2, relay.err);
+    assert.match(relay.err, /INVALID_OPTION: --relay does not combine with --session/);
+    const node = await startBin(['listen', 'tcp://127.0.0.1:0', '--session', '--node', 'a']).done;
+    assert.equal(node.code, 2, node.err);
+    assert.match(node.err, /INVALID_OPTION: --node needs --cluster/);
   });
 });

@@ -1,7 +1,10 @@
 import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
 import { main } from '../../src/cli/main.js';
-import { connect } from '../../src/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, linesJson, pauseSchedule, permanentClient, type SessionClient } from '../../src/index.js';
 import { WAIT_MS, waitFor } from '../helpers/net.js';
 import { natsServer, type NatsServer, natsSkip } from './nats.js';
 import { capture } from '../helpers/cli.js';
@@ -55,6 +58,48 @@ describeOrSkip('cli: switchboard listen --cluster', natsSkip(), ({ it, before, a
     const e = capture();
     assert.equal(await main(['listen', 'tcp://127.0.0.1:0', '--cluster', nats.url, '--node', 'a.b'], e.io), 2);
     assert.match(e.err(), /INVALID_OPTION/);
+  });
+
+  it('listen --session --cluster keeps sessions in NATS: a listener stopped with SIGTERM hands its sessions to the next', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-cli-js-'));
+    const js = await natsServer(['-js', '-sd', dir]);
+    const one = capture();
+    const two = capture();
+    const args = (node: string) => ['listen', 'tcp://127.0.0.1:0', '--session', '--echo', '--quiet', '--codec', 'json', '--cluster', js.url, '--node', node];
+    const r1 = main(args('one'), one.io);
+    const r2 = main(args('two'), two.io);
+    const got: number[] = [];
+    const opens: boolean[] = [];
+    let client: SessionClient<{ n: number }, { n: number }> | undefined;
+    try {
+      await waitFor(() => /listening on (\S+)/.test(one.err()) && /listening on (\S+)/.test(two.err()), WAIT_MS, 'both listeners');
+      assert.match(one.err(), /sessions kept in NATS key-value at nats:\/\/127\.0\.0\.1:\d+/);
+      const url1 = /listening on (\S+)/.exec(one.err())![1]!;
+      const url2 = /listening on (\S+)/.exec(two.err())![1]!;
+      client = permanentClient<{ n: number }, { n: number }>([url1, url2], {
+        protocol: linesJson(),
+        backoff: pauseSchedule([20]),
+        session: { onOpen: (_s, i) => void opens.push(i.resumed), onMessage: (_s, m) => void got.push(m.n) },
+      });
+      await waitFor(() => client!.connected, WAIT_MS, 'the session on listener one');
+      for (let n = 0; n < 50; n++) client.send({ n });
+      await waitFor(() => got.length === 50, WAIT_MS, 'the first 50 echoes');
+      one.abort(); // SIGTERM: the session is put in NATS before the connection closes
+      assert.equal(await r1, 0);
+      for (let n = 50; n < 100; n++) client.send({ n });
+      await waitFor(() => got.length === 100, WAIT_MS, 'the next 50 echoes, from listener two');
+      assert.deepEqual(got, [...Array(100).keys()], 'every echo once, in order');
+      assert.deepEqual(opens, [false, true], 'resumed on listener two, not a new session');
+      assert.equal(client.url, url2);
+    } finally {
+      await client?.close();
+      one.abort();
+      two.abort();
+      await r1;
+      assert.equal(await r2, 0);
+      await js.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
