@@ -90,7 +90,7 @@ export interface SessionConfig<In, Out> {
   heartbeat?: { interval: number; timeout: number };
   onOpen?(session: SessionClient<In, Out>, info: SessionOpenInfo): void;
   /** A message; taken (acknowledged) when this returns. Without it, iterate the client: taken when the iterator yields. */
-  onMessage?(session: SessionClient<In, Out>, msg: In, info: MessageInfo): void;
+  onMessage?(session: SessionClient<In, Out>, msg: In, info: MessageInfo): void | PromiseLike<unknown>;
   /** Answers the server's requests. A throw is answered with its `code` and message. Without it: `NO_HANDLER`. */
   onRequest?(session: SessionClient<In, Out>, msg: In, ctx: RequestContext): Out | Promise<Out>;
   /** The session is over (the server ended or refused it, or `close()`: `error` undefined). The client stops. */
@@ -154,6 +154,8 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
   private error: SwitchboardError | undefined;
   private finished = false;
   private resolveEnded!: (e: SwitchboardError | undefined) => void;
+  /** While onMessage's promise is pending: `undefined` for it, then the messages waiting their turn. */
+  private readonly taking: Array<{ msg: In; info: MessageInfo; ticket: number } | undefined> = [];
 
   constructor(
     url: string | readonly string[],
@@ -323,10 +325,14 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
         if (msg === undefined) return true; // skipped, reported, acknowledged
         this.stats.messagesIn++;
         const info: MessageInfo = { redelivered: origin !== '', origin };
-        const on = this.cfg.onMessage;
-        if (on) {
-          this.guard(() => on(this, msg.v, info));
-          return true;
+        if (this.cfg.onMessage) {
+          // One at a time: while a promise from onMessage is pending the next ones wait here
+          // (bounded by the server's unacknowledged cap) and are taken in order.
+          if (this.taking.length > 0) {
+            this.taking.push({ msg: msg.v, info, ticket });
+            return false;
+          }
+          return this.take(msg.v, info, ticket);
         }
         // Taken when the iterator yields it. What waits here is bounded by the server's
         // unacknowledged cap: it sends no more than that before we acknowledge.
@@ -479,6 +485,30 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
     } catch {
       // nowhere left to report to
     }
+  }
+
+  /** Calls onMessage; true when the message is taken now, false when a promise takes it later. */
+  private take(msg: In, info: MessageInfo, ticket: number): boolean {
+    let r: unknown;
+    this.guard(() => void (r = this.cfg.onMessage!(this, msg, info)));
+    if (r == null || typeof (r as PromiseLike<unknown>).then !== 'function') return true;
+    this.taking.unshift(undefined); // the one in progress, ahead of those waiting
+    const done = (): void => {
+      if (this.finished) return;
+      this.machine.taken(ticket, Date.now());
+      this.taking.shift();
+      while (this.taking.length > 0) {
+        const next = this.taking.shift()!;
+        if (!this.take(next.msg, next.info, next.ticket)) return; // a promise again: it goes on when that settles
+        this.machine.taken(next.ticket, Date.now());
+      }
+      this.after();
+    };
+    Promise.resolve(r as PromiseLike<unknown>).then(done, (e: unknown) => {
+      this.fail(new ConfigError(ErrorCode.HOOK_FAILED, `onMessage rejected: ${e instanceof Error ? e.message : String(e)}`));
+      done();
+    });
+    return false;
   }
 
   private guard(fn: () => void): void {

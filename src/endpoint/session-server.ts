@@ -178,15 +178,13 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     };
   }
 
-  private onFrame(conn: RawConnection, frame: RawFrame): void {
+  private onFrame(conn: RawConnection, frame: RawFrame): PromiseLike<unknown> | undefined {
     const h = this.bindings.get(conn);
-    if (h === undefined) return; // not ours any more
-    if (h !== null) {
-      h.receive(conn, frame);
-      return;
-    }
-    if (this.shared !== undefined && this.awaitStore(conn, frame)) return;
+    if (h === undefined) return undefined; // not ours any more
+    if (h !== null) return h.receive(conn, frame); // a promise: onMessage is still taking a message
+    if (this.shared !== undefined && this.awaitStore(conn, frame)) return undefined;
     this.accept(conn, frame);
+    return undefined;
   }
 
   /**

@@ -113,8 +113,14 @@ export interface SessionConfig<In, Out> {
   overflow?: 'drop' | 'close';
   /** Every attach: a new session, a resumed one, or (client) a new one after the server lost ours. */
   onOpen?(session: SessionHandle<In, Out>, info: SessionOpenInfo): void;
-  /** A message. It is taken (and acknowledged) when this returns. Without it, iterate the session. */
-  onMessage?(session: SessionHandle<In, Out>, msg: In, info: MessageInfo): void;
+  /**
+   * A message. It is taken (and acknowledged) when this returns; when it returns a promise, when
+   * that settles, and until then nothing more is delivered and the connection is not read
+   * (backpressure, as `onReceive` does), so a crash while the promise is pending cannot lose an
+   * acknowledged message. A rejection is reported (`onFail`, `HOOK_FAILED`) and the message counts
+   * as taken. Without it, iterate the session.
+   */
+  onMessage?(session: SessionHandle<In, Out>, msg: In, info: MessageInfo): void | PromiseLike<unknown>;
   /**
    * Answers a request: return the reply or a promise of it. A throw (or rejection) is answered
    * with the error's `code` (when it is `[A-Z0-9_]{1,64}`, else `REQUEST_FAILED`) and message,
@@ -329,6 +335,8 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   /** @internal set while a server attaches the session: `onOpen` waits until the attach is complete. */
   attaching = false;
   private link: RawConnection | undefined;
+  /** Set while `machine.receive` runs when `onMessage` returned a promise: handed to the raw connection. */
+  private pendingTake: Promise<void> | undefined;
   /** `machine.counters.resent` at the last attach: the difference is what a resume sent again. */
   private resentAt = 0;
   /** The frame limit of the last connection (checked while detached too). */
@@ -562,17 +570,22 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   }
 
   /** @internal One frame from the raw connection `conn`. */
-  receive(conn: RawConnection, frame: RawFrame): void {
-    if (conn !== this.link) return; // a connection taken over, still delivering what it had
+  receive(conn: RawConnection, frame: RawFrame): PromiseLike<unknown> | undefined {
+    if (conn !== this.link) return undefined; // a connection taken over, still delivering what it had
     try {
       this.machine.receive(frame, Date.now());
     } catch (err) {
+      this.pendingTake = undefined;
       if (!(err instanceof SessionError)) throw err;
       if (err.code === ErrorCode.SESSION_ENDED) void conn.close();
       else conn.abort(err);
-      return;
+      return undefined;
     }
     if (this.machine.nextDeadline() < this.timerAt) this.arm();
+    // An onMessage that returned a promise: the raw connection reads nothing more until it settles.
+    const p = this.pendingTake;
+    this.pendingTake = undefined;
+    return p;
   }
 
   // ------------------------------------------------------------------ attaching
@@ -673,8 +686,26 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
     const info = origin === '' ? NOT_REDELIVERED : { redelivered: true, origin };
     const cb = this.cfg.onMessage;
     if (cb !== undefined) {
-      this.call(() => cb.call(this.cfg, this, msg, info));
-      return true;
+      let r: unknown;
+      try {
+        r = cb.call(this.cfg, this, msg, info);
+      } catch (cause) {
+        this.fail(new ConnectionError(ErrorCode.HOOK_FAILED, `${this}: a session callback threw: ${(cause as Error)?.message ?? String(cause)}`, { cause }));
+        return true;
+      }
+      if (r === undefined || r === null || typeof (r as PromiseLike<unknown>).then !== 'function') return true;
+      // Taken when the promise settles (a rejection is reported and counts as taken: acks are
+      // cumulative, so a message never taken would hold back every later acknowledgement).
+      const taken = (): void => {
+        if (this._state === 'ended') return;
+        this.machine.taken(ticket, Date.now());
+        this.arm();
+      };
+      this.pendingTake = Promise.resolve(r as PromiseLike<unknown>).then(taken, (cause: unknown) => {
+        this.fail(new ConnectionError(ErrorCode.HOOK_FAILED, `${this}: onMessage rejected: ${(cause as Error)?.message ?? String(cause)}`, { cause }));
+        taken();
+      });
+      return false;
     }
     (this.inbox ??= new AsyncQueue()).push({ msg, ticket });
     return false;

@@ -375,6 +375,21 @@ function clientSuite(where: string, skip: string | false, open: (bundle: string,
     });
     }
 
+    it('sessions: an async onMessage takes the messages one at a time, in order; the server sees them all acknowledged', async () => {
+      const srv = await sessionServer();
+      try {
+        const r = await run('sessionAsyncMessages', { url: srv.server.url });
+        assert.deepEqual(r['got'], [0, 1, 2, 3, 4, 5]);
+        assert.equal(r['most'], 1, 'never two at once');
+        assert.deepEqual(r['failures'], ['HOOK_FAILED'], 'the rejection is reported');
+        assert.equal(r['acked'], true);
+        const [s] = [...srv.server.sessions.values()];
+        await waitFor(() => s === undefined || s.unacked === 0, STEP_MS, 'the server to have every echo acknowledged');
+      } finally {
+        await srv.server.close();
+      }
+    });
+
     it('sessions: a server that lost the session (closed, a fresh one on the port) is reported as lost with SESSION_UNKNOWN, never silently', async () => {
       const srv = await sessionServer();
       const port = Number(new URL(srv.server.url).port);

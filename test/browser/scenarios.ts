@@ -271,6 +271,41 @@ export const scenarios: Record<string, (p: Params) => Promise<Json>> = {
   },
 
   /**
+   * onMessage returning a promise: the server's echoes of 0..5 are handled one at a time, in
+   * order, each taken when its promise settles (the one for 2 rejects: reported, still taken).
+   */
+  async sessionAsyncMessages(p) {
+    const got: number[] = [];
+    const failures: string[] = [];
+    let running = 0;
+    let most = 0;
+    const client = sessionClient<{ echo?: number }, { i?: number }>(p['url'] as string, {
+      codec: jsonCodec(),
+      backoff: exponentialBackoff({ initial: 50, max: 300 }),
+      session: {
+        onMessage: async (_s, m) => {
+          if (m.echo === undefined) return;
+          got.push(m.echo);
+          running++;
+          most = Math.max(most, running);
+          await sleep(20);
+          running--;
+          if (m.echo === 2) throw new Error('cannot keep 2');
+        },
+        onFail: (_s, e) => void failures.push(e.code),
+      },
+    });
+    for (let k = 0; k < 1000 && !client.connected; k++) await sleep(10);
+    for (let i = 0; i < 6; i++) client.send({ i });
+    for (let k = 0; k < 500 && got.length < 6; k++) await sleep(10);
+    for (let k = 0; k < 500 && running > 0; k++) await sleep(10);
+    await sleep(100); // the last acknowledgement goes out (20 ms batching)
+    const acked = await client.acked({ timeout: 5000 });
+    await client.close();
+    return { got, most, failures, acked };
+  },
+
+  /**
    * A session client sends {i} every 10 ms and collects the server's echoes while the test cuts
    * its connection (a proxy that destroys it and refuses new ones for a while). Messages and a
    * request made while disconnected are kept by the session and delivered after the resume,

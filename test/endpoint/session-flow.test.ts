@@ -40,6 +40,52 @@ describe('sessions: taken, acknowledged, bounded', () => {
     }
   });
 
+  it('an async onMessage: one message at a time, in order, acknowledged only when its promise settles; a rejection is reported and counts as taken', async () => {
+    const releases: Array<() => void> = [];
+    const got: number[] = [];
+    const failures: string[] = [];
+    let running = 0;
+    let most = 0;
+    const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', {
+      session: {
+        ackEvery: 1,
+        onMessage: (_s, m) => {
+          got.push(m.n);
+          running++;
+          most = Math.max(most, running);
+          return new Promise<void>((resolve, reject) => {
+            releases.push(() => {
+              running--;
+              if (m.n === 2) reject(new Error('cannot store 2'));
+              else resolve();
+            });
+          });
+        },
+        onFail: (_s, e) => void failures.push(e.code),
+      },
+    });
+    const c = await connect<Msg, Msg>(srv.url, { session: true });
+    try {
+      for (let i = 0; i < 4; i++) c.send({ n: i });
+      await waitFor(() => got.length === 1, WAIT_MS, 'the first message');
+      // The first promise is pending: nothing more is delivered, nothing is acknowledged.
+      assert.equal(await c.acked({ timeout: 300 }), false, 'not acknowledged while the handler works');
+      assert.deepEqual(got, [0]);
+      assert.equal(c.unacked, 4);
+      for (let k = 1; k <= 4; k++) {
+        releases[k - 1]!();
+        if (k < 4) await waitFor(() => got.length === k + 1, WAIT_MS, `message ${k} after the previous settled`);
+      }
+      assert.equal(await c.acked({ timeout: WAIT_MS }), true, 'all four acknowledged once every promise settled');
+      assert.deepEqual(got, [0, 1, 2, 3]);
+      assert.equal(most, 1, 'never two at once');
+      assert.deepEqual(failures, ['HOOK_FAILED']);
+    } finally {
+      await c.close();
+      await srv.close();
+    }
+  });
+
   it('a peer that never takes: send reports backpressured above half the cap, dropped at the cap', async () => {
     const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: true }); // nobody iterates: nothing is taken
     const c = await connect<Msg, Msg>(srv.url, { session: { maxUnackedMessages: 10 } });
