@@ -106,10 +106,14 @@ describe('chat demo server: bad input from clients', () => {
     const info = await within(c.conn.closed, 20_000, 'the flood to be cut off');
     assert.equal(info.code, 1008);
     assert.equal(info.reason, 'flood');
-    assert.equal(c.got.filter(errorOf('RATE_LIMITED')).length, 1, 'one RATE_LIMITED reply, not one per message');
     await waitFor(() => watcher.got.some((m) => m.type === 'presence' && m.members.length === 1), 10_000, 'the flooder to leave');
     const broadcast = watcher.got.filter((m) => m.type === 'message').length;
     assert.ok(broadcast <= ChatLimits.rateBurst + 5, `the room saw ${broadcast} of ${n} flood messages, at most about the burst (${ChatLimits.rateBurst})`);
+    // One RATE_LIMITED per run of refusals, not one per message: a new run starts only after an
+    // accepted message (a token refilled while the machine was slow), and each accepted one past
+    // the burst was broadcast.
+    const limited = c.got.filter(errorOf('RATE_LIMITED')).length;
+    assert.ok(limited >= 1 && limited <= Math.max(1, broadcast - ChatLimits.rateBurst + 1), `${limited} RATE_LIMITED replies for ${broadcast} accepted of ${n}`);
     // The room remembers at most `history` messages.
     const late = await client(server);
     send(late.conn, { type: 'join', name: 'late', room: 'random' });
