@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { listen, pauseSchedule, permanentClient, type MessageInfo, type SessionOpenInfo, type SwitchboardError, type SessionServer } from '../../src/index.js';
+import { connect, listen, pauseSchedule, permanentClient, type MessageInfo, type SessionOpenInfo, type SwitchboardError, type SessionServer } from '../../src/index.js';
 import { waitFor, within, sleep, WAIT_MS } from '../helpers/net.js';
 
 type Msg = { n: number } | { q: string };
@@ -136,16 +136,33 @@ describe('sessions: server restart, expiry, memory bound', () => {
     }
   });
 
+  it('a client that opens and drops sessions cannot make the server keep more than maxStoredBytes allows (5 KiB counted per session)', async () => {
+    const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: { maxStoredBytes: 100 * 1024 } });
+    try {
+      for (let i = 0; i < 60; i++) {
+        const s = await connect<Msg, Msg>(srv.url, { session: true });
+        s.connection?.destroy();
+        await s.ended;
+      }
+      await waitFor(() => srv.connectionCount === 0, WAIT_MS, 'every connection gone');
+      await waitFor(() => srv.counters.evicted >= 40, WAIT_MS, `the oldest evicted (${srv.counters.evicted})`);
+      assert.ok(srv.sessions.size <= 20, `${srv.sessions.size} sessions kept for 100 KiB`);
+      assert.ok(srv.storedBytes <= 100 * 1024, `${srv.storedBytes} bytes counted`);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('disconnected sessions are kept within maxStoredBytes: the one closest to expiry ends first, and its client gets resumed: false', async () => {
     const ends: Array<{ id: string; code: string | undefined }> = [];
     const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', {
-      session: { maxStoredBytes: 4000, onEnd: (s, e) => ends.push({ id: s.id, code: e?.code }) },
+      session: { maxStoredBytes: 16_000, onEnd: (s, e) => ends.push({ id: s.id, code: e?.code }) },
     });
     const clients = [0, 1].map(() => permanentClient<Msg, Msg>(srv.url, { backoff: pauseSchedule([100_000]), session: true }));
     try {
       await waitFor(() => clients.every((c) => c.connected), WAIT_MS);
       const [s0, s1] = clients.map((c) => srv.sessions.get(c.session.id)!);
-      // Each detached session holds about 2500 bytes of unacknowledged messages.
+      // Each detached session counts 5 KiB plus its unacknowledged messages (about 2.4 KB and 2 KB here).
       s0!.connection!.destroy();
       await waitFor(() => s0!.state === 'detached', WAIT_MS);
       for (let i = 0; i < 20; i++) s0!.send({ n: 1e100 + i } as Msg);
@@ -157,7 +174,7 @@ describe('sessions: server restart, expiry, memory bound', () => {
       await waitFor(() => ends.length === 1, WAIT_MS, 'one session evicted');
       assert.equal(ends[0]!.id, s0!.id, 'the older one (closest to expiry) went');
       assert.equal(ends[0]!.code, 'SESSION_UNKNOWN');
-      assert.ok(srv.storedBytes <= 4000, `${srv.storedBytes} bytes stored`);
+      assert.ok(srv.storedBytes <= 16_000, `${srv.storedBytes} bytes stored`);
       assert.equal(srv.counters.evicted, 1);
       assert.equal(s1!.state, 'detached');
     } finally {

@@ -344,12 +344,13 @@ describe('session retention', () => {
       retained: [{ seq: 1, kind: 'M', id: 0, payload: 'x'.repeat(size), aux: '' }],
       peerMaxRequests: 1, nextRequestId: 1, pending: [], inbound: [],
     });
-    const store = new MemorySessionStore({ maxBytes: 3000 });
+    // Each counts 5 KiB + 128 B per envelope + its payload: a and b fit together, not with c.
+    const store = new MemorySessionStore({ maxBytes: 15_000 });
     assert.deepEqual(store.put(snap('a', 0, 500), 0), []);
     assert.deepEqual(store.put(snap('b', 10, 500), 10), []);
     assert.deepEqual(store.put(snap('c', 20, 1500), 20), ['a']);
-    assert.ok(store.bytes <= 3000);
-    assert.deepEqual(store.put(snap('huge', 30, 5000), 30), ['huge']);
+    assert.ok(store.bytes <= 15_000);
+    assert.deepEqual(store.put(snap('huge', 30, 20_000), 30), ['huge']);
     assert.equal(store.get('huge'), undefined);
     assert.equal(store.nextExpiry(), 110);
     assert.deepEqual(store.sweep(110), ['b']);
