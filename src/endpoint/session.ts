@@ -345,7 +345,11 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   private deferredOpen: SessionOpenInfo | undefined;
   private readonly pending = new Map<number, Pending<In>>();
   private handlers: Map<number, AbortController> | undefined;
-  private inbox: AsyncQueue<{ msg: In; ticket: number }> | undefined;
+  private inbox: AsyncQueue<{ msg: In; ticket: number; size: number }> | undefined;
+  /** Payload bytes in `inbox`. */
+  private inboxBytes = 0;
+  /** Set while the raw connection is paused because the inbox is at its bound. */
+  private inboxRoom: (() => void) | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
   private readonly onTimer = (): void => this.fire();
@@ -563,6 +567,7 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
           this.machine.taken(r.value.ticket, Date.now());
           this.arm();
         }
+        this.tookFromInbox(r.value.size);
         return { value: r.value.msg, done: false };
       },
       return: async () => ({ value: undefined, done: true }),
@@ -707,8 +712,26 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
       });
       return false;
     }
-    (this.inbox ??= new AsyncQueue()).push({ msg, ticket });
+    const q = (this.inbox ??= new AsyncQueue());
+    const size = payload.length;
+    q.push({ msg, ticket, size });
+    this.inboxBytes += size;
+    // Not taken, so not acknowledged: an honest peer stops at its unacknowledged cap. One that
+    // does not (or has a larger cap) is not read from until the iterator has taken half.
+    if (this.inboxRoom === undefined && (q.length >= this.machine.maxUnackedMessages || this.inboxBytes >= this.machine.maxUnackedBytes)) {
+      this.pendingTake = new Promise<void>((resolve) => (this.inboxRoom = resolve));
+    }
     return false;
+  }
+
+  /** The iterator took a message: reading resumes once half of the inbox's bound is free. */
+  private tookFromInbox(size: number): void {
+    this.inboxBytes -= size;
+    const room = this.inboxRoom;
+    if (room === undefined) return;
+    if (this._state !== 'ended' && ((this.inbox?.length ?? 0) * 2 > this.machine.maxUnackedMessages || this.inboxBytes * 2 > this.machine.maxUnackedBytes)) return;
+    this.inboxRoom = undefined;
+    room();
   }
 
   private onRequest(id: number, payload: Uint8Array | string, origin: string): void {
@@ -862,6 +885,7 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
     for (const ac of this.handlers?.values() ?? []) ac.abort(new RequestError(ErrorCode.CONNECTION_CLOSED, `${this}: the session ended`, 0));
     this.handlers?.clear();
     this.inbox?.end();
+    this.tookFromInbox(0); // an ended session holds no connection paused
     this.resolveEnded(this.endError);
     this.owner.ended(this as SessionHandle<unknown, unknown>);
     this.call(() => this.cfg.onEnd?.(this, this.endError));

@@ -86,6 +86,33 @@ describe('sessions: taken, acknowledged, bounded', () => {
     }
   });
 
+  it('a receiver that iterates slowly holds at most its own cap, even from a peer whose cap is larger: reading pauses, nothing is lost', async () => {
+    let session: SessionHandle<Msg, Msg> | undefined;
+    const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: { onOpen: (s) => (session = s), maxUnackedMessages: 100 } });
+    const c = await connect<Msg, Msg>(srv.url, { session: { maxUnackedMessages: 100_000, maxUnackedBytes: 64 * 1024 * 1024 } });
+    try {
+      const N = 5000;
+      for (let i = 0; i < N; i++) assert.notEqual(c.send({ n: i }), 'dropped');
+      await waitFor(() => session !== undefined, WAIT_MS, 'the session');
+      // Nobody iterates yet: the server stops reading at its cap of 100 messages.
+      const inbox = (): number => (session as unknown as { inbox?: { length: number } }).inbox?.length ?? 0;
+      await waitFor(() => inbox() >= 100, WAIT_MS, 'the inbox at its bound');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(inbox() <= 100, `${inbox()} messages held, the bound is 100`);
+      const got: number[] = [];
+      for await (const m of session!) {
+        got.push(m.n);
+        assert.ok(inbox() <= 100, `${inbox()} messages held while iterating`);
+        if (got.length === N) break;
+      }
+      assert.deepEqual(got, [...Array(N).keys()]);
+      assert.equal(await c.acked({ timeout: WAIT_MS }), true);
+    } finally {
+      await c.close();
+      await srv.close();
+    }
+  });
+
   it('a peer that never takes: send reports backpressured above half the cap, dropped at the cap', async () => {
     const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: true }); // nobody iterates: nothing is taken
     const c = await connect<Msg, Msg>(srv.url, { session: { maxUnackedMessages: 10 } });
