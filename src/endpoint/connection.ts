@@ -21,12 +21,14 @@ import {
   SwitchboardError,
   WriteBuffer,
   isSwitchboardError,
+  type FrameHead,
   type Framer,
   type Session,
   type HandshakeContext,
   type HookContext,
   type Protocol,
 } from '../core/index.js';
+import { joinAscii } from '../core/framing/length-prefix.js';
 import { closePayload } from '../core/websocket/close.js';
 import { allocUnsafe, type PeerCertificate, type StreamHandler, type StreamSocket } from '../transport/stream.js';
 import { AsyncQueue } from './async-queue.js';
@@ -201,6 +203,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private readonly path: string | undefined;
   private _state: ConnectionState = 'opening';
   private readonly framer: Framer;
+  /** Set by `sendParts` around one `enqueue`. */
+  private head: FrameHead | undefined;
   private readonly wb: WriteBuffer;
   private flushScheduled = false;
   private onWrittenFn: (() => void) | undefined;
@@ -822,6 +826,28 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     });
   }
 
+  /**
+   * @internal Sends bytes with a short ASCII `head` written in front, as one frame, without
+   * joining them first (a session envelope: src/endpoint/session.ts). `onSent` and the
+   * diagnostics see `payload`; the byte counts include the head.
+   */
+  sendParts(head: FrameHead, payload: Uint8Array): SendStatus {
+    if (this._state !== 'open') return SendStatus.Closed;
+    this.head = head;
+    try {
+      return this.enqueue(payload as Out, false);
+    } finally {
+      this.head = undefined;
+    }
+  }
+
+  private encodeParts(head: FrameHead, payload: Uint8Array): void {
+    this.head = undefined;
+    const f = this.framer;
+    if (f.encodeParts !== undefined) f.encodeParts(head, payload, this.wb);
+    else f.encode(joinAscii(head, payload), this.wb);
+  }
+
   /** The shared send path; `internal` sends (hooks, auto-replies, heartbeats) skip the state check. */
   private enqueue(msg: Out, internal: boolean): SendStatus {
     if (this.ended || this._state === 'closed') return SendStatus.Closed;
@@ -833,7 +859,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     const before = this.wb.length;
     const payload = this.protocol.codec.encode(m);
     if (typeof payload === 'string') this.framer.encodeText(payload, this.wb);
-    else this.framer.encode(payload, this.wb);
+    else if (this.head === undefined) this.framer.encode(payload, this.wb);
+    else this.encodeParts(this.head, payload);
     const size = this.wb.length - before;
     this.stats.bytesOut += size;
     this.stats.messagesOut++;

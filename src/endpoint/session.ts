@@ -11,7 +11,8 @@
  * handle outlives its connections: the server keeps it while the client is away (sends are
  * retained and written on resume), a permanent client keeps it across reconnects.
  *
- * Time: the machine never reads a clock. The handle passes `Date.now()` and keeps one timer at
+ * Time: the machine never reads a clock. The handle passes the time (`Date.now()`, read once per
+ * burst of frames on the receive path: `now()`) and keeps one timer at
  * the machine's `nextDeadline()`, re-armed only when the deadline moves earlier (a first
  * unacknowledged message, a detach), so the per-message cost is one comparison.
  */
@@ -31,7 +32,6 @@ import {
   joinEnvelope,
   type Codec,
   type EnvelopeWriter,
-  type Framing,
   type Protocol,
   type SessionEvent,
   type SessionHost,
@@ -200,6 +200,25 @@ function lastWrite(): SendStatus {
   return writeStatus;
 }
 
+// The time of the frames being handled, read once per burst of synchronous work (one socket
+// read delivers many frames) and forgotten at the next microtask: a clock read per frame cost as
+// much as the rest of the envelope's bookkeeping. The machine uses it for the ACK delay only
+// (`taken`, `receive`): a value older by the burst's duration makes an ACK leave that much
+// earlier, never later. Expiry and detach times read the clock itself.
+let burstNow = 0;
+let burstClock = false;
+const forgetClock = (): void => {
+  burstClock = false;
+};
+function now(): number {
+  if (!burstClock) {
+    burstNow = Date.now();
+    burstClock = true;
+    queueMicrotask(forgetClock);
+  }
+  return burstNow;
+}
+
 /**
  * The raw protocol of a session connection: the user's framing, a codec that passes frames
  * through. Hooks, heartbeats and auto-replies work on single messages of one connection and are
@@ -213,7 +232,7 @@ export function rawProtocol<In, Out>(user: Protocol<In, Out>): Protocol<RawFrame
     );
   }
   return {
-    framing: partsFraming(user.framing),
+    framing: user.framing,
     codec: {
       name: `session(${user.codec.name})`,
       binary: user.codec.binary,
@@ -227,35 +246,8 @@ export function rawProtocol<In, Out>(user: Protocol<In, Out>): Protocol<RawFrame
   };
 }
 
-// The header of the envelope being sent, for the framer to write in front of the payload
-// (set by the writer around one synchronous `conn.send`; see partsFraming).
-let pendingHead: string | undefined;
 // A framing error raised by the last write (see writerFor), for the handle to end its session.
 let framingError: SwitchboardError | undefined;
-
-/**
- * The user's framing, with each framer able to write an envelope's header and payload as one
- * frame without joining them first (`Framer.encodeParts`; a copy of every payload saved). A
- * WebSocket connection replaces the framing with its own: `sessionParts` is then absent and the
- * writer joins header and payload itself.
- */
-function partsFraming(inner: Framing): Framing {
-  const f = Object.create(inner) as Framing & { sessionParts: boolean };
-  f.sessionParts = true;
-  f.create = (out) => {
-    const fr = inner.create(out);
-    const encode = fr.encode.bind(fr);
-    fr.encode = (payload, o) => {
-      const head = pendingHead;
-      if (head === undefined) return encode(payload, o);
-      pendingHead = undefined;
-      if (fr.encodeParts !== undefined) fr.encodeParts(head, payload, o);
-      else encode(joinEnvelope(head, payload) as Uint8Array, o);
-    };
-    return fr;
-  };
-  return f;
-}
 
 /** Checks the `session` option's numbers before anything connects. */
 export function checkSessionConfig(cfg: ServerSessionConfig<unknown, unknown>): void {
@@ -290,36 +282,54 @@ export function machineOptions(cfg: ServerSessionConfig<unknown, unknown>): Sess
   return o;
 }
 
-/** @internal The writer of one raw connection: each envelope as one frame. */
+/**
+ * @internal The writer of one raw connection: each envelope as one frame. A byte payload goes
+ * out with its header in front without being joined to it (`Connection.sendParts`: the framer's
+ * `encodeParts` writes both); sequenced envelopes hand over their header as numbers
+ * (`EnvelopeHead`), so no header string is built per message either. Text payloads are joined
+ * as strings (`header + text`, a WebSocket text frame stays text).
+ */
 export function writerFor(conn: RawConnection): EnvelopeWriter {
-  const parts = (conn.protocol.framing as { sessionParts?: boolean }).sessionParts === true;
-  return (header, payload) => {
+  const write: EnvelopeWriter = (header, payload) => {
     let s: SendStatus;
     try {
-      if (parts && payload !== undefined && typeof payload !== 'string') {
-        pendingHead = header;
-        s = conn.send(payload);
-      } else {
-        s = conn.send(joinEnvelope(header, payload));
-      }
+      s = payload !== undefined && typeof payload !== 'string' ? conn.sendParts(header, payload) : conn.send(joinEnvelope(header, payload));
     } catch (err) {
-      // The framing cannot carry this envelope (a delimiter inside bytes): it cannot leave on
-      // any connection, and the machine counts it written. Close this connection with the error;
-      // `onFramingError` ends the session.
-      const e = isSwitchboardError(err) ? err : new CodecError(ErrorCode.ENCODE_FAILED, `${conn.name}: ${(err as Error)?.message ?? String(err)}`);
-      framingError = e;
-      conn.destroy(e);
-      s = SendStatus.Closed;
-    } finally {
-      pendingHead = undefined; // not taken when the connection refused the frame
+      s = writeFailed(conn, err);
     }
-    if (s === SendStatus.Dropped) {
-      // The envelope did not leave, but the machine counts it written: this connection cannot
-      // go on without a gap. Drop it; the resume sends again exactly what the peer lacks.
-      conn.destroy(new ConnectionError(ErrorCode.SEND_OVERFLOW, `${conn.name}: the write queue is full; the session resumes on a new connection`));
-    }
-    writeStatus = s;
+    afterWrite(conn, s);
   };
+  write.sequenced = (head, payload) => {
+    let s: SendStatus;
+    try {
+      s = payload !== undefined && typeof payload !== 'string' ? conn.sendParts(head, payload) : conn.send(joinEnvelope(head, payload));
+    } catch (err) {
+      s = writeFailed(conn, err);
+    }
+    afterWrite(conn, s);
+  };
+  return write;
+}
+
+/**
+ * The framing cannot carry this envelope (a delimiter inside bytes): it cannot leave on any
+ * connection, and the machine counts it written. Close this connection with the error;
+ * `framingFailed` ends the session.
+ */
+function writeFailed(conn: RawConnection, err: unknown): SendStatus {
+  const e = isSwitchboardError(err) ? err : new CodecError(ErrorCode.ENCODE_FAILED, `${conn.name}: ${(err as Error)?.message ?? String(err)}`);
+  framingError = e;
+  conn.destroy(e);
+  return SendStatus.Closed;
+}
+
+function afterWrite(conn: RawConnection, s: SendStatus): void {
+  if (s === SendStatus.Dropped) {
+    // The envelope did not leave, but the machine counts it written: this connection cannot
+    // go on without a gap. Drop it; the resume sends again exactly what the peer lacks.
+    conn.destroy(new ConnectionError(ErrorCode.SEND_OVERFLOW, `${conn.name}: the write queue is full; the session resumes on a new connection`));
+  }
+  writeStatus = s;
 }
 
 /**
@@ -578,7 +588,7 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   receive(conn: RawConnection, frame: RawFrame): PromiseLike<unknown> | undefined {
     if (conn !== this.link) return undefined; // a connection taken over, still delivering what it had
     try {
-      this.machine.receive(frame, Date.now());
+      this.machine.receive(frame, now());
     } catch (err) {
       this.pendingTake = undefined;
       if (!(err instanceof SessionError)) throw err;
@@ -695,7 +705,7 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
       try {
         r = cb.call(this.cfg, this, msg, info);
       } catch (cause) {
-        this.fail(new ConnectionError(ErrorCode.HOOK_FAILED, `${this}: a session callback threw: ${(cause as Error)?.message ?? String(cause)}`, { cause }));
+        this.callbackThrew(cause);
         return true;
       }
       if (r === undefined || r === null || typeof (r as PromiseLike<unknown>).then !== 'function') return true;
@@ -912,8 +922,12 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
     try {
       fn();
     } catch (cause) {
-      this.fail(new ConnectionError(ErrorCode.HOOK_FAILED, `${this}: a session callback threw: ${(cause as Error)?.message ?? String(cause)}`, { cause }));
+      this.callbackThrew(cause);
     }
+  }
+
+  private callbackThrew(cause: unknown): void {
+    this.fail(new ConnectionError(ErrorCode.HOOK_FAILED, `${this}: a session callback threw: ${(cause as Error)?.message ?? String(cause)}`, { cause }));
   }
 }
 

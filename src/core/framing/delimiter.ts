@@ -2,7 +2,7 @@ import { ByteQueue, type WriteBuffer } from '../bytes.js';
 import { ConfigError, ErrorCode, FramingError, CodecError, bytes } from '../errors.js';
 import { Limits } from '../limits.js';
 import { joinAscii, writeAscii } from './length-prefix.js';
-import type { Framer, Framing } from './framer.js';
+import type { FrameHead, Framer, Framing } from './framer.js';
 
 export interface DelimiterOptions {
   /** Largest frame (without the delimiter), in bytes. @default Limits.maxFrameSize (8 MiB) */
@@ -172,7 +172,7 @@ class DelimiterFramer implements Framer {
     else out.writeBytes(this.seq);
   }
 
-  encodeParts(head: string, payload: Uint8Array, out: WriteBuffer): void {
+  encodeParts(head: FrameHead, payload: Uint8Array, out: WriteBuffer): void {
     // One-byte delimiters only (lines, NUL...): longer ones need the overlap check on the joined tail.
     if (this.seq.length !== 1 || payload.length === 0) {
       this.encode(joinAscii(head, payload), out);
@@ -180,7 +180,11 @@ class DelimiterFramer implements Framer {
     }
     this.check(head.length + payload.length);
     const d = this.seq[0]!;
-    for (let i = 0; i < head.length; i++) if (head.charCodeAt(i) === d) throw containsDelimiter();
+    // A header is ASCII `0-9 A-Z a-z - _ . , ;`: only a delimiter among those can be in it.
+    if (d < 0x80 && d !== 0x0a && d !== 0) {
+      const h = typeof head === 'string' ? head : head.toString();
+      for (let i = 0; i < h.length; i++) if (h.charCodeAt(i) === d) throw containsDelimiter();
+    }
     if (payload.indexOf(d) >= 0) throw containsDelimiter();
     writeAscii(head, out);
     out.writeBytes(payload);

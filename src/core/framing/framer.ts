@@ -1,6 +1,24 @@
 import type { WriteBuffer } from '../bytes.js';
 
 /**
+ * The short ASCII header `Framer.encodeParts` writes in front of a payload: a string, or an
+ * object that writes its bytes itself (a session envelope header kept as numbers, so no string is
+ * built per message: `EnvelopeHead` in src/core/session/envelope.ts). An object is only valid
+ * during the call it is passed to (it is reused for the next envelope).
+ */
+export type FrameHead = string | HeadBytes;
+
+/** A header that writes its own ASCII bytes; see {@link FrameHead}. */
+export interface HeadBytes {
+  /** Its length in bytes (one byte per character: ASCII). */
+  readonly length: number;
+  /** Writes its `length` bytes at `buf[at]`. */
+  writeTo(buf: Uint8Array, at: number): void;
+  /** The same bytes as a string. */
+  toString(): string;
+}
+
+/**
  * A framer cuts a byte stream into frames and writes frames back out.
  *
  * Decoding follows the tokio `Decoder` / Netty `ByteToMessageDecoder` contract: `next()` either
@@ -39,9 +57,10 @@ export interface Framer {
    * Optional: appends one frame whose payload is `head` (ASCII, at most a few hundred bytes)
    * followed by `payload`, without joining them first (a session envelope's header and the
    * application's bytes: docs/session-protocol.md). Same checks and result as `encode` of the
-   * joined bytes. Framers without it get the joined bytes through `encode`.
+   * joined bytes. Framers without it get the joined bytes through `encode`. `head` is a string
+   * or a {@link FrameHead} object that writes its own bytes (no string built per message).
    */
-  encodeParts?(head: string, payload: Uint8Array, out: WriteBuffer): void;
+  encodeParts?(head: FrameHead, payload: Uint8Array, out: WriteBuffer): void;
   /**
    * Message framers that know a frame's kind (WebSocket): whether the frame `next()` returned
    * last was binary (`false`: UTF-8 text). Stream framers leave it undefined.

@@ -2,7 +2,7 @@ import { ByteQueue, writeUint, type WriteBuffer } from '../bytes.js';
 import { CodecError, ConfigError, ErrorCode, FramingError, bytes } from '../errors.js';
 import { Limits } from '../limits.js';
 import { checkMax } from './delimiter.js';
-import type { Framer, Framing } from './framer.js';
+import type { FrameHead, Framer, Framing } from './framer.js';
 
 export type LengthWidth = 1 | 2 | 4 | 8 | 'varint';
 
@@ -204,13 +204,23 @@ class LengthPrefixFramer implements Framer {
     out.writeBytes(offset > 0 ? payload.subarray(offset) : payload);
   }
 
-  encodeParts(head: string, payload: Uint8Array, out: WriteBuffer): void {
+  encodeParts(head: FrameHead, payload: Uint8Array, out: WriteBuffer): void {
     if (this.c.offset > 0) {
       this.encode(joinAscii(head, payload), out);
       return;
     }
-    this.writeHeader(head.length + payload.length, out, undefined);
-    writeAscii(head, out);
+    const { width, littleEndian } = this.c;
+    const hl = head.length;
+    if (width === 'varint' || hl === 0) {
+      this.writeHeader(hl + payload.length, out, undefined);
+      writeAscii(head, out);
+    } else {
+      // The length field and the header in one reserved slot.
+      const value = this.checkLength(hl + payload.length);
+      const { buf, at } = out.reserve(width + hl);
+      writeUint(buf, at, width, value, littleEndian);
+      writeHeadAt(head, buf, at + width);
+    }
     out.writeBytes(payload);
   }
 
@@ -227,18 +237,8 @@ class LengthPrefixFramer implements Framer {
   }
 
   private writeHeader(len: number, out: WriteBuffer, prefix: Uint8Array | undefined): void {
-    const { width, littleEndian, adjustment, max } = this.c;
-    if (len > max) {
-      throw new CodecError(ErrorCode.MESSAGE_TOO_LARGE, `message is ${bytes(len)}, expected no more than ${max}`);
-    }
-    const value = len - adjustment;
-    if (value < 0) {
-      // A positive adjustment means every frame carries at least `adjustment` payload bytes.
-      throw new CodecError(ErrorCode.ENCODE_FAILED, `message is ${bytes(len)}, expected at least ${adjustment} (the length adjustment)`);
-    }
-    if (value > this.c.fieldMax) {
-      throw new CodecError(ErrorCode.MESSAGE_TOO_LARGE, `length ${value} does not fit a ${String(width)}-byte length field`);
-    }
+    const { width, littleEndian } = this.c;
+    const value = this.checkLength(len);
     if (prefix) out.writeBytes(prefix);
     if (width === 'varint') {
       const tmp: number[] = [];
@@ -256,20 +256,47 @@ class LengthPrefixFramer implements Framer {
     const { buf, at } = out.reserve(width);
     writeUint(buf, at, width, value, littleEndian);
   }
+
+  /** The length field's value for a payload of `len` bytes; throws when it cannot be framed. */
+  private checkLength(len: number): number {
+    const { width, adjustment, max } = this.c;
+    if (len > max) {
+      throw new CodecError(ErrorCode.MESSAGE_TOO_LARGE, `message is ${bytes(len)}, expected no more than ${max}`);
+    }
+    const value = len - adjustment;
+    if (value < 0) {
+      // A positive adjustment means every frame carries at least `adjustment` payload bytes.
+      throw new CodecError(ErrorCode.ENCODE_FAILED, `message is ${bytes(len)}, expected at least ${adjustment} (the length adjustment)`);
+    }
+    if (value > this.c.fieldMax) {
+      throw new CodecError(ErrorCode.MESSAGE_TOO_LARGE, `length ${value} does not fit a ${String(width)}-byte length field`);
+    }
+    return value;
+  }
 }
 
-/** Writes an ASCII string byte for byte (a session header: short, no encoder call needed). */
-export function writeAscii(s: string, out: WriteBuffer): void {
-  const n = s.length;
+/** Writes an ASCII header byte for byte (a session header: short, no encoder call needed). */
+export function writeAscii(head: FrameHead, out: WriteBuffer): void {
+  const n = head.length;
   if (n === 0) return;
   const { buf, at } = out.reserve(n);
-  for (let i = 0; i < n; i++) buf[at + i] = s.charCodeAt(i);
+  writeHeadAt(head, buf, at);
+}
+
+/** Writes the bytes of an ASCII header at `buf[at]`. */
+export function writeHeadAt(head: FrameHead, buf: Uint8Array, at: number): void {
+  if (typeof head !== 'string') {
+    head.writeTo(buf, at);
+    return;
+  }
+  const n = head.length;
+  for (let i = 0; i < n; i++) buf[at + i] = head.charCodeAt(i);
 }
 
 /** `head` (ASCII) and `payload` joined into new bytes: the fallback of `encodeParts`. */
-export function joinAscii(head: string, payload: Uint8Array): Uint8Array {
+export function joinAscii(head: FrameHead, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(head.length + payload.length);
-  for (let i = 0; i < head.length; i++) out[i] = head.charCodeAt(i);
+  writeHeadAt(head, out, 0);
   out.set(payload, head.length);
   return out;
 }

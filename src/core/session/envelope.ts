@@ -27,6 +27,7 @@
  */
 import { ErrorCode, bytes } from '../errors.js';
 import { allocLike } from '../bytes.js';
+import type { HeadBytes } from '../framing/framer.js';
 import { SessionError } from './errors.js';
 
 /** The protocol version this code speaks, as it appears in byte 0 of every envelope. */
@@ -168,11 +169,138 @@ export function endHeader(code = ''): string {
 }
 
 /**
+ * The header of a sequenced envelope (MSG, REQ, RES, ERR, CANCEL) kept as numbers and written
+ * straight into a frame by `Framer.encodeParts` (it is a {@link HeadBytes}): the same bytes as
+ * {@link messageHeader} and its siblings, without building a string per envelope. The machine
+ * reuses one per session, so it is valid only during the writer call it is passed to.
+ */
+export class EnvelopeHead implements HeadBytes {
+  /** The kind's character code: 0x4d M, 0x51 Q, 0x52 R, 0x45 E, 0x43 C. */
+  kind = 0x4d;
+  seq = 0;
+  /** 0: none piggybacked. */
+  ack = 0;
+  /** REQ, RES, ERR, CANCEL: the request id. */
+  id = 0;
+  /** MSG, REQ: the origin ('' for none); ERR: the code. */
+  aux = '';
+  /** Bytes, from the version to the `;` included. */
+  length = 0;
+
+  /** Sets the fields and computes `length`; returns this. */
+  set(kind: number, seq: number, ack: number, id: number, aux: string): this {
+    this.kind = kind;
+    this.seq = seq;
+    this.ack = ack;
+    this.id = id;
+    this.aux = aux;
+    const a = ack > 0 ? decimalLength(ack) : 0;
+    let n = 3 + decimalLength(seq); // "1" kind seq ";"
+    if (kind === 0x4d) {
+      if (aux !== '') n += 2 + a + aux.length;
+      else if (ack > 0) n += 1 + a;
+    } else {
+      n += 2 + a + decimalLength(id);
+      if (kind === 0x45 || (kind === 0x51 && aux !== '')) n += 1 + aux.length;
+    }
+    this.length = n;
+    return this;
+  }
+
+  writeTo(buf: Uint8Array, at: number): void {
+    const { kind, ack, aux } = this;
+    buf[at] = 0x31;
+    buf[at + 1] = kind;
+    let p = writeDecimal(buf, at + 2, this.seq);
+    if (kind === 0x4d) {
+      if (aux !== '') {
+        buf[p++] = 0x2c;
+        if (ack > 0) p = writeDecimal(buf, p, ack);
+        buf[p++] = 0x2c;
+        p = writeToken(buf, p, aux);
+      } else if (ack > 0) {
+        buf[p++] = 0x2c;
+        p = writeDecimal(buf, p, ack);
+      }
+    } else {
+      buf[p++] = 0x2c;
+      if (ack > 0) p = writeDecimal(buf, p, ack);
+      buf[p++] = 0x2c;
+      p = writeDecimal(buf, p, this.id);
+      if (kind === 0x45 || (kind === 0x51 && aux !== '')) {
+        buf[p++] = 0x2c;
+        p = writeToken(buf, p, aux);
+      }
+    }
+    buf[p] = 0x3b;
+  }
+
+  /** The same header as a string (the `*Header` functions). */
+  toString(): string {
+    const { seq, ack, id, aux } = this;
+    switch (this.kind) {
+      case 0x4d: return messageHeader(seq, ack, aux);
+      case 0x51: return requestHeader(seq, ack, id, aux);
+      case 0x52: return responseHeader(seq, ack, id);
+      case 0x45: return errorHeader(seq, ack, id, aux);
+      default: return cancelHeader(seq, ack, id);
+    }
+  }
+}
+
+/** Digits of a non-negative safe integer in decimal. */
+function decimalLength(v: number): number {
+  if (v < 100000) return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
+  if (v < 10000000000) return v < 1000000 ? 6 : v < 10000000 ? 7 : v < 100000000 ? 8 : v < 1000000000 ? 9 : 10;
+  let n = 11;
+  let p = 100000000000;
+  while (v >= p && n < 16) {
+    n++;
+    p *= 10;
+  }
+  return n;
+}
+
+/** Writes `v` in decimal (the shortest form, as `String(v)`) at `buf[at]`; returns the end. */
+function writeDecimal(buf: Uint8Array, at: number, v: number): number {
+  const end = at + decimalLength(v);
+  let i = end;
+  if (v <= 0x7fffffff) {
+    // Small integer arithmetic while it fits (every sequence number in practice).
+    while (v >= 10) {
+      const q = (v / 10) | 0;
+      buf[--i] = 0x30 + v - q * 10;
+      v = q;
+    }
+    buf[i - 1] = 0x30 + v;
+    return end;
+  }
+  do {
+    const q = Math.floor(v / 10);
+    buf[--i] = 0x30 + (v - q * 10);
+    v = q;
+  } while (v > 0);
+  return end;
+}
+
+function writeToken(buf: Uint8Array, at: number, s: string): number {
+  for (let i = 0; i < s.length; i++) buf[at + i] = s.charCodeAt(i);
+  return at + s.length;
+}
+
+/**
  * Header and payload as one frame payload, for framers that take one piece: text stays text
  * (`header + payload`, so a WebSocket text frame stays text), bytes become one byte array (the
  * header copied in front; allocated like the payload, so a Node `Buffer` gives a pooled Buffer).
  */
-export function joinEnvelope(header: string, payload: Uint8Array | string | undefined): Uint8Array | string {
+export function joinEnvelope(header: string | EnvelopeHead, payload: Uint8Array | string | undefined): Uint8Array | string {
+  if (typeof header !== 'string') {
+    if (payload === undefined || typeof payload === 'string') return header.toString() + (payload ?? '');
+    const out = allocLike(payload, header.length + payload.length);
+    header.writeTo(out, 0);
+    out.set(payload, header.length);
+    return out;
+  }
   if (payload === undefined) return header;
   if (typeof payload === 'string') return header + payload;
   const h = header.length;

@@ -44,6 +44,7 @@ import { Limits } from '../limits.js';
 import type { SendStatus } from '../send-status.js';
 import {
   SESSION_ERROR_MESSAGE_MAX,
+  EnvelopeHead,
   EnvelopeKind,
   ackHeader,
   cancelHeader,
@@ -66,8 +67,16 @@ import { RetainedRing } from './ring.js';
 
 export type RandomBytes = (n: number) => Uint8Array;
 
-/** Writes one envelope to the current connection: the header, then the payload verbatim. See `joinEnvelope`. */
-export type EnvelopeWriter = (header: string, payload: Uint8Array | string | undefined) => void;
+/**
+ * Writes one envelope to the current connection: the header, then the payload verbatim. See
+ * `joinEnvelope`. A writer may also have a `sequenced` function: the machine then hands it the
+ * headers of sequenced envelopes (MSG, REQ, RES, ERR, CANCEL) as an {@link EnvelopeHead} (numbers,
+ * written into the frame without building a string; the same bytes). The head object is reused:
+ * it is valid only during the call.
+ */
+export type EnvelopeWriter = ((header: string, payload: Uint8Array | string | undefined) => void) & {
+  sequenced?: (head: EnvelopeHead, payload: Uint8Array | string | undefined) => void;
+};
 
 export const SessionState = {
   DETACHED: 'DETACHED',
@@ -88,7 +97,10 @@ export type SessionEvent =
    * the old server had taken were rejected with the same code.
    */
   | { type: 'open'; sessionId: string; resumed: boolean; lost?: SessionError; redelivered: number; failedRequests: number }
-  /** The peer acknowledged envelopes; `unacked` are still retained (0: everything sent was taken). */
+  /**
+   * The peer acknowledged envelopes; `unacked` are still retained (0: everything sent was taken).
+   * One object is reused for every ACK: read it during the `event` call, do not keep it.
+   */
   | { type: 'acked'; upTo: number; unacked: number }
   /** A PONG arrived with this token. */
   | { type: 'pong'; token: number }
@@ -229,6 +241,10 @@ export class SessionMachine {
   readonly role: 'client' | 'server';
   private st: SessionState = SessionState.DETACHED;
   private write: EnvelopeWriter | undefined;
+  /** `write.sequenced`, when the writer takes headers as numbers. */
+  private writeHead: EnvelopeWriter['sequenced'];
+  private readonly head = new EnvelopeHead();
+  private readonly ackedEvent = { type: 'acked' as const, upTo: 0, unacked: 0 };
   private readonly host: SessionHost;
   private readonly random: RandomBytes | undefined;
   private readonly env: Envelope = emptyEnvelope();
@@ -342,6 +358,7 @@ export class SessionMachine {
     if (this.role !== 'client') throw misuse('open() is for clients; a server calls accept()');
     if (this.st !== SessionState.DETACHED) throw misuse(`open() in state ${this.st}, expected DETACHED`);
     this.write = write;
+    this.writeHead = write.sequenced;
     this.st = SessionState.HELLO_SENT;
     this.ackSent = this.takenSeq;
     write(helloHeader(this.sid, this.secret, this.received, this.takenSeq, this.requests.ownMax), undefined);
@@ -363,6 +380,7 @@ export class SessionMachine {
       this.sid = randomToken(this.random!);
       this.secret = randomToken(this.random!);
       this.write = write;
+      this.writeHead = write.sequenced;
       this.st = SessionState.OPEN;
       write(welcomeHeader(this.sid, this.secret, 0, 0, false, this.retention, this.requests.ownMax), undefined);
       this.flushRetained(0);
@@ -372,6 +390,7 @@ export class SessionMachine {
     if (hello.sessionId !== this.sid) throw protocol(`HELLO for session ${hello.sessionId} given to session ${this.sid}`);
     this.checkPeerReceived(hello.received, hello.ack, 'HELLO');
     this.write = write;
+    this.writeHead = write.sequenced;
     this.st = SessionState.OPEN;
     this.ackSent = this.takenSeq;
     write(welcomeHeader(this.sid, '', this.received, this.takenSeq, true, this.retention, this.requests.ownMax), undefined);
@@ -385,6 +404,7 @@ export class SessionMachine {
     if (this.st === SessionState.ENDED || this.st === SessionState.DETACHED) return;
     this.st = SessionState.DETACHED;
     this.write = undefined;
+    this.writeHead = undefined;
     this.detachedAt = now;
     this.expiredReported = false;
     this.ackDeadline = Infinity;
@@ -764,7 +784,12 @@ export class SessionMachine {
     }
     this.retained.shift(ack - this.acked);
     this.acked = ack;
-    this.host.event({ type: 'acked', upTo: ack, unacked: this.retained.length });
+    // One event object reused for every ACK (one arrives with nearly every envelope when
+    // messages flow both ways): the host reads it during the call.
+    const ev = this.ackedEvent;
+    ev.upTo = ack;
+    ev.unacked = this.retained.length;
+    this.host.event(ev);
   }
 
   private checkPeerReceived(received: number, ack: number, what: string): void {
@@ -798,6 +823,12 @@ export class SessionMachine {
       ack = this.ackSent = this.takenSeq;
       this.ackDeadline = Infinity;
     }
+    if (seq > this.lastWritten) this.lastWritten = seq;
+    const wh = this.writeHead;
+    if (wh !== undefined) {
+      wh(this.head.set(kind, seq, ack, id, aux), payload);
+      return;
+    }
     let header: string;
     switch (kind) {
       case K_M: header = messageHeader(seq, ack, aux); break;
@@ -806,7 +837,6 @@ export class SessionMachine {
       case K_E: header = errorHeader(seq, ack, id, aux); break;
       default: header = cancelHeader(seq, ack, id); break;
     }
-    if (seq > this.lastWritten) this.lastWritten = seq;
     this.write!(header, payload);
   }
 
@@ -841,6 +871,7 @@ export class SessionMachine {
   private finish(error: SessionError | undefined, byPeer: boolean, code: Code, message: string): void {
     this.st = SessionState.ENDED;
     this.write = undefined;
+    this.writeHead = undefined;
     this.ackDeadline = Infinity;
     const ids = this.requests.takeAllLive();
     if (ids.length > 0) this.host.requestsFailed(ids, code, message);

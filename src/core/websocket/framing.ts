@@ -11,7 +11,7 @@
 import type { WriteBuffer } from '../bytes.js';
 import { ErrorCode, FramingError } from '../errors.js';
 import { Limits } from '../limits.js';
-import type { Framer, Framing, Session } from '../framing/framer.js';
+import type { FrameHead, Framer, Framing, Session } from '../framing/framer.js';
 import { CloseCode } from './close.js';
 import type { Compressor } from './deflate.js';
 import type { MaskFunction, Role } from './frame.js';
@@ -125,6 +125,10 @@ class WebSocketFramer implements Framer, Session {
 
   encode(payload: Uint8Array, _out: WriteBuffer): void {
     this.ws.send(payload, true);
+  }
+
+  encodeParts(head: FrameHead, payload: Uint8Array, _out: WriteBuffer): void {
+    this.ws.sendParts(head, payload);
   }
 
   encodeText(payload: string, _out: WriteBuffer): void {

@@ -37,6 +37,8 @@ import { ByteQueue, type WriteBuffer } from '../bytes.js';
 import { ConfigError, ErrorCode, bytes } from '../errors.js';
 import { Limits } from '../limits.js';
 import { CloseCode, closePayload, parseClosePayload } from './close.js';
+import type { FrameHead } from '../framing/framer.js';
+import { joinAscii, writeHeadAt } from '../framing/length-prefix.js';
 import type { Compressor } from './deflate.js';
 import { WebSocketError } from './errors.js';
 import {
@@ -158,6 +160,8 @@ export class WebSocketProtocol implements FrameParseOptions {
   readonly maxFrameSize: number;
   private readonly maxFragments: number;
   private readonly threshold: number;
+  /** The masking key rotated for the payload part of `sendParts`. */
+  private partsKey: Uint8Array | undefined;
 
   private _state: WsState;
   private readonly q = new ByteQueue();
@@ -655,6 +659,44 @@ export class WebSocketProtocol implements FrameParseOptions {
     } else {
       this.writeMessage(payload, opcode, false, fragmentSize, false);
     }
+    return true;
+  }
+
+  /**
+   * Writes one binary message whose payload is `head` (ASCII) followed by `payload`, as one frame
+   * without joining them first (a session envelope). The same bytes on the wire as
+   * `send(joined, true)`. Masked, both parts are XOR-ed on their way into the write buffer (one
+   * copy, as `send` does); unmasked, a large payload is kept by reference. With compression
+   * (at the threshold) the parts are joined and compressed as `send` would. Returns false
+   * (writes nothing) unless OPEN.
+   */
+  sendParts(head: FrameHead, payload: Uint8Array): boolean {
+    if (this._state !== WsState.OPEN) return false;
+    const hl = head.length;
+    const n = hl + payload.length;
+    if (this.compressor !== undefined && n >= this.threshold) return this.send(joinAscii(head, payload), true);
+    const mask = this.nextMask();
+    const h = frameHeaderLength(n, mask !== undefined);
+    if (mask === undefined) {
+      const { buf, at } = this.out.reserve(h + hl);
+      writeFrameHeader(buf, at, Opcode.BINARY, true, false, n, undefined);
+      writeHeadAt(head, buf, at + h);
+      this.out.writeBytes(payload);
+      return true;
+    }
+    const { buf, at } = this.out.reserve(h + n);
+    writeFrameHeader(buf, at, Opcode.BINARY, true, false, n, mask);
+    const p = at + h;
+    writeHeadAt(head, buf, p);
+    for (let i = 0; i < hl; i++) buf[p + i]! ^= mask[i & 3]!;
+    // Octet i of the frame's payload is XOR-ed with key octet i MOD 4 (RFC 6455 5.3): the
+    // payload starts at octet `hl`, so its key is the frame's rotated by `hl`.
+    const k = (this.partsKey ??= new Uint8Array(4));
+    k[0] = mask[hl & 3]!;
+    k[1] = mask[(hl + 1) & 3]!;
+    k[2] = mask[(hl + 2) & 3]!;
+    k[3] = mask[(hl + 3) & 3]!;
+    if (payload.length > 0) this.maskWith(payload, k, buf, p + hl);
     return true;
   }
 
