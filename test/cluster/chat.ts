@@ -110,3 +110,34 @@ export async function warmUp(from: Connection<Chat, Chat>, room: string, members
     }
   }
 }
+
+/**
+ * After an outage or a split: `from` says "after" into `room` until `to` hears one (bounded: 100
+ * messages), collecting everything `to` receives meanwhile; then counts what the receiving node
+ * reported missed from `fromNode` in `gap` events. Every message said must be either received
+ * ("during" or "after") or counted missed: nothing lost silently.
+ */
+export async function afterHeal(
+  from: Connection<Chat, Chat>,
+  to: Connection<Chat, Chat>,
+  room: string,
+  events: ReadonlyArray<{ type: string }>,
+  fromNode: string,
+): Promise<{ heard: boolean; sent: number; received: number; missed: number }> {
+  const got: Chat[] = [];
+  let sent = 0;
+  for (let k = 0; k < 100 && !got.some((m) => m.text === 'after'); k++) {
+    from.send({ op: 'say', room, text: 'after', n: k });
+    sent++;
+    for (;;) {
+      const m = await to.receive({ timeout: 100 }).catch(() => undefined);
+      if (m === undefined) break;
+      got.push(m);
+    }
+  }
+  const missed = events
+    .filter((e) => e.type === 'gap' && (e as { node?: string }).node === fromNode && (e as { room?: string }).room === room)
+    .reduce((s, e) => s + (e as unknown as { missed: number }).missed, 0);
+  const received = got.filter((m) => m.text === 'during' || m.text === 'after').length;
+  return { heard: got.some((m) => m.text === 'after'), sent, received, missed };
+}

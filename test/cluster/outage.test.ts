@@ -2,7 +2,7 @@ import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
 import type { ClusterEvent } from '../../src/index.js';
 import { WAIT_MS, sleep, waitFor } from '../helpers/net.js';
-import { chatClient, chatServer, receiveN, warmUp, type Chat, type ChatNode } from './chat.js';
+import { afterHeal, chatClient, chatServer, receiveN, warmUp, type ChatNode } from './chat.js';
 import { natsServer, type NatsServer, natsSkip } from './nats.js';
 
 // The whole broker goes away for 3 s (SIGKILL), then comes back on the same port.
@@ -56,20 +56,8 @@ describeOrSkip('cluster: every NATS server stopped for 3 s', natsSkip(), ({ it, 
     assert.deepEqual([back.held, back.dropped], [2, 4]);
 
     // After: a says "after" until b's member hears one; b got each message or counted it missed.
-    const got: Chat[] = [];
-    let sent = 0;
-    for (let k = 0; k < 100 && !got.some((m) => m.text === 'after'); k++) {
-      ma.send({ op: 'say', room: 'r', text: 'after', n: k });
-      sent++;
-      for (;;) {
-        const m = await mb.receive({ timeout: 100 }).catch(() => undefined);
-        if (m === undefined) break;
-        got.push(m);
-      }
-    }
-    assert.ok(got.some((m) => m.text === 'after'), "b's member hears a again: b's subscription was restored");
-    const missed = events.b.filter((e) => e.type === 'gap' && e.node === 'a' && e.room === 'r').reduce((s, e) => s + (e as { missed: number }).missed, 0);
-    const received = got.filter((m) => m.text === 'during' || m.text === 'after').length;
+    const { heard, sent, received, missed } = await afterHeal(ma, mb, 'r', events.b, 'a');
+    assert.ok(heard, "b's member hears a again: b's subscription was restored");
     t.diagnostic(`b received ${received} and reported ${missed} missed of ${6 + sent}`);
     assert.equal(received + missed, 6 + sent, 'nothing is lost silently: each message arrived or is counted in a gap');
     assert.ok(missed >= 4, 'the four dropped during the outage are in the gap');

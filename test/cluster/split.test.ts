@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import type { ClusterEvent } from '../../src/index.js';
 import { WAIT_MS, sleep, waitFor } from '../helpers/net.js';
 import { proxy, type Proxy } from '../helpers/proxy.js';
-import { chatClient, chatServer, receiveN, warmUp, type Chat, type ChatNode } from './chat.js';
+import { afterHeal, chatClient, chatServer, receiveN, warmUp, type ChatNode } from './chat.js';
 import { NatsServer, freePort, natsSkip, waitRoutes } from './nats.js';
 
 const SPLIT_MS = 4000;
@@ -81,20 +81,8 @@ describeOrSkip('cluster: a network split between NATS servers', natsSkip(), ({ i
     await sleep(Math.max(0, SPLIT_MS - (Date.now() - splitAt)));
     await waitRoutes(servers);
     // After: a says "after" until b's member hears one; b got each message or counted it missed.
-    const got: Chat[] = [];
-    let sent = 0;
-    for (let k = 0; k < 100 && !got.some((m) => m.text === 'after'); k++) {
-      ma.send({ op: 'say', room: 'r', text: 'after', n: k });
-      sent++;
-      for (;;) {
-        const m = await mb.receive({ timeout: 100 }).catch(() => undefined);
-        if (m === undefined) break;
-        got.push(m);
-      }
-    }
-    assert.ok(got.some((m) => m.text === 'after'), "b's member hears a again once the routes are back");
-    const missed = events.b.filter((e) => e.type === 'gap' && e.node === 'a' && e.room === 'r').reduce((s, e) => s + (e as { missed: number }).missed, 0);
-    const received = got.filter((m) => m.text === 'during' || m.text === 'after').length;
+    const { heard, sent, received, missed } = await afterHeal(ma, mb, 'r', events.b, 'a');
+    assert.ok(heard, "b's member hears a again once the routes are back");
     t.diagnostic(`b received ${received} and reported ${missed} missed of ${5 + sent}`);
     assert.equal(received + missed, 5 + sent, 'nothing is lost silently: each message arrived or is counted in a gap');
     assert.ok(missed >= 5, 'the five said during the split are in the gap');
