@@ -358,7 +358,8 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   private inbox: AsyncQueue<{ msg: In; ticket: number; size: number }> | undefined;
   /** Payload bytes in `inbox`. */
   private inboxBytes = 0;
-  /** Set while the raw connection is paused because the inbox is at its bound. */
+  /** Set while the raw connection is paused because the inbox is at its bound: the promise it waits on, and its resolver. */
+  private inboxWait: Promise<void> | undefined;
   private inboxRoom: (() => void) | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private timerAt = Infinity;
@@ -587,6 +588,9 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   /** @internal One frame from the raw connection `conn`. */
   receive(conn: RawConnection, frame: RawFrame): PromiseLike<unknown> | undefined {
     if (conn !== this.link) return undefined; // a connection taken over, still delivering what it had
+    // The inbox is at its bound (a connection that replaced the paused one): this frame waits,
+    // and so does its connection, until the iterator has made room.
+    if (this.inboxWait !== undefined) return this.inboxWait.then(() => this.receive(conn, frame));
     try {
       this.machine.receive(frame, now());
     } catch (err) {
@@ -728,8 +732,10 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
     this.inboxBytes += size;
     // Not taken, so not acknowledged: an honest peer stops at its unacknowledged cap. One that
     // does not (or has a larger cap) is not read from until the iterator has taken half.
-    if (this.inboxRoom === undefined && (q.length >= this.machine.maxUnackedMessages || this.inboxBytes >= this.machine.maxUnackedBytes)) {
-      this.pendingTake = new Promise<void>((resolve) => (this.inboxRoom = resolve));
+    // Every frame delivered while over the bound gets the same promise: a connection that
+    // replaced the paused one (a resume) is paused too.
+    if (q.length >= this.machine.maxUnackedMessages || this.inboxBytes >= this.machine.maxUnackedBytes) {
+      this.pendingTake = this.inboxWait ??= new Promise<void>((resolve) => (this.inboxRoom = resolve));
     }
     return false;
   }
@@ -741,6 +747,7 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
     if (room === undefined) return;
     if (this._state !== 'ended' && ((this.inbox?.length ?? 0) * 2 > this.machine.maxUnackedMessages || this.inboxBytes * 2 > this.machine.maxUnackedBytes)) return;
     this.inboxRoom = undefined;
+    this.inboxWait = undefined;
     room();
   }
 

@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesCodec, connect, encodeEnvelope, lengthPrefix, listen, lines, jsonCodec, type SessionHandle, type SwitchboardError } from '../../src/index.js';
+import { bytesCodec, connect, encodeEnvelope, lengthPrefix, listen, lines, jsonCodec, pauseSchedule, permanentClient, type SessionHandle, type SwitchboardError } from '../../src/index.js';
 import { rawConnect, waitFor, within, WAIT_MS } from '../helpers/net.js';
 
 type Msg = { n: number };
@@ -107,6 +107,37 @@ describe('sessions: taken, acknowledged, bounded', () => {
       }
       assert.deepEqual(got, [...Array(N).keys()]);
       assert.equal(await c.acked({ timeout: WAIT_MS }), true);
+    } finally {
+      await c.close();
+      await srv.close();
+    }
+  });
+
+  it('the bound holds across a resume: the new connection is not read either while the inbox is full', async () => {
+    let session: SessionHandle<Msg, Msg> | undefined;
+    const srv = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: { onOpen: (s) => (session ??= s), maxUnackedMessages: 100 } });
+    const opens: boolean[] = [];
+    const c = permanentClient<Msg, Msg>(srv.url, {
+      backoff: pauseSchedule([10]),
+      session: { maxUnackedMessages: 100_000, maxUnackedBytes: 64 * 1024 * 1024, onOpen: (_s, i) => void opens.push(i.resumed) },
+    });
+    try {
+      const N = 3000;
+      for (let i = 0; i < N; i++) assert.notEqual(c.send({ n: i }), 'dropped');
+      await waitFor(() => session !== undefined, WAIT_MS, 'the session');
+      const inbox = (): number => (session as unknown as { inbox?: { length: number } }).inbox?.length ?? 0;
+      await waitFor(() => inbox() >= 100, WAIT_MS, 'the inbox at its bound');
+      session!.connection?.destroy();
+      await waitFor(() => opens.length === 2, WAIT_MS, 'the resume');
+      assert.deepEqual(opens, [false, true]);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.ok(inbox() <= 100, `${inbox()} messages held after the resume, the bound is 100`);
+      const got: number[] = [];
+      for await (const m of session!) {
+        got.push(m.n);
+        if (got.length === N) break;
+      }
+      assert.deepEqual(got, [...Array(N).keys()], 'each once, in order');
     } finally {
       await c.close();
       await srv.close();
