@@ -499,7 +499,7 @@ export class SessionClient<In, Out> implements AsyncIterable<In>, AsyncDisposabl
       this.taking.shift();
       while (this.taking.length > 0) {
         const next = this.taking.shift()!;
-        if (!this.take(next.msg, next.info, next.ticket)) return; // a promise again: it goes on when that settles
+        if (!this.take(next.msg, next.info, next.ticket)) break; // a promise again: it goes on when that settles
         this.machine.taken(next.ticket, Date.now());
       }
       this.after();
