@@ -10,6 +10,7 @@ import { redactUrl } from '../endpoint/client.js';
 import { fileDestination, lineLogger, type LogFields, type StructuredLogger } from '../endpoint/log.js';
 import { sizeOf } from '../endpoint/observers.js';
 import { parseHostPortArg, serveMetrics, type MetricsServer } from '../endpoint/prometheus.js';
+import type { MetricsSnapshot } from '../endpoint/metrics.js';
 import { joinCluster, type ClusterEvent, type ClusterNode } from '../cluster/index.js';
 import { isWebSocketUrl, type WebSocketClientOptions } from '../transport/websocket.js';
 import type { TlsOptions } from '../transport/stream.js';
@@ -185,10 +186,11 @@ export class ErrorTally {
   }
 }
 
-/** Something that runs until closed: a server or a datagram endpoint. */
+/** Something that runs until closed: a server or a datagram endpoint. Both have metrics. */
 export interface Running {
   readonly url: string;
   close(): Promise<void>;
+  metrics(): MetricsSnapshot;
 }
 
 export function tlsFrom(flags: CommonFlags, server: boolean): TlsOptions | undefined {
@@ -376,7 +378,6 @@ export function listenLogging(flags: ListenFlags, io: Pick<CliIo, 'stderr'>) {
 export async function listenCommand(url: string, flags: ListenFlags, io: CliIo): Promise<number> {
   const print = messagePrinter(io, flags);
   const datagrams = isDatagramUrl(url);
-  if (datagrams && flags.metrics !== undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--metrics applies to connection servers (tcp, tls, unix, ws, wss), not datagrams');
   if (flags.node !== undefined && flags.cluster === undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--node needs --cluster');
   if (datagrams && (flags.cluster !== undefined || flags.relay)) throw new ConfigError(ErrorCode.INVALID_OPTION, `--cluster and --relay apply to stream and WebSocket servers, not ${url}`);
   if (flags.metrics !== undefined) parseHostPortArg(flags.metrics); // a bad address fails before anything listens
@@ -417,7 +418,7 @@ export async function listenCommand(url: string, flags: ListenFlags, io: CliIo):
       }
       io.stderr.write(`listening on ${server.url}\n`);
       if (flags.metrics !== undefined) {
-        exporter = await serveMetrics(flags.metrics, [server as Server<unknown, unknown>]);
+        exporter = await serveMetrics(flags.metrics, [server]); // a server's, or a datagram endpoint's
         io.stderr.write(`metrics on ${exporter.url}\n`);
       }
       await new Promise<void>((resolve) => {

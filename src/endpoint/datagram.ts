@@ -36,6 +36,7 @@ import {
   type DatagramSocketOptions,
 } from '../transport/datagram.js';
 import { AsyncQueue } from './async-queue.js';
+import { datagramSnapshot, type MetricsSnapshot } from './metrics.js';
 
 /** The parameter eventdispatcher checks on datagrams from untrusted senders (`LOG_ROTATE`, `STOP`...). */
 export const SECRET_CODE_PARAMETER = 'secret_code';
@@ -270,6 +271,16 @@ export class DatagramEndpoint<In, Out> implements AsyncIterable<DatagramReceived
   };
   /** Resolves once the endpoint is closed. Never rejects. */
   readonly closed: Promise<void>;
+
+  /**
+   * The endpoint's counters as a metrics snapshot (docs/observability.md), for
+   * `serveMetrics()` / `listen udp:// --metrics`: messages and bytes in and out, drops by reason
+   * (`decode_error`, `oversize`, `forbidden`, `queue_full`, `send_overflow`); a datagram endpoint
+   * has no connections (all zero).
+   */
+  metrics(): MetricsSnapshot {
+    return datagramSnapshot(this.stats);
+  }
   private socket!: DatagramSocket;
 
   private _state: 'opening' | 'open' | 'closed' = 'opening';

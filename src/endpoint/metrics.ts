@@ -9,7 +9,7 @@
 import { Histogram, type HistogramSnapshot } from '../core/histogram.js';
 import type { ConnectionStats } from './connection.js';
 
-/** Why a message, or a connection's traffic, was dropped. Bounded: these five and no others. */
+/** Why a message, or a connection's traffic, was dropped. Bounded: these eight and no others. */
 export const DropReason = {
   /** A permanent client's outbox was full while disconnected (`outbox.overflow`). */
   OutboxFull: 'outbox_full',
@@ -21,6 +21,12 @@ export const DropReason = {
   SlowConsumer: 'slow_consumer',
   /** A connection closed by the server's `memoryBudget` (`MEMORY_BUDGET_EXCEEDED`). */
   Budget: 'budget',
+  /** A received datagram larger than `maxDatagramSize` (`FRAME_TOO_LARGE`). */
+  Oversize: 'oversize',
+  /** A received named message without the right `secret_code` (`SECRET_CODE_MISMATCH`). */
+  Forbidden: 'forbidden',
+  /** A received datagram nobody read in time: the endpoint's receive queue was full (`DATAGRAM_QUEUE_FULL`). */
+  QueueFull: 'queue_full',
 } as const;
 export type DropReason = (typeof DropReason)[keyof typeof DropReason];
 
@@ -84,7 +90,7 @@ export class Meter {
   sessionsResumed = 0;
   sessionGaps = 0;
   readonly rejected: Record<RejectReason, number> = { max_connections: 0, handshake: 0 };
-  readonly drops: Record<DropReason, number> = { outbox_full: 0, send_overflow: 0, decode_error: 0, slow_consumer: 0, budget: 0 };
+  readonly drops: Record<DropReason, number> = { outbox_full: 0, send_overflow: 0, decode_error: 0, slow_consumer: 0, budget: 0, oversize: 0, forbidden: 0, queue_full: 0 };
   readonly requests: Record<RequestOutcome, number> = { ok: 0, error: 0, timeout: 0, cancelled: 0 };
   /** Microseconds. */
   readonly rtt = new Histogram();
@@ -126,3 +132,31 @@ export class Meter {
 
 /** @internal The key under which a permanent client hands its meter to `connect()`. */
 export const METER = Symbol('switchboard.meter');
+
+/**
+ * @internal A datagram endpoint's counters as a metrics snapshot: no connections, messages and
+ * bytes from its `stats`, its drops by reason (decode errors, oversize, wrong secret code, a full
+ * receive queue, and sends refused as `send_overflow`).
+ */
+export function datagramSnapshot(s: DatagramStatsLike): MetricsSnapshot {
+  const m = new Meter();
+  m.drops.decode_error = s.decodeErrors;
+  m.drops.oversize = s.droppedOversize;
+  m.drops.forbidden = s.droppedSecret;
+  m.drops.queue_full = s.droppedQueueFull;
+  m.drops.send_overflow = s.sendDropped;
+  return m.snapshot([{ messagesIn: s.delivered, messagesOut: s.sent, bytesIn: s.bytesIn, bytesOut: s.bytesOut } as ConnectionStats], 0);
+}
+
+/** The fields of `DatagramStats` a snapshot reads (kept here so metrics.ts does not import datagram.ts). */
+export interface DatagramStatsLike {
+  readonly delivered: number;
+  readonly sent: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly decodeErrors: number;
+  readonly droppedOversize: number;
+  readonly droppedSecret: number;
+  readonly droppedQueueFull: number;
+  readonly sendDropped: number;
+}

@@ -53,7 +53,7 @@ describe('metrics', () => {
     assert.equal(m.messages.received, 500);
     assert.equal(m.messages.sent, 500);
     assert.equal(m.connections.closed, 1);
-    assert.deepEqual(m.drops, { outbox_full: 0, send_overflow: 0, decode_error: 0, slow_consumer: 0, budget: 0 });
+    assert.deepEqual(m.drops, { outbox_full: 0, send_overflow: 0, decode_error: 0, slow_consumer: 0, budget: 0, oversize: 0, forbidden: 0, queue_full: 0 });
     await server.close();
   });
 
@@ -166,7 +166,7 @@ function emptySnapshot(): MetricsSnapshot {
     connections: { open: 0, opened: 0, closed: 0, rejected: { max_connections: 0, handshake: 0 } },
     messages: { received: 0, sent: 0 },
     bytes: { received: 0, sent: 0 },
-    drops: { outbox_full: 0, send_overflow: 0, decode_error: 0, slow_consumer: 0, budget: 0 },
+    drops: { outbox_full: 0, send_overflow: 0, decode_error: 0, slow_consumer: 0, budget: 0, oversize: 0, forbidden: 0, queue_full: 0 },
     reconnects: 0,
     sessions: { resumed: 0, gaps: 0 },
     requests: { ok: 0, error: 0, timeout: 0, cancelled: 0 },
@@ -209,5 +209,49 @@ describe('metrics: what the session layer reports', () => {
     assert.deepEqual(m.requests, { ok: 2, error: 1, timeout: 1, cancelled: 1 });
     await conn.close();
     await server.close();
+  });
+});
+
+describe('metrics of datagram endpoints', () => {
+  it('count messages, bytes and every drop by reason exactly, and export them on /metrics', async () => {
+    const { bindDatagram, datagramClient } = await import('../../src/endpoint/datagram.js');
+    const { message, namedMessageDatagrams } = await import('../../src/core/message/index.js');
+    const server = await bindDatagram('udp://127.0.0.1:0', {
+      protocol: namedMessageDatagrams(),
+      secretCode: 's3cret',
+      maxDatagramSize: 200,
+      callbacks: { onReceive: (ep, msg, from) => void (from && ep.send(msg, from)) },
+    });
+    const port = Number(new URL(server.url).port);
+    const client = await datagramClient(`udp://127.0.0.1:${port}`, { protocol: namedMessageDatagrams(), maxDatagramSize: 200 });
+    const raw = (await import('node:dgram')).createSocket('udp4');
+    try {
+      for (let i = 0; i < 5; i++) client.send(message('PING', { i, secret_code: 's3cret' }));
+      await waitFor(() => client.stats.delivered === 5, undefined, 'five echoes');
+      client.send(message('PING', { secret_code: 'wrong' })); // forbidden
+      const send = (b: Buffer): Promise<void> => new Promise((r) => raw.send(b, port, '127.0.0.1', () => r()));
+      await send(Buffer.alloc(300, 65)); // oversize
+      await send(Buffer.from([0xff, 0xfe])); // not UTF-8: a decode error
+      await waitFor(() => server.stats.received === 8, undefined, 'the eight datagrams');
+      const m = server.metrics();
+      assert.deepEqual([m.messages.received, m.messages.sent], [5, 5]);
+      assert.equal(m.bytes.received, server.stats.bytesIn);
+      assert.equal(m.bytes.sent, client.stats.bytesIn);
+      assert.deepEqual([m.drops.forbidden, m.drops.oversize, m.drops.decode_error, m.drops.queue_full], [1, 1, 1, 0]);
+      assert.equal(m.connections.open, 0);
+      const exporter = await serveMetrics('127.0.0.1:0', [server]);
+      try {
+        const text = samples((await get(`${exporter.url}`)).body);
+        assert.equal(text.get('switchboard_messages_received_total'), 5);
+        assert.equal(text.get('switchboard_drops_total{reason="forbidden"}'), 1);
+        assert.equal(text.get('switchboard_drops_total{reason="oversize"}'), 1);
+      } finally {
+        await exporter.close();
+      }
+    } finally {
+      raw.close();
+      await client.close();
+      await server.close();
+    }
   });
 });
