@@ -1,6 +1,6 @@
 import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
-import { Dispatcher, connect, dispatcherOptions, joinCluster, listen, message, namedMessages, parseMessage, type ClusterNode, type Connection, type Message, type Server } from '../../src/index.js';
+import { Dispatcher, connect, dispatcherOptions, joinCluster, listen, message, namedMessages, natsBroker, parseMessage, type ClusterNode, type Connection, type Message, type Server } from '../../src/index.js';
 import { WAIT_MS, waitFor } from '../helpers/net.js';
 import { natsCluster, type NatsServer, natsSkip } from './nats.js';
 
@@ -254,5 +254,44 @@ describeOrSkip('cluster service addressing', natsSkip(), ({ it, before, after })
       assert.notEqual(code, 'answered', 'no handler answers after remove()');
     }
     assert.equal(code, 'SERVICE_UNAVAILABLE');
+  });
+
+  it('treats requests, cancels and answers from the broker as untrusted: malformed ones are counted, a garbage answer is CLUSTER_ENVELOPE_INVALID', async () => {
+    const raw = await natsBroker({ servers: nats[1]!.url });
+    const svc = nodes['b']!.node.services;
+    const reg = svc.register('calc2', (m) => message('ECHO', { of: m.command }));
+    const fake = raw.subscribe('switchboard.svcreq.liar', (m) => m.reply && raw.publish(m.reply, new TextEncoder().encode('{"t":"res","node":"x","msg":17}')));
+    try {
+      await nodes['b']!.node.broker.flush();
+      await raw.flush();
+      const asker = nodes['a']!.node.services;
+      let ok: Message | undefined;
+      for (let k = 0; k < 50 && ok === undefined; k++) ok = await asker.request(parseMessage('calc2/HI'), { timeout: 500 }).catch(() => undefined);
+      assert.equal(ok?.get('of'), 'HI');
+      const before = nodes['b']!.node.stats.malformed;
+      const enc = (x: string): Uint8Array => new TextEncoder().encode(x);
+      const garbage: Array<[string, Uint8Array]> = [
+        ['switchboard.svcreq.calc2', enc('not json')],
+        ['switchboard.svcreq.calc2', enc('{"t":"req","node":"a","id":"x1","msg":"bad line \\u0000"}')],
+        ['switchboard.svcreq.calc2', enc('{"t":"req","node":"a.>","id":"x2","msg":"HI"}')],
+        ['switchboard.svccancel', enc('{"t":"cancel","node":"a"}')],
+        ['switchboard.svccancel', enc('[]')],
+      ];
+      for (const [subject, data] of garbage) raw.publish(subject, data, raw.inbox());
+      await raw.flush();
+      await waitFor(() => nodes['b']!.node.stats.malformed - before >= garbage.length, WAIT_MS, 'b to count every malformed one');
+      assert.equal(nodes['b']!.node.stats.malformed - before, garbage.length);
+      // Still answering, and a garbage answer from a liar is a typed error at the asker.
+      assert.equal((await asker.request(parseMessage('calc2/AGAIN'), { timeout: WAIT_MS })).get('of'), 'AGAIN');
+      let code = '';
+      for (let k = 0; k < 50 && code !== 'CLUSTER_ENVELOPE_INVALID'; k++) {
+        code = await asker.request(parseMessage('liar/X'), { timeout: 500 }).then(() => 'answered', (e: { code: string }) => e.code);
+      }
+      assert.equal(code, 'CLUSTER_ENVELOPE_INVALID');
+    } finally {
+      fake.unsubscribe();
+      reg.remove();
+      await raw.close();
+    }
   });
 });
