@@ -79,18 +79,13 @@ export async function sessionListenCommand(url: string, flags: ListenFlags, io: 
   let exporter: MetricsServer | undefined;
   let broker: Broker | undefined;
   let store: SessionStore | undefined;
-  if (flags.cluster !== undefined) {
-    const servers = flags.cluster.split(',');
-    broker = await natsBroker({ servers, name: `switchboard listen --session${flags.node !== undefined ? ` ${flags.node}` : ''}` });
-    try {
-      store = await natsSessionStore(broker);
-    } catch (err) {
-      await broker.close();
-      throw err;
-    }
-    io.stderr.write(`sessions kept in NATS key-value at ${servers.map(redactUrl).join(',')}\n`);
-  }
   try {
+    if (flags.cluster !== undefined) {
+      const servers = flags.cluster.split(',');
+      broker = await natsBroker({ servers, name: `switchboard listen --session${flags.node !== undefined ? ` ${flags.node}` : ''}` });
+      store = await natsSessionStore(broker);
+      io.stderr.write(`sessions kept in NATS key-value at ${servers.map(redactUrl).join(',')}\n`);
+    }
     const server = await listen<unknown, unknown>(url, {
       ...transportOptions(url, flags, true),
       decodeErrors: 'skip',
