@@ -349,12 +349,14 @@ export class Services {
 
   /** Parses a message from the broker, or counts it as malformed. */
   private parse(m: BrokerMessage): Message | undefined {
+    let msg: Message | undefined;
     try {
-      return parseMessage(text.decode(m.data), { maxLength: m.data.length + 1 });
+      msg = this.parseLine(text.decode(m.data));
     } catch {
-      this.node.stats.malformed++;
-      return undefined;
+      // not UTF-8
     }
+    if (msg === undefined) this.node.stats.malformed++;
+    return msg;
   }
 
   private deliver(inst: Instance, msg: Message): boolean {
