@@ -22,6 +22,7 @@ import { renderMarkdown, evaluateTargets } from './lib/report.mjs';
 import { IMPLS } from './lib/impls.mjs';
 import { NODIAG_DIST } from './lib/echo.mjs';
 import { stripDiagnostics } from './lib/strip-diagnostics.mjs';
+import { loadUws } from './lib/uws.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, 'worker.mjs');
@@ -37,7 +38,7 @@ const value = (name) => {
   return argv[i].includes('=') ? argv[i].slice(name.length + 1) : argv[i + 1];
 };
 if (flag('--help') || flag('-h')) {
-  console.log(`usage: npm run bench -- [--quick] [--runs N] [--only pingpong,latency,burst,pipelined,sessions,diagnostics,broadcast,connections,idle] [--connections N] [--impls a,b] [--cases 'W=100 64 B'] [--no-progress]`);
+  console.log(`usage: npm run bench -- [--quick] [--runs N] [--only pingpong,client-rtt,latency,burst,pipelined,sessions,diagnostics,broadcast,connections,idle] [--connections N] [--impls a,b] [--cases 'W=100 64 B'] [--no-progress]`);
   process.exit(0);
 }
 const quick = flag('--quick');
@@ -53,6 +54,7 @@ const MiB = 1024 * KiB;
 const config = quick
   ? {
       pingpong: { size: 64, warmupMs: 50, durationMs: 150, runs: 1 },
+      'client-rtt': { size: 16, servers: ['ws-text', 'sb-ws-text'], coldCount: 1000, warmupMs: 50, durationMs: 150, runs: 1 },
       latency: { sizes: [KiB, 16 * KiB, 64 * KiB, 256 * KiB, MiB, 4 * MiB], warmupMs: 30, durationMs: 100, runs: 1 },
       burst: { count: 200, size: 16 * KiB, timeoutMs: 30_000, runs: 1 },
       // maxInFlight: a smoke run caps W x size (1000 x 1 MiB through deflate alone takes 20 s).
@@ -65,6 +67,8 @@ const config = quick
     }
   : {
       pingpong: { size: 64, warmupMs: 500, durationMs: 2000, runs: 3 },
+      // Autobahn 9.7.2's size; both servers, so a client's cost shows against either.
+      'client-rtt': { size: 16, servers: ['ws-text', 'sb-ws-text'], coldCount: 1000, warmupMs: 500, durationMs: 2000, runs: 5 },
       latency: { sizes: [KiB, 16 * KiB, 64 * KiB, 256 * KiB, MiB, 4 * MiB], warmupMs: 300, durationMs: 1500, runs: 3 },
       burst: { count: 2000, size: 16 * KiB, timeoutMs: 60_000, runs: 3 },
       pipelined: { windows: [100, 1000], sizes: [64, 16 * KiB, MiB], warmupMs: 500, durationMs: 1500, runs: 3 },
@@ -91,6 +95,17 @@ if (process.env.BENCH_DIST_B) {
       if (row) IMPLS[scenario].push([`${id}-b`, `${row[1]} (build B)`, id]);
     }
   }
+}
+
+// uWebSockets.js (bench/lib/uws.mjs): a baseline where its native binary loads in this Node;
+// otherwise its rows are left out and the report says why. Never a reason to fail the run.
+const uwsLoad = loadUws();
+const skipped = [];
+if (!uwsLoad.uws) {
+  for (const rows of Object.values(IMPLS)) {
+    for (let i = rows.length - 1; i >= 0; i--) if (rows[i][0] === 'uws') rows.splice(i, 1);
+  }
+  skipped.push({ impl: 'uws', reason: uwsLoad.reason });
 }
 
 /** Full runs wait up to this long before each measurement for the machine to be at most this busy. */
@@ -214,26 +229,37 @@ async function stopAll(procs) {
 
 // ------------------------------------------------------------------ one measurement per scenario
 
+/**
+ * One echo measurement. `params.serverImpl`: a different server than the client's (client-rtt:
+ * the same server for every client). The server's CPU time is read when the client says it
+ * starts measuring and when it is done, so `serverCpuUsPerMsg` covers the measurement window
+ * only (the IPC round trips at both ends are a few hundred µs of a window of 150+ ms).
+ */
 async function echoRun(impl, params) {
   const env = ENV[impl] ?? {};
+  const serverImpl = params.serverImpl ?? impl;
   const procs = [];
   try {
-    const server = launch({ role: 'echo-server', impl }, { env });
+    const server = launch({ role: 'echo-server', impl: serverImpl }, { env: ENV[serverImpl] ?? {} });
     procs.push(server);
     const ready = await server.next('ready', 30_000);
-    const client = launch({ role: 'echo-client', impl, url: ready.url, ...params }, { env });
+    const { serverImpl: _, ...clientParams } = params;
+    const client = launch({ role: 'echo-client', impl, url: ready.url, ...clientParams }, { env });
     procs.push(client);
     // Slow cases (deflate of 1000 x 1 MiB before the first reply) get time; a hang does not.
+    const limit = params.warmupMs + params.durationMs + 120_000;
     const serverDied = server.next('never', 1e9);
     serverDied.catch(() => {});
-    server.send({ type: 'usage' });
-    const u0 = await server.next('usage', 30_000);
-    const r = await Promise.race([client.next('result', params.warmupMs + params.durationMs + 120_000), serverDied]);
+    const atStart = client.next('measuring', limit).then(() => {
+      server.send({ type: 'usage' });
+      return server.next('usage', 30_000);
+    });
+    atStart.catch(() => {});
+    const r = await Promise.race([client.next('result', limit), serverDied]);
+    const u0 = await atStart;
     server.send({ type: 'usage' });
     const u1 = await server.next('usage', 30_000);
-    // Server CPU per message echoed (warm-up included: the server cannot tell the phases apart).
-    const n = r.messages + (r.warmupMessages ?? 0);
-    const serverCpuUsPerMsg = Number.isFinite(u1.cpuMs - u0.cpuMs) && n > 0 ? ((u1.cpuMs - u0.cpuMs) * 1000) / n : undefined;
+    const serverCpuUsPerMsg = Number.isFinite(u1.cpuMs - u0.cpuMs) && r.messages > 0 ? ((u1.cpuMs - u0.cpuMs) * 1000) / r.messages : undefined;
     return { ...r, serverCpuUsPerMsg, serverMaxRss: u1.maxRss, serverBufferutil: ready.bufferutil };
   } finally {
     await stopAll(procs);
@@ -350,6 +376,8 @@ async function connectionsRun(impl, p) {
     const echoed = await Promise.all(fleets.map((f) => f.next('echoed', 40_000)));
     const missing = echoed.reduce((k, e) => k + e.missing, 0);
     if (missing > 0) throw new Error(`${missing} connections got no echo`);
+    const firstMs = echoed.flatMap((e) => e.firstMs).sort((a, b) => a - b);
+    const pct = (q) => firstMs[Math.min(firstMs.length - 1, Math.floor(q * firstMs.length))];
     server.send({ type: 'cmd', op: 'measure' });
     const talked = await server.next('memory', 30_000);
     const before = ready.before;
@@ -365,6 +393,10 @@ async function connectionsRun(impl, p) {
       heapPerConnAfterEcho: per(talked.mem, 'heapUsed'),
       rssPerConnAfterEcho: per(talked.mem, 'rss'),
       externalPerConnAfterEcho: per(talked.mem, 'external'),
+      firstMsgP50Ms: pct(0.5),
+      firstMsgP99Ms: pct(0.99),
+      firstMsgAllMs: firstMs[firstMs.length - 1],
+      clientProcs: fleets.length,
       gc: ready.gc,
     };
   } finally {
@@ -429,6 +461,9 @@ async function waitForQuiet(threshold, maxWaitMs) {
 
 // ------------------------------------------------------------------ the plan
 
+/** The servers of the client-rtt scenario, by echo implementation. */
+const CLIENT_RTT_SERVERS = { 'ws-text': 'ws', 'sb-ws-text': 'Switchboard (default codec)' };
+
 const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
 
 function plan() {
@@ -440,6 +475,18 @@ function plan() {
     for (let r = 0; r < c.runs; r++) {
       for (const impl of rotate(ids, r)) {
         jobs.push({ scenario: 'pingpong', key: `W=1 ${sizeLabel(c.size)}`, impl, run: r, go: () => echoRun(impl, { window: 1, size: c.size, warmupMs: c.warmupMs, durationMs: c.durationMs, latency: true }) });
+      }
+    }
+  }
+  if (want('client-rtt')) {
+    const c = config['client-rtt'];
+    const ids = IMPLS['client-rtt'].map(([id]) => id);
+    for (const serverImpl of c.servers) {
+      const key = `${sizeLabel(c.size)} text to the ${CLIENT_RTT_SERVERS[serverImpl]} server`; // no comma: --cases splits on it
+      for (let r = 0; r < c.runs; r++) {
+        for (const impl of rotate(ids, r)) {
+          jobs.push({ scenario: 'client-rtt', key, impl, run: r, go: () => echoRun(impl, { serverImpl, window: 1, size: c.size, coldCount: c.coldCount, warmupMs: c.warmupMs, durationMs: c.durationMs, latency: true }) });
+        }
       }
     }
   }
@@ -615,6 +662,8 @@ const report = {
   impls: IMPLS,
   results,
   errors,
+  skipped,
+  ...(uwsLoad.uws && { uws: uwsLoad.version }),
   ...(strippedLines > 0 && { diagnosticsStrippedLines: strippedLines }),
 };
 report.machine.loadavgAtEnd = report.machine.loadavg;

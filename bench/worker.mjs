@@ -70,7 +70,7 @@ const roles = {
    * `durationMs`. With window 1 each reply's round trip goes into an HDR histogram (ns).
    */
   async 'echo-client'() {
-    const { impl, url, window: W, size, warmupMs, durationMs, latency } = spec;
+    const { impl, url, window: W, size, warmupMs, durationMs, latency, coldCount = 0 } = spec;
     const payload = makePayload(size);
     const hist = latency ? hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60e9, numberOfSignificantValueDigits: 3 }) : undefined;
     let phase = 0; // 0 warm-up, 1 measuring, 2 done
@@ -81,6 +81,13 @@ const roles = {
     let warm = 0;
     let t0 = 0;
     let client;
+    // `coldCount` (client-rtt): the first replies on a fresh connection in a fresh process, timed
+    // as Autobahn's 9.7.x cases time them (the warm-up lasts at least that long).
+    let tFirst = 0;
+    let coldMs;
+    let coldCpu;
+    let cpu0;
+    let cpuCold0;
     let resolveDone;
     let rejectDone;
     const done = new Promise((res, rej) => {
@@ -113,13 +120,19 @@ const roles = {
         }
       } else {
         warm++;
+        if (warm === coldCount) {
+          coldMs = now() - tFirst;
+          coldCpu = process.cpuUsage(cpuCold0);
+        }
         if (++tick === every) {
           tick = 0;
           const t = now();
-          if (t >= tWarmEnd) {
+          if (t >= tWarmEnd && warm >= coldCount) {
             phase = 1;
             tStart = t;
             tEnd = t + durationMs;
+            cpu0 = process.cpuUsage();
+            tell({ type: 'measuring' }); // the orchestrator reads the server's CPU time now
           }
           t0 = t;
         }
@@ -134,10 +147,13 @@ const roles = {
     client = await echoImpls[impl].client(url, spec, onMessage);
     tWarmEnd = now() + warmupMs;
     t0 = now();
+    tFirst = t0;
+    cpuCold0 = process.cpuUsage();
     client.batch(() => {
       for (let i = 0; i < W; i++) client.send(payload);
     });
     const tLast = await done;
+    const cpu = process.cpuUsage(cpu0);
     const elapsed = tLast - tStart;
     const r = {
       type: 'result',
@@ -147,6 +163,9 @@ const roles = {
       msgsPerSec: (counted / elapsed) * 1000,
       bytesPerSec: ((counted * size) / elapsed) * 1000,
       bufferutil: bufferutilLoaded(),
+      // This client process's CPU time per reply over the measurement window (µs).
+      clientCpuUsPerMsg: (cpu.user + cpu.system) / counted,
+      ...(coldMs !== undefined && { coldCount, coldMs, coldClientCpuMs: (coldCpu.user + coldCpu.system) / 1000 }),
     };
     if (hist) {
       Object.assign(r, {
@@ -255,11 +274,17 @@ const roles = {
         const line = Buffer.from('0123456789abcde\n');
         const key = [1, 2, 3, 4];
         const frame = Buffer.from([0x82, 0x80 | 16, ...key, ...[...line].map((b, i) => b ^ key[i & 3])]);
+        // Time to first message: from the moment every connection has written its message (all
+        // at once, as after a restart) until its echo's first byte arrives, per connection.
+        const firstAt = new Array(all.length);
+        all.forEach((c, i) => c.sock.once('data', () => (firstAt[i] = now())));
+        const t0 = now();
         for (const c of all) c.sock.write(kind === 'ws' ? frame : line);
         const deadline = now() + cmd.timeoutMs;
         const missing = () => all.reduce((k, c) => k + (c.counter.count < 1 ? 1 : 0), 0);
         while (missing() > 0 && now() < deadline) await sleep(5);
-        tell({ type: 'echoed', missing: missing() });
+        const firstMs = firstAt.filter((t) => t !== undefined).map((t) => +(t - t0).toFixed(3));
+        tell({ type: 'echoed', missing: missing(), firstMs });
       }
     }
   },

@@ -20,6 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import diagnostics_channel from 'node:diagnostics_channel';
+import { uwsEchoServer } from './uws.mjs';
 
 const NL = Buffer.from('\n');
 const SMALL = 16 * 1024;
@@ -147,18 +148,36 @@ function corkPerChunk(sock) {
 }
 
 /**
+ * A `send` that takes the bench's Buffer payload and sends it as a string (text messages): the
+ * string is made once per distinct payload, as an application holds its text.
+ */
+function asText(send) {
+  let last;
+  let text;
+  return (payload) => {
+    if (payload !== last) {
+      last = payload;
+      text = payload.toString('latin1');
+    }
+    return send(text);
+  };
+}
+
+/**
  * `ws` as its README shows it: one `ws.send` per message. With `cork`, "ws, corked per batch":
  * the same sends, with the socket corked around each batch the client sends and around the
- * replies to each chunk read (both sides), as the raw cork-batched baseline does.
+ * replies to each chunk read (both sides), as the raw cork-batched baseline does. With
+ * `deflate`, permessage-deflate on both sides with ws's defaults (threshold 1 KiB, as
+ * Switchboard's). With `text`, the client sends text messages (strings).
  */
-function wsImpl({ cork = false } = {}) {
+function wsImpl({ cork = false, deflate = false, text = false } = {}) {
   return {
     async server(params) {
       const { WebSocketServer } = await import('ws');
-      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+      const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: deflate, maxPayload: 256 * 1024 * 1024 });
       wss.on('connection', (ws) => {
         ws.on('error', () => {});
-        ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary, compress: false }));
+        ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary, compress: deflate }));
         if (cork) corkPerChunk(ws._socket);
       });
       await new Promise((resolve) => wss.once('listening', resolve));
@@ -166,19 +185,21 @@ function wsImpl({ cork = false } = {}) {
     },
     async client(url, _params, onMessage) {
       const { WebSocket } = await import('ws');
-      const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+      const ws = new WebSocket(url, { perMessageDeflate: deflate, maxPayload: 256 * 1024 * 1024 });
       await new Promise((resolve, reject) => {
         ws.once('open', resolve);
         ws.once('error', reject);
       });
+      if (deflate && !ws.extensions.includes('permessage-deflate')) throw new Error('ws: permessage-deflate was not negotiated');
       ws.on('error', () => {});
       ws.on('message', (data) => onMessage(data));
-      const opts = { binary: true, compress: false };
-      if (!cork) return { send: (payload) => ws.send(payload, opts), batch: (fn) => fn() };
+      const opts = { binary: !text, compress: deflate };
+      const send = text ? asText((t) => ws.send(t, opts)) : (payload) => ws.send(payload, opts);
+      if (!cork) return { send, batch: (fn) => fn() };
       const sock = ws._socket;
       corkPerChunk(sock);
       return {
-        send: (payload) => ws.send(payload, opts),
+        send,
         batch: (fn) => {
           sock.cork();
           fn();
@@ -206,7 +227,7 @@ async function sbLoad(variantB = false, dist = undefined) {
  * `framing`: 'lines' | 'length' | 'ws'. Messages are bytes (`bytesCodec()` with its defaults, as
  * a user would write it: received frames are handed out as views, like node:net and ws do).
  */
-function sbImpl({ framing, unix = false, compression = false, variantB = false, session = false, dist = undefined, noop = false, backpressure = false }) {
+function sbImpl({ framing, unix = false, compression = false, variantB = false, session = false, dist = undefined, noop = false, backpressure = false, text = false }) {
   const sb = async (b = variantB) => {
     const m = await sbLoad(b, dist);
     if (noop) subscribeNoop(m);
@@ -216,6 +237,8 @@ function sbImpl({ framing, unix = false, compression = false, variantB = false, 
     const m = await sb();
     const base = { maxQueuedBytes: SB_MAX_QUEUED, ...extra };
     // BENCH_SB_COPY=1 (diagnosis only, never in the report): every received frame is copied.
+    // `text`: the default WebSocket codec (text frames as strings, binary as bytes), as `connect(url)` gives.
+    if (text) return { ...base, websocket: { compression } };
     const codec = m.bytesCodec({ copy: process.env.BENCH_SB_COPY === '1' });
     if (framing === 'ws') return { ...base, codec, websocket: { compression } };
     const f = framing === 'lines' ? m.lines() : m.lengthPrefix({ width: 4 });
@@ -285,13 +308,12 @@ function sbImpl({ framing, unix = false, compression = false, variantB = false, 
         };
       }
       const conn = await m.connect(url, await options({ callbacks: { onReceive: (_c, msg) => onMessage(msg) } }));
-      return {
-        send: (payload) => {
-          const s = conn.send(payload);
-          if (s === 'dropped' || s === 'closed') throw new Error(`client send returned ${s}`);
-        },
-        batch: (fn) => fn(),
+      if (compression && conn.meta?.compression === false) throw new Error('Switchboard: permessage-deflate was not negotiated');
+      const send = (payload) => {
+        const s = conn.send(payload);
+        if (s === 'dropped' || s === 'closed') throw new Error(`client send returned ${s}`);
       };
+      return { send: text ? asText(send) : send, batch: (fn) => fn() };
     },
   };
 }
@@ -349,6 +371,13 @@ export const echoImpls = {
   'sb-unix': sbImpl({ framing: 'lines', unix: true }),
   ws: wsImpl(),
   'ws-cork': wsImpl({ cork: true }),
+  'ws-deflate': wsImpl({ deflate: true }),
+  // Client round trips (bench "client-rtt"): text messages, as Autobahn's 9.7.x cases send them.
+  'ws-text': wsImpl({ text: true }),
+  'sb-ws-text': sbImpl({ framing: 'ws', text: true }),
+  // uWebSockets.js (bench/lib/uws.mjs): its server, measured with Switchboard's client (the
+  // fastest client here, so the server is what is compared with Switchboard's server).
+  uws: { server: () => uwsEchoServer(), client: sbImpl({ framing: 'ws' }).client },
   'ws-nobu': wsImpl(),
   'sb-ws': sbImpl({ framing: 'ws' }),
   'sb-ws-js': sbImpl({ framing: 'ws' }), // run with SWITCHBOARD_NO_BUFFERUTIL=1 (bench/run.mjs)

@@ -11,7 +11,9 @@
 //            written to each client's socket as one buffer (as raw-net does), ws's framing and
 //            sockets otherwise
 //   sb-ws    server.broadcast(msg) k times over WebSocket
+//   uws      uWebSockets.js: every socket subscribes to one topic, app.publish(topic, msg) k times
 import net from 'node:net';
+import { uwsHub } from './uws.mjs';
 
 let sbModule;
 async function sb() {
@@ -121,6 +123,7 @@ export const hubs = {
   'sb-ws': () => sbHub(true),
   ws: () => wsHub(),
   'ws-cork': () => wsHub({ frameOnce: true }),
+  uws: () => uwsHub(),
 };
 
 /**

@@ -79,6 +79,23 @@ export function evaluateTargets(report) {
       add(`WebSocket >= ws with bufferutil, ${key}`, r, r >= 1, `${x(r)} of ${nameOf(report, 'pipelined', 'ws')}: ${fmtNum(a)} vs ${fmtNum(b)} msg/s`);
     }
   }
+  if (cfg['client-rtt']) {
+    // Issue 15 item 3: Switchboard's client within 10% of ws's client, against the same server.
+    for (const key of Object.keys(report.results['client-rtt'] ?? {})) {
+      const a = med(report, 'client-rtt', key, 'sb-ws-text', 'msgsPerSec');
+      const b = med(report, 'client-rtt', key, 'ws-text', 'msgsPerSec');
+      const r = ratio(a, b);
+      add(`client round trips of ${nameOf(report, 'client-rtt', 'sb-ws-text')} >= 0.9x ws's client, ${key}`, r, r >= 0.9, `${x(r)} of ${nameOf(report, 'client-rtt', 'ws-text')}: ${fmtNum(a)} vs ${fmtNum(b)} rt/s`);
+    }
+  }
+  if (cfg.pingpong && report.impls.pingpong.some(([i]) => i === 'uws')) {
+    // Issue 15 item 3: the server's ping-pong p99 within 10% of uWebSockets.js (same client).
+    const key = `W=1 ${sizeOf(cfg.pingpong.size)}`;
+    const a = med(report, 'pingpong', key, 'sb-ws', 'p99Us');
+    const b = med(report, 'pingpong', key, 'uws', 'p99Us');
+    const r = ratio(a, b);
+    add(`ping-pong p99 of ${nameOf(report, 'pingpong', 'sb-ws')} within 10% of ${nameOf(report, 'pingpong', 'uws')}`, r, r <= 1.1, `${x(r)}: ${us(a)} vs ${us(b)}`);
+  }
   if (cfg.sessions) {
     // Issue 10: a session costs at most 15% of the messages/s at 64 B and 5% at 16 KiB.
     const small = Math.min(...cfg.sessions.sizes);
@@ -151,16 +168,39 @@ function sizeOf(n) {
  * idiomatic ws is batching (which ws can do by hand) and how much is the rest. Undefined when the
  * corked row did not run.
  */
-function corkedLine(report, scenario, keys, metric) {
+function corkedLine(report, scenario, keys, metric, divisor = 'ws-cork') {
   const cells = keys
     .map((k) => {
-      const r = ratio(med(report, scenario, k, 'sb-ws', metric), med(report, scenario, k, 'ws-cork', metric));
+      const r = ratio(med(report, scenario, k, 'sb-ws', metric), med(report, scenario, k, divisor, metric));
       return r === undefined ? undefined : `${x(r)}${keys.length > 1 ? ` at ${k}` : ''}`;
     })
     .filter(Boolean);
   if (cells.length === 0) return undefined;
-  return `${nameOf(report, scenario, 'sb-ws')} divided by ${nameOf(report, scenario, 'ws-cork')}: ${cells.join(', ')}.`;
+  return `${nameOf(report, scenario, 'sb-ws')} divided by ${nameOf(report, scenario, divisor)}: ${cells.join(', ')}.`;
 }
+
+/**
+ * The same against the uWebSockets.js server, one line: for each case, each metric given as
+ * [metric, label] ("1.30x rt/s, 0.95x p99 at W=100 64 B").
+ */
+function uwsLines(report, scenario, keys, metrics) {
+  const cells = keys
+    .map((k) => {
+      const parts = metrics
+        .map(([metric, label]) => {
+          const r = ratio(med(report, scenario, k, 'sb-ws', metric), med(report, scenario, k, 'uws', metric));
+          return r === undefined ? undefined : `${x(r)}${label ? ` ${label}` : ''}`;
+        })
+        .filter(Boolean);
+      return parts.length ? `${parts.join(', ')}${keys.length > 1 ? ` at ${k}` : ''}` : undefined;
+    })
+    .filter(Boolean);
+  if (cells.length === 0) return [];
+  return [`${nameOf(report, scenario, 'sb-ws')} divided by ${nameOf(report, scenario, 'uws')}: ${cells.join('; ')}.`];
+}
+
+/** "12.3 µs" of server CPU per message, or n/a. */
+const cpu = (v) => (v === undefined ? 'n/a' : `${v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : Math.round(v)} µs`);
 
 /** The config of the scenarios that ran (`--only` skips some). */
 function ran(report) {
@@ -190,6 +230,8 @@ export function renderMarkdown(report) {
         `the median was ${nz.medianBusyPct?.toFixed(0) ?? 'n/a'}% busy, ${nz.busyRuns} of ${nz.runs} runs started on a busier machine, and the waiting took ${nz.waitedS} s.`,
     );
   }
+  for (const sk of report.skipped ?? []) L.push('', `**Rows skipped:** ${sk.impl === 'uws' ? 'the uWebSockets.js baseline' : sk.impl}: ${sk.reason}.`);
+  if (report.uws) L.push('', `The uWebSockets.js rows run ${report.uws} (its native binary, loaded directly; never its JavaScript fallback), measured with Switchboard's client.`);
   L.push('');
 
   if (cfg.pingpong) {
@@ -208,6 +250,32 @@ export function renderMarkdown(report) {
       const rs = base ? `${x(ratio(g('msgsPerSec'), g('msgsPerSec', base)))}, ${x(ratio(g('p50Us'), g('p50Us', base)))}, ${x(ratio(g('p99Us'), g('p99Us', base)))}` : '';
       L.push(`| ${name} | ${fmtNum(g('msgsPerSec'))}${spread(report, 'pingpong', key, id, 'msgsPerSec')} | ${us(g('p50Us'))} | ${us(g('p99Us'))} | ${rs} | ${base ? nameOf(report, 'pingpong', base) : '(baseline)'} |`);
     }
+    const u = uwsLines(report, 'pingpong', [key], [['msgsPerSec', 'rt/s'], ['p50Us', 'p50'], ['p99Us', 'p99']]);
+    if (u.length) L.push('', u.join(' '));
+    L.push('');
+  }
+
+  if (cfg['client-rtt']) {
+    const c = cfg['client-rtt'];
+    L.push(`### Client round trips (one ${sizeOf(c.size)} text message in flight; the same server for every row of a case, the clients differ)`);
+    L.push('');
+    L.push(`| server | client | round trips/s | p50 | p99 | ratio to the baseline: rt/s, p50, p99 | client CPU per round trip (ratio) | first ${fmtNum(c.coldCount)} round trips: time, client CPU (ratio) | server CPU per message | baseline (the divisor) |`);
+    L.push('|---|---|--:|--:|--:|--:|--:|--:|--:|---|');
+    for (const key of Object.keys(report.results['client-rtt'] ?? {})) {
+      for (const [id, name, base] of report.impls['client-rtt']) {
+        const f = failed(report, 'client-rtt', key, id);
+        if (f) {
+          L.push(`| ${key} | ${name} | ${f} | | | | | | | |`);
+          continue;
+        }
+        const g = (k, i = id) => med(report, 'client-rtt', key, i, k);
+        const rs = base ? `${x(ratio(g('msgsPerSec'), g('msgsPerSec', base)))}, ${x(ratio(g('p50Us'), g('p50Us', base)))}, ${x(ratio(g('p99Us'), g('p99Us', base)))}` : '';
+        const rb = (k) => (base ? ` (${x(ratio(g(k), g(k, base)))})` : '');
+        const cold = g('coldMs') === undefined ? 'n/a' : `${g('coldMs').toFixed(0)} ms${spread(report, 'client-rtt', key, id, 'coldMs')}${rb('coldMs')}, ${g('coldClientCpuMs').toFixed(0)} ms${rb('coldClientCpuMs')}`;
+        L.push(`| ${key} | ${name} | ${fmtNum(g('msgsPerSec'))}${spread(report, 'client-rtt', key, id, 'msgsPerSec')} | ${us(g('p50Us'))} | ${us(g('p99Us'))} | ${rs} | ${cpu(g('clientCpuUsPerMsg'))}${rb('clientCpuUsPerMsg')} | ${cold} | ${cpu(g('serverCpuUsPerMsg'))} | ${base ? nameOf(report, 'client-rtt', base) : '(baseline)'} |`);
+      }
+    }
+    L.push('', `Round trips/s and percentiles are measured after a warm-up; "first ${fmtNum(c.coldCount)}" times the round trips on the fresh connection of a fresh client process from the first send, as Autobahn's 9.7.x cases do (cold code, JIT still compiling). Client CPU is the client process's user + system time: on a busy machine it is steadier than the rates.`);
     L.push('');
   }
 
@@ -227,7 +295,8 @@ export function renderMarkdown(report) {
       });
       L.push(`| ${name} | ${cells.join(' | ')} | ${base ? nameOf(report, 'latency', base) : '(baseline)'} |`);
     }
-    L.push('', 'Server CPU per echoed message (µs, warm-up included): ' +
+    for (const l of uwsLines(report, 'latency', keys, [['p50Us', 'p50'], ['p99Us', 'p99']])) L.push('', l);
+    L.push('', 'Server CPU per echoed message (µs, over the measurement window): ' +
       report.impls.latency.map(([id, name]) => `${name}: ${keys.map((k) => { const v = med(report, 'latency', k, id, 'serverCpuUsPerMsg'); return v === undefined ? 'n/a' : Math.round(v); }).join(' / ')}`).join('; ') + '.');
     L.push('');
   }
@@ -278,6 +347,24 @@ export function renderMarkdown(report) {
     if (mib.length) L.push('', `With ${sizeOf(big)} messages the cork-batched baseline moves ${mib.join(', ')}.`);
     const vsCork = corkedLine(report, 'pipelined', keys, 'msgsPerSec');
     if (vsCork) L.push('', vsCork);
+    for (const l of uwsLines(report, 'pipelined', keys, [['msgsPerSec', 'msg/s']])) L.push('', l);
+    L.push('');
+    L.push("#### Server CPU time per echoed message (µs, the server process's user + system time over the measurement window; in brackets, the ratio to the row's baseline: below 1 is less CPU)");
+    L.push('');
+    L.push(`| implementation | ${keys.join(' | ')} | baseline (the divisor) |`);
+    L.push(`|---|${keys.map(() => '--:').join('|')}|---|`);
+    for (const [id, name, base] of report.impls.pipelined) {
+      const cells = keys.map((k) => {
+        const f = failed(report, 'pipelined', k, id);
+        if (f) return f.startsWith('FAILED') ? 'FAILED' : f;
+        const a = med(report, 'pipelined', k, id, 'serverCpuUsPerMsg');
+        const r = base ? ` (${x(ratio(a, med(report, 'pipelined', k, base, 'serverCpuUsPerMsg')))})` : '';
+        return `${cpu(a)}${r}`;
+      });
+      L.push(`| ${name} | ${cells.join(' | ')} | ${base ? nameOf(report, 'pipelined', base) : '(baseline)'} |`);
+    }
+    for (const l of uwsLines(report, 'pipelined', keys, [['serverCpuUsPerMsg', 'server CPU per message']])) L.push('', l);
+    L.push('', 'Throughput at equal CPU is the fair comparison where the client saturates first: a server that needs less CPU per message has room the client did not use.');
     L.push('');
   }
 
@@ -297,6 +384,7 @@ export function renderMarkdown(report) {
       });
       L.push(`| ${name} | ${cells.join(' | ')} | ${base ? nameOf(report, 'sessions', base) : '(baseline)'} |`);
     }
+    L.push('', 'Server CPU per message: ' + report.impls.sessions.map(([id, name]) => `${name}: ${keys.map((k) => cpu(med(report, 'sessions', k, id, 'serverCpuUsPerMsg'))).join(' / ')}`).join('; ') + ` (${keys.join(' / ')}).`);
     L.push('', 'Both sides of a session number, retain and acknowledge every message (acknowledgements batched: every 32 messages or 20 ms).');
     L.push('');
   }
@@ -334,6 +422,7 @@ export function renderMarkdown(report) {
     }
     const vsCork = corkedLine(report, 'broadcast', [key], 'deliveriesPerSec');
     if (vsCork) L.push('', vsCork);
+    for (const l of uwsLines(report, 'broadcast', [key], [['deliveriesPerSec', '']])) L.push('', l);
     L.push('');
   }
 
@@ -341,26 +430,35 @@ export function renderMarkdown(report) {
     const key = `${cfg.connections.n} connections`;
     L.push(`### Connections (${fmtNum(cfg.connections.n)} concurrent idle connections; server memory after GC, per connection)`);
     L.push('');
-    if (cfg.connections.limitedBy) L.push(`Fewer than 10,000: ${cfg.connections.limitedBy}.`, '');
-    L.push('| implementation | held | time to accept all | accepts/s | heap/conn | RSS/conn | ratio to the baseline: heap, RSS | after one echo: heap, external, RSS per conn | baseline (the divisor) |');
-    L.push('|---|--:|--:|--:|--:|--:|--:|--:|---|');
+    const fd = report.machine.fdLimit;
+    const procs = med(report, 'connections', key, 'raw-net', 'clientProcs') ?? cfg.connections.clientProcs;
+    L.push(
+      `The machine caps a process at ${fd ? `${fmtNum(fd.soft)} open files (ulimit -n; hard limit ${Number.isFinite(fd.hard) ? fmtNum(fd.hard) : 'unlimited'})` : 'an unknown number of open files'}: ` +
+        `the server holds every connection in one process (its limit raised to the hard limit when needed), opened by ${procs} client process${procs === 1 ? '' : 'es'}.` +
+        (cfg.connections.limitedBy ? ` Fewer than asked: ${cfg.connections.limitedBy}.` : ''),
+      '',
+    );
+    L.push('| implementation | held | time to accept all | accepts/s | heap/conn | RSS/conn | ratio to the baseline: heap, RSS | after one echo: heap, external, RSS per conn | first message: p50, p99, all | baseline (the divisor) |');
+    L.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|---|');
     for (const [id, name, base] of report.impls.connections) {
       const f = failed(report, 'connections', key, id);
       if (f) {
-        L.push(`| ${name} | ${f} | | | | | | | |`);
+        L.push(`| ${name} | ${f} | | | | | | | | |`);
         continue;
       }
       const g = (k, i = id) => med(report, 'connections', key, i, k);
+      const ms = (v) => (v === undefined ? 'n/a' : `${v < 10 ? v.toFixed(2) : Math.round(v)} ms`);
       const rs = base ? `${x(ratio(g('heapPerConn'), g('heapPerConn', base)))}, ${x(ratio(g('rssPerConn'), g('rssPerConn', base)))}` : '';
       L.push(
-        `| ${name} | ${fmtNum(g('count'))} | ${g('acceptMs') === undefined ? 'n/a' : `${Math.round(g('acceptMs'))} ms`}${spread(report, 'connections', key, id, 'acceptMs')} | ${fmtNum(g('acceptsPerSec'))} | ${fmtBytes(g('heapPerConn'))} | ${fmtBytes(g('rssPerConn'))} | ${rs} | ${fmtBytes(g('heapPerConnAfterEcho'))}, ${fmtBytes(g('externalPerConnAfterEcho'))}, ${fmtBytes(g('rssPerConnAfterEcho'))} | ${base ? nameOf(report, 'connections', base) : '(baseline)'} |`,
+        `| ${name} | ${fmtNum(g('count'))} | ${g('acceptMs') === undefined ? 'n/a' : `${Math.round(g('acceptMs'))} ms`}${spread(report, 'connections', key, id, 'acceptMs')} | ${fmtNum(g('acceptsPerSec'))} | ${fmtBytes(g('heapPerConn'))} | ${fmtBytes(g('rssPerConn'))} | ${rs} | ${fmtBytes(g('heapPerConnAfterEcho'))}, ${fmtBytes(g('externalPerConnAfterEcho'))}, ${fmtBytes(g('rssPerConnAfterEcho'))} | ${ms(g('firstMsgP50Ms'))}, ${ms(g('firstMsgP99Ms'))}, ${ms(g('firstMsgAllMs'))} | ${base ? nameOf(report, 'connections', base) : '(baseline)'} |`,
       );
     }
     L.push(
       '',
       `Connections are opened in batches of ${cfg.connections.batch}, each waited for until the server holds it (so the listen backlog never overflows). ` +
         '"After one echo": every connection then sends one 16-byte message and gets it back, and memory is measured again ' +
-          '(external: ArrayBuffers outside the V8 heap, such as write buffers kept for reuse; only their touched pages count in RSS).',
+          '(external: ArrayBuffers outside the V8 heap, such as write buffers kept for reuse; only their touched pages count in RSS). ' +
+          '"First message": from the moment every connection has written its message (all at once) until its echo arrives, per connection: median, 99th percentile, and the last.',
     );
     L.push('');
   }
