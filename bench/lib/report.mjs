@@ -238,19 +238,19 @@ export function renderMarkdown(report) {
     const key = `W=1 ${sizeOf(cfg.pingpong.size)}`;
     L.push(`### Ping-pong (one ${sizeOf(cfg.pingpong.size)} message in flight, echoed)`);
     L.push('');
-    L.push('| implementation | round trips/s | p50 | p99 | ratio to the baseline: rt/s, p50, p99 | baseline (the divisor) |');
-    L.push('|---|--:|--:|--:|--:|---|');
+    L.push('| implementation | round trips/s | p50 | p99 | ratio to the baseline: rt/s, p50, p99 | server CPU per message | baseline (the divisor) |');
+    L.push('|---|--:|--:|--:|--:|--:|---|');
     for (const [id, name, base] of report.impls.pingpong) {
       const f = failed(report, 'pingpong', key, id);
       if (f) {
-        L.push(`| ${name} | ${f} | | | | |`);
+        L.push(`| ${name} | ${f} | | | | | |`);
         continue;
       }
       const g = (k, i = id) => med(report, 'pingpong', key, i, k);
       const rs = base ? `${x(ratio(g('msgsPerSec'), g('msgsPerSec', base)))}, ${x(ratio(g('p50Us'), g('p50Us', base)))}, ${x(ratio(g('p99Us'), g('p99Us', base)))}` : '';
-      L.push(`| ${name} | ${fmtNum(g('msgsPerSec'))}${spread(report, 'pingpong', key, id, 'msgsPerSec')} | ${us(g('p50Us'))} | ${us(g('p99Us'))} | ${rs} | ${base ? nameOf(report, 'pingpong', base) : '(baseline)'} |`);
+      L.push(`| ${name} | ${fmtNum(g('msgsPerSec'))}${spread(report, 'pingpong', key, id, 'msgsPerSec')} | ${us(g('p50Us'))} | ${us(g('p99Us'))} | ${rs} | ${cpu(g('serverCpuUsPerMsg'))}${base ? ` (${x(ratio(g('serverCpuUsPerMsg'), g('serverCpuUsPerMsg', base)))})` : ''} | ${base ? nameOf(report, 'pingpong', base) : '(baseline)'} |`);
     }
-    const u = uwsLines(report, 'pingpong', [key], [['msgsPerSec', 'rt/s'], ['p50Us', 'p50'], ['p99Us', 'p99']]);
+    const u = uwsLines(report, 'pingpong', [key], [['msgsPerSec', 'rt/s'], ['p50Us', 'p50'], ['p99Us', 'p99'], ['serverCpuUsPerMsg', 'server CPU per message']]);
     if (u.length) L.push('', u.join(' '));
     L.push('');
   }
