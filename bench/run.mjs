@@ -694,10 +694,15 @@ writeAtomic(join(RESULTS, `${base}.json`), JSON.stringify(report, null, 2) + '\n
 writeAtomic(join(RESULTS, `${base}.md`), `# Switchboard benchmark results\n\n${md}`);
 console.log(md);
 console.log(`wrote bench/results/${base}.json and ${base}.md in ${report.durationS} s`);
+// A failure of the third-party uWebSockets.js baseline is reported (in the report's problems and
+// here) but does not fail the run: the exit code says whether our scenarios and baselines ran.
+// (uws-js-unofficial 20.30.0 corrupts its stream when it echoes 16 KiB messages under
+// backpressure: both ws's and Switchboard's clients then read an invalid frame.)
+const ours = errors.filter((e) => e.impl !== 'uws');
 if (errors.length > 0) {
-  console.error(`bench: ${errors.length} problem(s):`);
+  console.error(`bench: ${errors.length} problem(s)${ours.length < errors.length ? `, ${errors.length - ours.length} of the uWebSockets.js baseline (reported, not failing the run)` : ''}:`);
   for (const e of errors) console.error(`  ${e.scenario} ${e.key ?? ''} ${e.impl}: ${e.error}`);
-  process.exitCode = 1;
+  if (ours.length > 0) process.exitCode = 1;
 }
 
 function writeAtomic(path, text) {

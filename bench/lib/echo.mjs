@@ -307,7 +307,10 @@ function sbImpl({ framing, unix = false, compression = false, variantB = false, 
           batch: (fn) => fn(),
         };
       }
-      const conn = await m.connect(url, await options({ callbacks: { onReceive: (_c, msg) => onMessage(msg) } }));
+      // A connection that fails (bad bytes from the server, a reset) fails the run at once,
+      // instead of the client waiting for replies that will not come.
+      const onFail = (err) => process.send?.({ type: 'error', error: `client: ${err.code}: ${err.message}` });
+      const conn = await m.connect(url, await options({ callbacks: { onReceive: (_c, msg) => onMessage(msg), onFail } }));
       if (compression && conn.meta?.compression === false) throw new Error('Switchboard: permessage-deflate was not negotiated');
       const send = (payload) => {
         const s = conn.send(payload);

@@ -496,6 +496,9 @@ export function renderMarkdown(report) {
     L.push('### Problems');
     L.push('');
     for (const e of report.errors) L.push(`- ${e.scenario} ${e.key ?? ''} ${e.impl} run ${(e.run ?? 0) + 1}: ${String(e.error).split('\n')[0].slice(0, 300)}`);
+    if (report.errors.some((e) => e.impl === 'uws')) {
+      L.push('', "uWebSockets.js problems are the baseline's own (they do not fail the run): the build benchmarked corrupts its stream when it echoes 16 KiB messages under backpressure (`ws`'s client reads the same invalid frame at the same message as Switchboard's).");
+    }
     L.push('');
   }
   return L.join('\n');
