@@ -167,8 +167,9 @@ function asText(send) {
  * `ws` as its README shows it: one `ws.send` per message. With `cork`, "ws, corked per batch":
  * the same sends, with the socket corked around each batch the client sends and around the
  * replies to each chunk read (both sides), as the raw cork-batched baseline does. With
- * `deflate`, permessage-deflate on both sides with ws's defaults (threshold 1 KiB, as
- * Switchboard's). With `text`, the client sends text messages (strings).
+ * `deflate`, permessage-deflate on both sides with ws's defaults (its 1 KiB threshold applies only
+ * without context takeover, so it compresses every message). With `text`, the client sends text
+ * messages (strings).
  */
 function wsImpl({ cork = false, deflate = false, text = false } = {}) {
   return {
