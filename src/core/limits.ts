@@ -103,6 +103,20 @@ export const Limits = {
    */
   sessionStoreBacklog: 64,
   /**
+   * Durable sessions: how many inbound seqs past the last one received the log allows the
+   * application to be handed before the next log write lands (a larger lease pauses less, and
+   * flags more of a dead node's client resends as possibly redelivered). @default 256
+   */
+  sessionLogLease: 256,
+  /**
+   * Durable sessions: frames (envelopes, acknowledgements, pongs) of one connection waiting for
+   * their log write; one more closes that connection with `SESSION_STORE_FAILED` (the client
+   * resumes when the store answers again). @default 16384
+   */
+  sessionLogMaxFrames: 16384,
+  /** Durable sessions: wait before a failed log write is tried again, in ms. @default 250 */
+  sessionLogRetry: 250,
+  /**
    * Requests one side may have in flight on a session: sent and not answered (requester), or
    * received and not answered (responder). Each side announces its own in the handshake, as MQTT 5
    * announces Receive Maximum; a peer that exceeds it gets `TOO_MANY_REQUESTS`. @default 1024
