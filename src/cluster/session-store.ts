@@ -126,6 +126,8 @@ export class NatsSessionStore implements SessionStore, SessionLog {
   /** Entries read from the bucket that were not a valid snapshot (treated as absent). */
   malformed = 0;
   private logKv: Promise<KeyValue> | undefined;
+  private logOpened = false;
+  private logAsked = 0;
 
   /** @internal use natsSessionStore() */
   constructor(
@@ -145,10 +147,14 @@ export class NatsSessionStore implements SessionStore, SessionLog {
 
   /** The log bucket (`<bucket>_log`), opened on first use: a store without durable sessions never makes it. */
   private log(): Promise<KeyValue> {
-    if (this.logKv === undefined) {
+    // Opened again after a failure, or when opening has taken over 5 s (NATS was down).
+    if (this.logKv === undefined || (!this.logOpened && Date.now() - this.logAsked > 5000)) {
       const p = this.broker.keyValue!(this.logBucket, this.logOptions);
       this.logKv = p;
-      p.catch(() => {
+      this.logAsked = Date.now();
+      p.then(() => {
+        if (this.logKv === p) this.logOpened = true;
+      }, () => {
         if (this.logKv === p) this.logKv = undefined; // try again next time
       });
     }

@@ -74,6 +74,8 @@ export class DurableSession {
   private waiters: Array<{ needs: number; resolve: () => void }> = [];
   private leaseWaiters: Array<{ seq: number; resolve: () => void }> = [];
   private ended = false;
+  /** The acknowledgement the last trim went by. */
+  private trimmedAt = 0;
 
   constructor(
     readonly handle: SessionHandle<unknown, unknown>,
@@ -146,7 +148,13 @@ export class DurableSession {
   private wanted(): boolean {
     const m = this.handle.machine;
     return this.outHead < this.outbox.length || m.written > this.logged || this.waiters.length > 0 || this.leaseWaiters.length > 0
-      || m.receivedUpTo + (Limits.sessionLogLease >> 1) > this.lease;
+      || m.receivedUpTo + (Limits.sessionLogLease >> 1) > this.lease
+      || (this.live.length > 1 && m.ackedUpTo > this.trimmedAt); // acknowledged entries to remove
+  }
+
+  /** After an inbound frame: a flush when there is something to trim (an ACK arrived). */
+  poke(): void {
+    if (!this.scheduled && !this.inFlight && this.live.length > 1 && this.handle.machine.ackedUpTo > this.trimmedAt) this.schedule();
   }
 
   private async flush(): Promise<void> {
@@ -206,6 +214,7 @@ export class DurableSession {
     if (lease > this.lease) this.lease = lease;
     // Trim: entries of earlier flushes that the client acknowledged, hold nothing, or were superseded.
     const acked = meta.acked;
+    this.trimmedAt = acked;
     const keep: typeof this.live = [];
     const drop: number[] = [];
     for (const e of this.live) {

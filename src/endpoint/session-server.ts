@@ -214,6 +214,9 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
         const seq = peekSeq(frame);
         const wait = seq > 0 ? d.admit(seq) : undefined;
         if (wait !== undefined) return wait.then(() => h.receive(conn, frame));
+        const r = h.receive(conn, frame);
+        d.poke();
+        return r;
       }
       return h.receive(conn, frame); // a promise: onMessage is still taking a message
     }
@@ -444,7 +447,9 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
         this.logs.set(h, d);
       }
       target = d.writer(conn, raw);
-      for (const [header, payload] of early) target(header, payload);
+      // A new session's WELCOME goes out at once (there is nothing to lose yet, and a store
+      // outage must not hang a handshake); a resumed one's waits for the log with what follows.
+      for (const [header, payload] of early) (out.resumed ? target : raw)(header, payload);
     }
     if (out.resumed) this.counters.resumed++;
     else this.counters.accepted++;

@@ -449,6 +449,10 @@ export class SessionMachine {
     };
   }
 
+  /** The peer's cumulative acknowledgement of our envelopes. */
+  get ackedUpTo(): number {
+    return this.acked;
+  }
   /** The highest seq received from the peer, in order. */
   get receivedUpTo(): number {
     return this.received;
