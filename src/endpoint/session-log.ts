@@ -238,7 +238,7 @@ export class DurableSession {
     while (this.outHead < q.length && q[this.outHead]!.needs <= this.landed) {
       const h = q[this.outHead]!;
       q[this.outHead++] = undefined as unknown as Held;
-      if (h.conn.state === 'open' || h.conn.state === 'closing') h.write(h.header, h.payload);
+      if (h.conn.state === 'open') h.write(h.header, h.payload);
     }
     if (this.outHead === q.length) {
       q.length = 0;

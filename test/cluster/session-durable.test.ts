@@ -179,6 +179,7 @@ describeOrSkip('cluster: durable sessions survive a SIGKILLed node (real nats-se
         const ms = list.map((r) => r.m);
         assert.deepEqual(ms, range(ms[0] ?? 0, (ms[0] ?? 0) + ms.length), 'each node gets its share in order, none twice');
       }
+      if (process.env['DURABLE_DEBUG']) console.error(JSON.stringify({ durableAtA, gotFromA, atA: atA.length, atB: atB.length, flaggedAtB: atB.filter((r) => r.redelivered).length, dupes: atB.filter((r) => seenA.has(r.m)).length, firstB: atB[0] }));
       const stats = await b.ask({ cmd: 'stats' }, 'stats');
       const sc = stats.storeCounters as Record<string, number>;
       assert.equal(sc['fromLog'], 1, 'B rebuilt the session from A\'s log');
