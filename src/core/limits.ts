@@ -105,9 +105,9 @@ export const Limits = {
   /**
    * Durable sessions: how many inbound seqs past the last one received the log allows the
    * application to be handed before the next log write lands (a larger lease pauses less, and
-   * flags more of a dead node's client resends as possibly redelivered). @default 256
+   * flags more of a dead node's client resends as possibly redelivered). @default 1024
    */
-  sessionLogLease: 256,
+  sessionLogLease: 1024,
   /**
    * Durable sessions: frames (envelopes, acknowledgements, pongs) of one connection waiting for
    * their log write; one more closes that connection with `SESSION_STORE_FAILED` (the client
