@@ -189,6 +189,42 @@ describeOrSkip('cluster: durable sessions survive a SIGKILLed node (real nats-se
     }
   });
 
+  it('a durable session cut and resumed on the same node, then drained to node B: resumed: true each time, 0 lost, 0 duplicated, in order, both ways', async () => {
+    const t = await setup();
+    try {
+      const { a, b, proxy, client, opens, got } = t;
+      await a.ask({ cmd: 'send', from: 0, to: 50 }, 'sent');
+      for (let n = 0; n < 50; n++) client.send({ n });
+      await waitFor(() => got.length === 50 && a.received().length === 50, WAIT_MS, 'traffic both ways on A');
+      // A cut: the client comes back to A (a local resume: the log goes on).
+      proxy.cutAll();
+      await waitFor(() => opens.length === 2 && client.connected, WAIT_MS, 'resumed on A');
+      assert.equal(opens[1]!.resumed, true);
+      await a.ask({ cmd: 'send', from: 50, to: 100 }, 'sent');
+      for (let n = 50; n < 100; n++) client.send({ n });
+      await waitFor(() => got.length === 100 && a.received().length === 100, WAIT_MS, 'more traffic on A');
+      for (let n = 100; n < 150; n++) client.send({ n }); // in flight when A drains
+      proxy.retarget(b.port);
+      await a.ask({ cmd: 'close' }, 'closed');
+      await waitFor(() => opens.length === 3, WAIT_MS, 'the session opened on B');
+      assert.equal(opens[2]!.resumed, true, `resumed on B (lost: ${opens[2]!.lost?.message})`);
+      await b.ask({ cmd: 'send', from: 100, to: 150 }, 'sent');
+      await waitFor(() => got.length >= 150, WAIT_MS, 'B\'s messages');
+      assert.ok(await client.acked({ timeout: WAIT_MS }));
+      assert.deepEqual(got.map((g) => g.n), range(0, 150), 'server to client: in order, none lost, none twice');
+      assert.ok(got.every((g) => !g.info.redelivered));
+      const up = [...a.received(), ...b.received()];
+      assert.deepEqual(up.map((r) => r.m), range(0, 150), 'client to servers: in order, none lost, none twice');
+      assert.ok(up.every((r) => !r.redelivered), 'a drain flags nothing');
+      const stats = await b.ask({ cmd: 'stats' }, 'stats');
+      const sc = stats.storeCounters as Record<string, number>;
+      assert.equal(sc['restored'], 1);
+      assert.equal(sc['fromLog'], 0, 'the drain\'s snapshot, not the log');
+    } finally {
+      await t.stop();
+    }
+  });
+
   it('bounds the log: what it holds stays within the session\'s caps, and acknowledged entries are removed', async () => {
     const t = await setup(['durable', '64']);
     const broker = await natsBroker({ servers: nats.url });
