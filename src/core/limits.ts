@@ -117,6 +117,12 @@ export const Limits = {
   /** Durable sessions: wait before a failed log write is tried again, in ms. @default 250 */
   sessionLogRetry: 250,
   /**
+   * Durable sessions: every connected session's log is written again in full this often, in ms,
+   * so that the store's TTL never removes the log of a quiet session (keep the TTL above it).
+   * @default 60000
+   */
+  sessionLogRefresh: 60_000,
+  /**
    * Requests one side may have in flight on a session: sent and not answered (requester), or
    * received and not answered (responder). Each side announces its own in the handshake, as MQTT 5
    * announces Receive Maximum; a peer that exceeds it gets `TOO_MANY_REQUESTS`. @default 1024

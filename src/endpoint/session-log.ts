@@ -74,6 +74,8 @@ export class DurableSession {
   private waiters: Array<{ needs: number; resolve: () => void }> = [];
   private leaseWaiters: Array<{ seq: number; resolve: () => void }> = [];
   private ended = false;
+  /** A full write asked for by `refresh()`. */
+  private refreshing = false;
   /** The acknowledgement the last trim went by. */
   private trimmedAt = 0;
 
@@ -136,6 +138,14 @@ export class DurableSession {
     return new Promise((resolve) => this.leaseWaiters.push({ seq, resolve }));
   }
 
+  /** Writes the whole log again (every unacknowledged envelope and the state), superseding the older entries. */
+  refresh(): void {
+    if (this.ended) return;
+    this.full = true;
+    this.refreshing = true;
+    this.schedule();
+  }
+
   schedule(): void {
     if (this.scheduled || this.inFlight || this.ended || this.retryTimer !== undefined) return;
     this.scheduled = true;
@@ -147,7 +157,7 @@ export class DurableSession {
 
   private wanted(): boolean {
     const m = this.handle.machine;
-    return this.outHead < this.outbox.length || m.written > this.logged || this.waiters.length > 0 || this.leaseWaiters.length > 0
+    return this.refreshing || this.outHead < this.outbox.length || m.written > this.logged || this.waiters.length > 0 || this.leaseWaiters.length > 0
       || m.receivedUpTo + (Limits.sessionLogLease >> 1) > this.lease
       || (this.live.length > 1 && m.ackedUpTo > this.trimmedAt); // acknowledged entries to remove
   }
@@ -209,6 +219,7 @@ export class DurableSession {
     }
     const wasFull = this.full;
     this.full = false;
+    this.refreshing = false;
     if (top > this.logged) this.logged = top;
     this.landed = flush;
     if (lease > this.lease) this.lease = lease;

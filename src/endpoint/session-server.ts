@@ -110,6 +110,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   /** Log entries read for a HELLO, for the session restored from them (its writer continues the numbering). */
   private readonly readEntries = new Map<string, Array<{ n: number; entry: SessionLogEntry }>>();
   private durableHost: DurableHost | undefined;
+  private refreshTimer: ReturnType<typeof setInterval> | undefined;
   /** Sessions refused or ended by the store's bound, accepted, resumed, taken over. */
   readonly counters = { accepted: 0, resumed: 0, refused: 0, tookOver: 0, evicted: 0, expired: 0 };
   /**
@@ -445,6 +446,13 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
       if (d === undefined) {
         d = new DurableSession(h as SessionHandle<unknown, unknown>, this.durableHost!, fromStore?.id === m.sessionId ? (entries ?? []) : []);
         this.logs.set(h, d);
+        d.schedule(); // the session's identity goes to the log at once: another node knows it
+        if (this.refreshTimer === undefined) {
+          this.refreshTimer = setInterval(() => {
+            for (const [lh, ld] of this.logs) if (lh.state === 'open') ld.refresh();
+          }, Limits.sessionLogRefresh);
+          this.refreshTimer.unref?.();
+        }
       }
       target = d.writer(conn, raw);
       // A new session's WELCOME goes out at once (there is nothing to lose yet, and a store
@@ -652,6 +660,8 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
    */
   async close(options: SessionServerCloseOptions = {}): Promise<void> {
     this.endingAll = options.endSessions === true;
+    clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
     if (options.endSessions) for (const h of [...this.live.values()]) h.machine.end('SERVER_CLOSED');
     this.closing = true;
     if (this.shared !== undefined && !options.endSessions) await this.handOver();
