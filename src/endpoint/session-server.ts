@@ -450,7 +450,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
         if (this.refreshTimer === undefined) {
           this.refreshTimer = setInterval(() => {
             for (const [lh, ld] of this.logs) if (lh.state === 'open') ld.refresh();
-          }, Limits.sessionLogRefresh);
+          }, this.cfg.logRefresh ?? Limits.sessionLogRefresh);
           this.refreshTimer.unref?.();
         }
       }

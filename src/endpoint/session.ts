@@ -167,6 +167,12 @@ export interface ServerSessionConfig<In, Out> extends SessionConfig<In, Out> {
    * envelopes (pipelined). docs/sessions.md "Durable sessions". @default false
    */
   durable?: boolean;
+  /**
+   * Durable sessions: how often every connected session's log is written again in full (so the
+   * store's TTL never removes a quiet session's log; keep the TTL above it), in ms.
+   * @default Limits.sessionLogRefresh (60000)
+   */
+  logRefresh?: number;
 }
 
 export type SessionHandleState = 'connecting' | 'open' | 'detached' | 'ended';
@@ -262,7 +268,7 @@ let framingError: SwitchboardError | undefined;
 
 /** Checks the `session` option's numbers before anything connects. */
 export function checkSessionConfig(cfg: ServerSessionConfig<unknown, unknown>): void {
-  const positive = ['maxUnackedMessages', 'maxUnackedBytes', 'ackEvery', 'maxRequests', 'requestTimeout', 'retention', 'maxStoredBytes', 'storeTimeout'] as const;
+  const positive = ['maxUnackedMessages', 'maxUnackedBytes', 'ackEvery', 'maxRequests', 'requestTimeout', 'retention', 'maxStoredBytes', 'storeTimeout', 'logRefresh'] as const;
   for (const k of positive) {
     const v = cfg[k];
     if (v !== undefined && !(typeof v === 'number' && v > 0)) {

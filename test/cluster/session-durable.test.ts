@@ -11,7 +11,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { natsBroker, natsSessionStore, pauseSchedule, permanentClient, type MessageInfo, type SessionOpenInfo } from '../../src/index.js';
+import { listen, natsBroker, natsSessionStore, pauseSchedule, permanentClient, snapshotFromLog, type MessageInfo, type SessionClient, type SessionOpenInfo, type SessionServer } from '../../src/index.js';
 import { startCuttingProxy } from '../helpers/cutting-proxy.js';
 import { sleep, waitFor, within, WAIT_MS } from '../helpers/net.js';
 import { repoRoot } from '../helpers/root.js';
@@ -263,6 +263,37 @@ describeOrSkip('cluster: durable sessions survive a SIGKILLed node (real nats-se
     } finally {
       await broker.close();
       await t.stop();
+    }
+  });
+
+  it('writes a quiet session\'s log again before the bucket\'s TTL removes it (logRefresh)', async () => {
+    const broker = await natsBroker({ servers: nats.url });
+    const servers: Array<SessionServer<Msg, Msg>> = [];
+    const clients: Array<SessionClient<Msg, Msg>> = [];
+    try {
+      const ids: string[] = [];
+      const stores = [];
+      for (const logRefresh of [300, 1_000_000]) {
+        const store = await natsSessionStore(broker, { bucket: `quiet_${++seq}`, ttl: 1500 });
+        stores.push(store);
+        const server = await listen<Msg, Msg>('tcp://127.0.0.1:0', { session: { store, durable: true, logRefresh, onMessage: () => {} } });
+        servers.push(server);
+        const c = permanentClient<Msg, Msg>(server.url, { backoff: pauseSchedule([20]), session: {} });
+        clients.push(c);
+        await waitFor(() => c.connected, WAIT_MS, 'connected');
+        for (let n = 0; n < 5; n++) c.send({ n });
+        assert.ok(await c.acked({ timeout: WAIT_MS }));
+        ids.push(c.session.id);
+      }
+      await sleep(3000); // quiet: twice the TTL
+      const refreshed = await stores[0]!.read(ids[0]!);
+      assert.ok(refreshed.length > 0, 'the refreshed log is there');
+      assert.equal(typeof snapshotFromLog(refreshed), 'object', 'and can be replayed');
+      assert.equal((await stores[1]!.read(ids[1]!)).length, 0, 'without a refresh in time, NATS removed it');
+    } finally {
+      for (const c of clients) await c.close();
+      for (const s of servers) await s.close();
+      await broker.close();
     }
   });
 
