@@ -147,7 +147,7 @@ try {
 
   console.log(`${N} client(s) x ${M} messages of ${SIZE} bytes each way, one node, nats-server with JetStream; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   for (let r = 0; r < ROUNDS; r++) {
-    for (const mode of ['memory', 'store', 'durable']) {
+    for (const mode of (process.env.BENCH_MODES ?? 'memory,store,durable').split(',')) {
       const res = await run(mode);
       console.log(`${mode.padEnd(8)} down (server to client): ${res.down}`);
       console.log(`${mode.padEnd(8)} up   (client to server): ${res.up}`);
