@@ -74,6 +74,8 @@ export class DurableSession {
   private waiters: Array<{ needs: number; resolve: () => void }> = [];
   private leaseWaiters: Array<{ seq: number; resolve: () => void }> = [];
   private ended = false;
+  /** Ended (not stopped): the entries are removed, also those of a flush still in flight. */
+  private removing = false;
   /** A full write asked for by `refresh()`. */
   private refreshing = false;
   /** The acknowledgement the last trim went by. */
@@ -214,7 +216,7 @@ export class DurableSession {
     this.host.counters.logWrites++;
     if (this.ended) {
       this.inFlight = false;
-      void this.removeAll(entries);
+      if (this.removing) void this.removeAll(entries);
       return;
     }
     const wasFull = this.full;
@@ -281,6 +283,7 @@ export class DurableSession {
   /** The session ended here: its log goes. */
   end(): Promise<void> {
     this.ended = true;
+    this.removing = true;
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     for (const w of this.waiters) w.resolve();
