@@ -8,7 +8,7 @@
 import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listen, natsBroker, natsSessionStore, pauseSchedule, permanentClient, snapshotFromLog, type MessageInfo, type SessionClient, type SessionOpenInfo, type SessionServer } from '../../src/index.js';
@@ -186,6 +186,61 @@ describeOrSkip('cluster: durable sessions survive a SIGKILLed node (real nats-se
       assert.ok(sc['logWrites']! > 0, 'B writes the log in turn');
     } finally {
       await t.stop();
+    }
+  });
+
+  it('splits a log write over NATS\'s max_payload into parts, and a session rebuilt from parts resumes with nothing lost', async () => {
+    const conf = join(dir, 'small-payload.conf');
+    writeFileSync(conf, 'max_payload: 16384\n');
+    const own = await natsServer(['-js', '-sd', join(dir, 'js-small'), '-c', conf]);
+    const bucket = `durable_${++seq}`;
+    const a = await NodeProc.start(own.url, bucket, join(dir, `${bucket}-a.jsonl`));
+    const b = await NodeProc.start(own.url, bucket, join(dir, `${bucket}-b.jsonl`));
+    const proxy = await startCuttingProxy({ target: { port: a.port }, cutEveryMs: 0 });
+    const opens: SessionOpenInfo[] = [];
+    const got: number[] = [];
+    let paused = true;
+    const waiting: Array<() => void> = [];
+    // The client holds the first messages (no acknowledgement): the log piles up past max_payload.
+    const client = permanentClient<Msg, Msg>(proxy.url, {
+      backoff: pauseSchedule([20]),
+      session: {
+        onOpen: (_s, i) => void opens.push(i),
+        onMessage: (_s, m) => {
+          got.push(m.n);
+          if (paused) return new Promise<void>((r) => waiting.push(r));
+          return undefined;
+        },
+      },
+    });
+    const broker = await natsBroker({ servers: own.url });
+    try {
+      await waitFor(() => client.connected, WAIT_MS, 'connected to node A');
+      const store = await natsSessionStore(broker, { bucket });
+      a.tell({ cmd: 'stream', from: 0, to: 60, pad: 1024 });
+      await a.next('streamed', 30_000);
+      const entries = await store.read(client.session.id);
+      assert.ok(entries.some((e) => e.entry.parts > 1), `a write split in parts: ${entries.map((e) => e.entry.parts).join(',')}`);
+      assert.ok(a.logged() === 59);
+      await a.kill();
+      // The client reads again (a paused connection would not notice the cut); its acknowledgements go nowhere.
+      paused = false;
+      for (const r of waiting.splice(0)) r();
+      proxy.retarget(b.port);
+      proxy.cutAll();
+      await waitFor(() => opens.length === 2, WAIT_MS, 'the session opened on B');
+      assert.equal(opens[1]!.resumed, true, `resumed on B (lost: ${opens[1]!.lost?.message})`);
+      await waitFor(() => got.length >= 60 && got[got.length - 1] === 59, WAIT_MS, 'A\'s 60 messages, from B');
+      assert.deepEqual(got.slice(0, 60), range(0, 60), 'in order, none lost, none twice');
+      const stats = await b.ask({ cmd: 'stats' }, 'stats');
+      assert.equal((stats.storeCounters as Record<string, number>)['fromLog'], 1);
+    } finally {
+      await client.close();
+      await broker.close();
+      await proxy.close();
+      await a.kill();
+      await b.kill();
+      await own.stop();
     }
   });
 
