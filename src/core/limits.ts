@@ -103,8 +103,9 @@ export const Limits = {
    */
   sessionStoreBacklog: 64,
   /**
-   * Durable sessions: how many inbound seqs past the last one received the log allows the
-   * application to be handed before the next log write lands (a larger lease pauses less, and
+   * Durable sessions: at most how many inbound seqs past the last one received the log allows the
+   * application to be handed before the next log write lands (each write gives twice what arrived
+   * during the previous one, at least 64; a larger lease pauses less, and
    * flags more of a dead node's client resends as possibly redelivered). @default 1024
    */
   sessionLogLease: 1024,

@@ -47,6 +47,9 @@ export interface DurableHost {
   counters: { logWrites: number; logFailures: number; logRemoved: number };
 }
 
+/** The smallest lease a write gives (a quiet session). */
+const LEASE_MIN = 64;
+
 const payloadBytes = (r: RetainedRecord): number => 64 + (r.payload === undefined ? 0 : typeof r.payload === 'string' ? r.payload.length * 3 : r.payload.length);
 
 /** One session's log, as this node writes it. */
@@ -65,6 +68,10 @@ export class DurableSession {
   private full = true;
   /** Inbound seqs the application may be handed (landed). */
   lease = 0;
+  /** How far the last landed write put the lease past what was received. */
+  private window = LEASE_MIN;
+  /** What was received when the last landed write started. */
+  private receivedAtFlush = 0;
   private inFlight = false;
   private scheduled = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -98,6 +105,7 @@ export class DurableSession {
     // A restored session's entries are superseded by this node's first (full) flush.
     this.live = existing.map((e) => ({ n: e.n, top: Infinity, flush: e.entry.flush }));
     this.lease = handle.machine.receivedUpTo;
+    this.receivedAtFlush = this.lease;
   }
 
   get id(): string {
@@ -133,7 +141,7 @@ export class DurableSession {
    */
   admit(seq: number): Promise<void> | undefined {
     if (seq <= this.lease) {
-      if (seq > this.lease - (Limits.sessionLogLease >> 1)) this.schedule();
+      if (seq > this.lease - (this.window >> 1)) this.schedule();
       return undefined;
     }
     this.schedule();
@@ -160,7 +168,7 @@ export class DurableSession {
   private wanted(): boolean {
     const m = this.handle.machine;
     return this.refreshing || this.outHead < this.outbox.length || m.written > this.logged || this.waiters.length > 0 || this.leaseWaiters.length > 0
-      || m.receivedUpTo + (Limits.sessionLogLease >> 1) > this.lease
+      || m.receivedUpTo + (this.window >> 1) > this.lease
       || (this.live.length > 1 && m.ackedUpTo > this.trimmedAt); // acknowledged entries to remove
   }
 
@@ -177,7 +185,11 @@ export class DurableSession {
     const id = m.sessionId;
     const flush = this.nextFlush++;
     const top = m.written;
-    const lease = m.receivedUpTo + Limits.sessionLogLease;
+    // The lease: twice what arrived during the previous write, between LEASE_MIN and the limit,
+    // so a quiet session flags few of its client's resends on another node, a busy one never waits.
+    const received = m.receivedUpTo;
+    const window = Math.min(Limits.sessionLogLease, Math.max(LEASE_MIN, 2 * (received - this.receivedAtFlush)));
+    const lease = received + window;
     const meta = { ...m.meta(), delivered: lease };
     const records = m.records(this.full ? 1 : this.logged + 1, top);
     // Split to stay under the log's entry size.
@@ -225,6 +237,8 @@ export class DurableSession {
     if (top > this.logged) this.logged = top;
     this.landed = flush;
     if (lease > this.lease) this.lease = lease;
+    this.window = window;
+    this.receivedAtFlush = received;
     // Trim: entries of earlier flushes that the client acknowledged, hold nothing, or were superseded.
     const acked = meta.acked;
     this.trimmedAt = acked;
