@@ -8,7 +8,7 @@ const PINNED = [
   'RoomError', 'checkRoomName', 'roomNameProblem', 'Rooms', 'joinCluster', 'ClusterNode', 'Services', 'natsBroker', 'ClusterError', 'natsSessionStore', 'NatsSessionStore', 'decodeSnapshot',
   'BUILTIN_COMMANDS', 'EnvelopeKind', 'MemorySessionStore', 'RequestError', 'SESSION_ERROR_MESSAGE_MAX', 'SESSION_HEADER_MAX',
   'SESSION_PROTOCOL_VERSION', 'SESSION_VERSIONS', 'SessionClient', 'SessionError', 'SessionHandle', 'SessionServer', 'SessionMachine', 'SessionState', 'acceptSession', 'classifyHello',
-  'decodeEnvelope', 'emptyEnvelope', 'encodeEnvelope', 'joinEnvelope', 'randomToken', 'secretsEqual', 'snapshotBytes', 'BUILTIN_TAG', 'ByteQueue', 'CloseCode', 'CodecError', 'Communicator', 'ConfigError',
+  'decodeEnvelope', 'emptyEnvelope', 'encodeEnvelope', 'joinEnvelope', 'randomToken', 'secretsEqual', 'snapshotBytes', 'isSessionLog', 'snapshotFromLog', 'peekSeq', 'BUILTIN_TAG', 'ByteQueue', 'CloseCode', 'CodecError', 'Communicator', 'ConfigError',
   'ConnectError', 'Connection', 'ConnectionError', 'DatagramEndpoint', 'DatagramScheme', 'DispatchError',
   'Dispatcher', 'ErrorCode', 'FALSE_WORDS', 'FramingError', 'HandshakeError', 'Limits', 'MESSAGE_VERSION',
   'Message', 'MessageError', 'MessageParseError', 'PASS', 'PRIORITY_DEFAULT', 'PRIORITY_FIRST',

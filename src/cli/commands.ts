@@ -52,6 +52,8 @@ export interface ListenFlags extends CommonFlags {
   node?: string;
   /** `--relay`: send every message a client sends to every other connection (on every node with --cluster). */
   relay?: boolean;
+  /** `--durable` (with --session --cluster): durable sessions, logged in NATS before they go on the wire. */
+  durable?: boolean;
   /** Serve Prometheus metrics at http://HOST:PORT/metrics. */
   metrics?: string;
   /** Logs as plain lines (`pretty`) or JSON lines with fields. @default 'pretty' */
@@ -379,6 +381,7 @@ export async function listenCommand(url: string, flags: ListenFlags, io: CliIo):
   const print = messagePrinter(io, flags);
   const datagrams = isDatagramUrl(url);
   if (flags.node !== undefined && flags.cluster === undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--node needs --cluster');
+  if (flags.durable) throw new ConfigError(ErrorCode.INVALID_OPTION, '--durable needs --session (durable sessions)');
   if (datagrams && (flags.cluster !== undefined || flags.relay)) throw new ConfigError(ErrorCode.INVALID_OPTION, `--cluster and --relay apply to stream and WebSocket servers, not ${url}`);
   if (flags.metrics !== undefined) parseHostPortArg(flags.metrics); // a bad address fails before anything listens
   const { log, file, warn, tally, peerError } = listenLogging(flags, io);

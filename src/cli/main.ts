@@ -113,6 +113,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     .option('--cluster <nats-urls>', 'join a cluster through NATS (nats://host:port, several comma-separated); needs @nats-io/transport-node')
     .option('--node <name>', 'this node\'s name in the cluster (A-Z a-z 0-9 _; default: hostname_pid)')
     .option('--relay', 'send every message a client sends to every other connection (on every node with --cluster)')
+    .option('--durable', 'with --session --cluster: log every session in NATS before it goes on the wire, so clients of a killed listener resume elsewhere with nothing lost')
     .addHelpText(
       'after',
       examples([

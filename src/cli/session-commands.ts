@@ -72,6 +72,7 @@ export async function sessionListenCommand(url: string, flags: ListenFlags, io: 
   noDatagrams(url, '--session');
   if (flags.relay) throw new ConfigError(ErrorCode.INVALID_OPTION, '--relay does not combine with --session (a session is a conversation with one client)');
   if (flags.node !== undefined && flags.cluster === undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--node needs --cluster');
+  if (flags.durable && flags.cluster === undefined) throw new ConfigError(ErrorCode.INVALID_OPTION, '--durable needs --cluster (the log is kept in NATS)');
   if (flags.metrics !== undefined) parseHostPortArg(flags.metrics); // a bad address fails before anything listens
   const print = messagePrinter(io, flags);
   const { log, file, warn, tally, peerError } = listenLogging(flags, io);
@@ -101,6 +102,7 @@ export async function sessionListenCommand(url: string, flags: ListenFlags, io: 
       },
       session: {
         ...(store !== undefined && { store }),
+        ...(flags.durable && { durable: true }),
         onOpen(s, info) {
           trace?.(`session ${s.id} ${info.resumed ? 'resumed' : 'opened'}`, { event: info.resumed ? 'session_resumed' : 'session_opened', session: s.id });
         },

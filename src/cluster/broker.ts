@@ -42,8 +42,8 @@ export interface KeyValue {
   get(key: string): Promise<Uint8Array | undefined>;
   put(key: string, value: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
-  /** Every key (at most `limit`). */
-  keys(limit: number): Promise<string[]>;
+  /** Every key (at most `limit`); with `filter`, those matching it (NATS subject syntax, `id.>`). */
+  keys(limit: number, filter?: string): Promise<string[]>;
 }
 
 /** Bounds of a key-value bucket, kept by the broker. */

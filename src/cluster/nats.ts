@@ -267,9 +267,9 @@ class NatsBroker implements Broker {
       delete: async (key) => {
         await kv.delete(key);
       },
-      keys: async (limit) => {
+      keys: async (limit, filter) => {
         const out: string[] = [];
-        for await (const k of await kv.keys()) {
+        for await (const k of await kv.keys(filter)) {
           if (out.length >= limit) break;
           out.push(k);
         }
@@ -294,5 +294,5 @@ interface NatsKv {
   get(key: string): Promise<{ value: Uint8Array; operation: string } | null>;
   put(key: string, value: Uint8Array): Promise<number>;
   delete(key: string): Promise<void>;
-  keys(): Promise<AsyncIterable<string>>;
+  keys(filter?: string): Promise<AsyncIterable<string>>;
 }

@@ -12,8 +12,8 @@
  * as `MemorySessionStore` does for one over its budget); the bucket's `maxBytes` and `ttl`
  * (default: 2 × the session retention you give) are kept by NATS.
  */
-import { ErrorCode, type RetainedRecord, type SessionSnapshot, type SessionStore } from '../core/index.js';
-import type { Broker, KeyValue } from './broker.js';
+import { ErrorCode, type RetainedRecord, type SessionLog, type SessionLogEntry, type SessionSnapshot, type SessionStore } from '../core/index.js';
+import type { Broker, KeyValue, KeyValueOptions } from './broker.js';
 import { ClusterError } from './errors.js';
 
 export interface NatsSessionStoreOptions {
@@ -35,17 +35,16 @@ const KINDS = new Set(['M', 'Q', 'R', 'E', 'C']);
 
 type Wire = Omit<SessionSnapshot, 'retained'> & { retained: Array<Omit<RetainedRecord, 'payload'> & { p: null | { b: string } | { s: string } }> };
 
+const wireRecords = (records: readonly RetainedRecord[]): Wire['retained'] => records.map((r) => ({
+  seq: r.seq,
+  kind: r.kind,
+  id: r.id,
+  aux: r.aux,
+  p: r.payload === undefined ? null : typeof r.payload === 'string' ? { s: r.payload } : { b: Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength).toString('base64') },
+}));
+
 function encode(s: SessionSnapshot): Uint8Array {
-  const wire: Wire = {
-    ...s,
-    retained: s.retained.map((r) => ({
-      seq: r.seq,
-      kind: r.kind,
-      id: r.id,
-      aux: r.aux,
-      p: r.payload === undefined ? null : typeof r.payload === 'string' ? { s: r.payload } : { b: Buffer.from(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength).toString('base64') },
-    })),
-  };
+  const wire: Wire = { ...s, retained: wireRecords(s.retained) };
   return utf8.encode(JSON.stringify(wire));
 }
 
@@ -102,19 +101,98 @@ export function decodeSnapshot(bytes: Uint8Array, id: string): SessionSnapshot |
     nextRequestId: w['nextRequestId'] as number,
     pending,
     inbound: inboundIn as number[],
+    ...(int(w['delivered']) && { delivered: w['delivered'] }),
   };
 }
 
-export class NatsSessionStore implements SessionStore {
+/** A log entry, or why the bytes are not one (its meta is checked as a snapshot is). */
+export function decodeLogEntry(bytes: Uint8Array, id: string): SessionLogEntry | string {
+  let w: Record<string, unknown>;
+  try {
+    w = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Record<string, unknown>;
+  } catch {
+    return 'not UTF-8 JSON';
+  }
+  if (typeof w !== 'object' || w === null || !int(w['flush']) || !int(w['parts']) || (w['parts'] as number) < 1) return 'flush or parts is malformed';
+  const meta = w['meta'] as Record<string, unknown> | undefined;
+  if (typeof meta !== 'object' || meta === null || !int(meta['delivered'])) return 'meta is malformed';
+  const s = decodeSnapshot(utf8.encode(JSON.stringify({ ...meta, retained: w['records'] })), id);
+  if (typeof s === 'string') return s;
+  const { retained, ...rest } = s;
+  return { flush: w['flush'] as number, parts: w['parts'] as number, meta: { ...rest, delivered: meta['delivered'] as number }, records: retained };
+}
+
+export class NatsSessionStore implements SessionStore, SessionLog {
   /** Entries read from the bucket that were not a valid snapshot (treated as absent). */
   malformed = 0;
+  private logKv: Promise<KeyValue> | undefined;
+  private logOpened = false;
+  private logAsked = 0;
 
   /** @internal use natsSessionStore() */
   constructor(
     private readonly kv: KeyValue,
     private readonly broker: Broker,
     private readonly sweepLimit: number,
+    private readonly logBucket = 'switchboard_sessions_log',
+    private readonly logOptions: KeyValueOptions = {},
   ) {}
+
+  // ------------------------------------------------------------------ SessionLog (durable sessions)
+
+  /** Payload bytes of one log entry: a quarter of `max_payload` under base64 and JSON, to be safe. */
+  get maxEntryBytes(): number {
+    return Math.max(1024, Math.floor(this.broker.maxPayload / 2));
+  }
+
+  /** The log bucket (`<bucket>_log`), opened on first use: a store without durable sessions never makes it. */
+  private log(): Promise<KeyValue> {
+    // Opened again after a failure, or when opening has taken over 5 s (NATS was down).
+    if (this.logKv === undefined || (!this.logOpened && Date.now() - this.logAsked > 5000)) {
+      const p = this.broker.keyValue!(this.logBucket, this.logOptions);
+      this.logKv = p;
+      this.logAsked = Date.now();
+      p.then(() => {
+        if (this.logKv === p) this.logOpened = true;
+      }, () => {
+        if (this.logKv === p) this.logKv = undefined; // try again next time
+      });
+    }
+    return this.logKv;
+  }
+
+  async append(id: string, n: number, entry: SessionLogEntry): Promise<void> {
+    if (!ID.test(id)) throw new ClusterError(ErrorCode.CLUSTER_CONNECT_FAILED, `session id ${JSON.stringify(id)} cannot be a log key`);
+    const bytes = utf8.encode(JSON.stringify({ flush: entry.flush, parts: entry.parts, meta: entry.meta, records: wireRecords(entry.records) }));
+    if (bytes.length > this.broker.maxPayload) throw new ClusterError(ErrorCode.CLUSTER_PAYLOAD_TOO_LARGE, `log entry ${id}.${n} is ${bytes.length} bytes, over max_payload ${this.broker.maxPayload}`);
+    await (await this.log()).put(`${id}.${n}`, bytes);
+  }
+
+  async remove(id: string, ns: readonly number[]): Promise<void> {
+    if (!ID.test(id) || ns.length === 0) return;
+    const kv = await this.log();
+    await Promise.all(ns.map((n) => kv.delete(`${id}.${n}`)));
+  }
+
+  async read(id: string): Promise<Array<{ n: number; entry: SessionLogEntry }>> {
+    if (!ID.test(id)) return [];
+    const kv = await this.log();
+    const keys = await kv.keys(this.sweepLimit, `${id}.>`);
+    const out: Array<{ n: number; entry: SessionLogEntry }> = [];
+    await Promise.all(keys.map(async (key) => {
+      const n = Number(key.slice(id.length + 1));
+      if (!Number.isSafeInteger(n) || n < 0) return;
+      const bytes = await kv.get(key);
+      if (bytes === undefined) return;
+      const entry = decodeLogEntry(bytes, id);
+      if (typeof entry === 'string') {
+        this.malformed++;
+        return;
+      }
+      out.push({ n, entry });
+    }));
+    return out.sort((x, y) => x.n - y.n);
+  }
 
   async get(id: string): Promise<SessionSnapshot | undefined> {
     if (!ID.test(id)) return undefined; // ids come from clients' HELLO: never a key pattern
@@ -164,10 +242,12 @@ export class NatsSessionStore implements SessionStore {
  */
 export async function natsSessionStore(broker: Broker, options: NatsSessionStoreOptions = {}): Promise<NatsSessionStore> {
   if (broker.keyValue === undefined) throw new ClusterError(ErrorCode.CLUSTER_CONNECT_FAILED, 'this broker has no key-value store');
-  const kv = await broker.keyValue(options.bucket ?? 'switchboard_sessions', {
+  const bucket = options.bucket ?? 'switchboard_sessions';
+  const kvOptions: KeyValueOptions = {
     ttl: options.ttl ?? 240_000,
     maxBytes: options.maxBytes ?? 256 * 1024 * 1024,
     ...(options.replicas !== undefined && { replicas: options.replicas }),
-  });
-  return new NatsSessionStore(kv, broker, options.sweepLimit ?? 10_000);
+  };
+  const kv = await broker.keyValue(bucket, kvOptions);
+  return new NatsSessionStore(kv, broker, options.sweepLimit ?? 10_000, `${bucket}_log`, kvOptions);
 }

@@ -49,6 +49,7 @@ export {
   SESSION_ERROR_MESSAGE_MAX,
   EnvelopeKind,
   decodeEnvelope,
+  peekSeq,
   encodeEnvelope,
   emptyEnvelope,
   joinEnvelope,
@@ -75,4 +76,9 @@ export {
   type RetainedRecord,
   type SessionStore,
   type MemorySessionStoreOptions,
+  type SessionMeta,
+  type SessionLog,
+  type SessionLogEntry,
+  isSessionLog,
+  snapshotFromLog,
 } from './session/index.js';

@@ -103,6 +103,27 @@ export const Limits = {
    */
   sessionStoreBacklog: 64,
   /**
+   * Durable sessions: at most how many inbound seqs past the last one received the log allows the
+   * application to be handed before the next log write lands (each write gives twice what arrived
+   * during the previous one, at least 64; a larger lease pauses less, and
+   * flags more of a dead node's client resends as possibly redelivered). @default 1024
+   */
+  sessionLogLease: 1024,
+  /**
+   * Durable sessions: frames (envelopes, acknowledgements, pongs) of one connection waiting for
+   * their log write; one more closes that connection with `SESSION_STORE_FAILED` (the client
+   * resumes when the store answers again). @default 16384
+   */
+  sessionLogMaxFrames: 16384,
+  /** Durable sessions: wait before a failed log write is tried again, in ms. @default 250 */
+  sessionLogRetry: 250,
+  /**
+   * Durable sessions: every connected session's log is written again in full this often, in ms,
+   * so that the store's TTL never removes the log of a quiet session (keep the TTL above it).
+   * @default 60000
+   */
+  sessionLogRefresh: 60_000,
+  /**
    * Requests one side may have in flight on a session: sent and not answered (requester), or
    * received and not answered (responder). Each side announces its own in the handshake, as MQTT 5
    * announces Receive Maximum; a peer that exceeds it gets `TOO_MANY_REQUESTS`. @default 1024

@@ -37,7 +37,13 @@ import {
   classifyHello,
   decodeEnvelope,
   emptyEnvelope,
+  isSessionLog,
   isSwitchboardError,
+  peekSeq,
+  snapshotFromLog,
+  type EnvelopeWriter,
+  type SessionLog,
+  type SessionLogEntry,
   type Address,
   type SessionMachine,
   type SessionSnapshot,
@@ -61,6 +67,7 @@ import {
   type SessionOwner,
 } from './session.js';
 import { isWebSocketUrl, type HttpServer } from '../transport/websocket.js';
+import { DurableSession, type DurableHost } from './session-log.js';
 
 export interface SessionServerCloseOptions extends ServerCloseOptions {
   /** End every session (END to connected clients, whose sessions then end with SESSION_ENDED). @default false: clients resume elsewhere or get `resumed: false` */
@@ -81,6 +88,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   private readonly dirty = new Set<SessionHandle<In, Out>>();
   private recountScheduled = false;
   private closing = false;
+  private endingAll = false;
   /** Detached sessions are being handed to the external store (close without endSessions): ending them locally must not delete them there. */
   private handingOver = false;
   /** `session.store`: where detached sessions are kept for other nodes. */
@@ -96,6 +104,13 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   private readonly resuming = new Set<string>();
   /** Sessions whose snapshot this node put last, with that snapshot's `detachedAt`: the store's copy is ours while it matches. */
   private readonly lastPut = new Map<string, number>();
+  /** `session.durable`: the store's log, and each session's writer of it. */
+  private readonly log: SessionLog | undefined;
+  private readonly logs = new Map<SessionHandle<In, Out>, DurableSession>();
+  /** Log entries read for a HELLO, for the session restored from them (its writer continues the numbering). */
+  private readonly readEntries = new Map<string, Array<{ n: number; entry: SessionLogEntry }>>();
+  private durableHost: DurableHost | undefined;
+  private refreshTimer: ReturnType<typeof setInterval> | undefined;
   /** Sessions refused or ended by the store's bound, accepted, resumed, taken over. */
   readonly counters = { accepted: 0, resumed: 0, refused: 0, tookOver: 0, evicted: 0, expired: 0 };
   /**
@@ -104,7 +119,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
    * sessions ended here because another node resumed them (`moved`), operations that failed or
    * timed out.
    */
-  readonly storeCounters = { puts: 0, deletes: 0, gets: 0, restored: 0, stale: 0, moved: 0, failures: 0 };
+  readonly storeCounters = { puts: 0, deletes: 0, gets: 0, restored: 0, stale: 0, moved: 0, failures: 0, logWrites: 0, logFailures: 0, logRemoved: 0, logReads: 0, fromLog: 0 };
 
   /** @internal use `listen(url, { session })` */
   constructor(
@@ -117,6 +132,18 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     this.store = new MemorySessionStore(cfg.maxStoredBytes !== undefined ? { maxBytes: cfg.maxStoredBytes } : {});
     this.shared = cfg.store;
     this.storeTimeout = cfg.storeTimeout ?? Limits.sessionStoreTimeout;
+    this.log = cfg.durable === true && isSessionLog(cfg.store) ? cfg.store : undefined;
+    if (this.log !== undefined) {
+      this.durableHost = {
+        log: this.log,
+        bounded: (p, what, id) => this.bounded(p, what, id),
+        report: (e) => {
+          this.storeCounters.failures++;
+          this.report(e, undefined);
+        },
+        counters: this.storeCounters,
+      };
+    }
   }
 
   /** @internal */
@@ -181,7 +208,19 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   private onFrame(conn: RawConnection, frame: RawFrame): PromiseLike<unknown> | undefined {
     const h = this.bindings.get(conn);
     if (h === undefined) return undefined; // not ours any more
-    if (h !== null) return h.receive(conn, frame); // a promise: onMessage is still taking a message
+    if (h !== null) {
+      const d = this.log !== undefined ? this.logs.get(h) : undefined;
+      if (d !== undefined) {
+        // Durable: the application is handed only what the log's lease covers.
+        const seq = peekSeq(frame);
+        const wait = seq > 0 ? d.admit(seq) : undefined;
+        if (wait !== undefined) return wait.then(() => h.receive(conn, frame));
+        const r = h.receive(conn, frame);
+        d.poke();
+        return r;
+      }
+      return h.receive(conn, frame); // a promise: onMessage is still taking a message
+    }
     if (this.shared !== undefined && this.awaitStore(conn, frame)) return undefined;
     this.accept(conn, frame);
     return undefined;
@@ -258,7 +297,29 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     } else {
       try {
         this.storeCounters.gets++;
-        snap = (await this.bounded(this.shared!.get(id), 'get', id)) ?? undefined;
+        if (this.log === undefined) snap = (await this.bounded(this.shared!.get(id), 'get', id)) ?? undefined;
+        else {
+          // Durable: the snapshot a drain or a detach put, or the log of a node that died attached.
+          this.storeCounters.logReads++;
+          const [put, entries] = await Promise.all([
+            this.bounded(this.shared!.get(id), 'get', id),
+            this.bounded(this.log.read(id), 'read', id),
+          ]);
+          snap = put ?? undefined;
+          if (entries.length > 0) {
+            const fromLog = snapshotFromLog(entries);
+            if (typeof fromLog === 'string') {
+              if (snap === undefined) {
+                this.report(new SessionError(ErrorCode.SESSION_STORE_FAILED, `session ${id}: its log cannot be replayed (${fromLog}); a new session replaces it`), undefined, conn);
+              }
+            } else if (snap === undefined || fromLog.lastWritten > snap.lastWritten || fromLog.received > snap.received) {
+              fromLog.detachedAt = Date.now();
+              snap = fromLog;
+              this.storeCounters.fromLog++;
+            }
+            this.readEntries.set(id, entries);
+          }
+        }
       } catch (err) {
         this.storeFailed(err, id); // a new session: the client learns resumed: false
       }
@@ -300,6 +361,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
       // Closed meanwhile. A session resuming here stays detached: its store copy goes back.
       const lh = local ? this.live.get(id) : undefined;
       this.resuming.delete(id);
+      this.readEntries.delete(id);
       if (lh !== undefined && lh.state === 'detached' && !this.closing) void this.share(lh);
       return;
     }
@@ -327,8 +389,10 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
   private accept(conn: RawConnection, frame: RawFrame, fromStore?: SessionSnapshot): void {
     // Which session the HELLO names decides who hears `open` (deferred until the attach is done).
     let named: SessionHandle<In, Out> | undefined;
+    let helloId = '';
     try {
       const e = decodeEnvelope(frame, scratch);
+      if (e.kind === 'H') helloId = e.sessionId;
       if (e.kind === 'H' && e.sessionId !== '') named = this.live.get(e.sessionId);
     } catch {
       // acceptSession refuses it with the right code
@@ -336,7 +400,17 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     if (named !== undefined) named.attaching = true;
     let created: SessionHandle<In, Out> | undefined;
     const now = Date.now();
-    const out = acceptSession(frame, writerFor(conn), now, {
+    const raw = writerFor(conn);
+    // Durable: what accept writes (WELCOME, resends) is held until the session's log has it.
+    let target: EnvelopeWriter | undefined;
+    const early: Array<[string, Uint8Array | string | undefined]> = [];
+    const writer: EnvelopeWriter = this.log === undefined ? raw : (header, payload) => {
+      if (target !== undefined) target(header, payload);
+      else early.push([header, payload]);
+    };
+    const entries = this.readEntries.get(helloId);
+    this.readEntries.delete(helloId);
+    const out = acceptSession(frame, writer, now, {
       lookup: (id) => this.live.get(id)?.machine ?? (fromStore?.id === id ? fromStore : this.store.get(id)),
       host: () => {
         created = new SessionHandle<In, Out>('server', this.codec, this.cfg, this, undefined);
@@ -347,6 +421,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     });
     if (named !== undefined) named.attaching = false;
     if (out.type === 'refused') {
+      for (const [header, payload] of early) raw(header, payload);
       this.counters.refused++;
       this.bindings.delete(conn);
       conn.abort(out.error); // reported to callbacks.onFail by the connection
@@ -366,6 +441,24 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     }
     this.store.delete(m.sessionId);
     this.dirty.delete(h);
+    if (this.log !== undefined) {
+      let d = this.logs.get(h);
+      if (d === undefined) {
+        d = new DurableSession(h as SessionHandle<unknown, unknown>, this.durableHost!, fromStore?.id === m.sessionId ? (entries ?? []) : []);
+        this.logs.set(h, d);
+        d.schedule(); // the session's identity goes to the log at once: another node knows it
+        if (this.refreshTimer === undefined) {
+          this.refreshTimer = setInterval(() => {
+            for (const [lh, ld] of this.logs) if (lh.state === 'open') ld.refresh();
+          }, this.cfg.logRefresh ?? Limits.sessionLogRefresh);
+          this.refreshTimer.unref?.();
+        }
+      }
+      target = d.writer(conn, raw);
+      // A new session's WELCOME goes out at once (there is nothing to lose yet, and a store
+      // outage must not hang a handshake); a resumed one's waits for the log with what follows.
+      for (const [header, payload] of early) (out.resumed ? target : raw)(header, payload);
+    }
     if (out.resumed) this.counters.resumed++;
     else this.counters.accepted++;
     const old = out.tookOver ? (h.connection as RawConnection | undefined) : undefined;
@@ -389,6 +482,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     this.bindings.delete(conn);
     this.waiting.delete(conn);
     if (h === undefined || h === null) return;
+    this.logs.get(h)?.detached(conn);
     if (!h.lost(conn, info)) return;
     if (this.closing) return;
     this.keep(h);
@@ -508,6 +602,11 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     this.report(e, undefined);
   }
 
+  /** @internal SessionOwner: resolves once what the session wrote is in its log (durable sessions). */
+  logged(handle: SessionHandle<unknown, unknown>): Promise<void> {
+    return this.logs.get(handle as SessionHandle<In, Out>)?.loggedAll() ?? Promise.resolve();
+  }
+
   /** @internal a send to a detached session: recount it once this tick. */
   touched(handle: SessionHandle<unknown, unknown>): void {
     const h = handle as SessionHandle<In, Out>;
@@ -530,6 +629,12 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
     if (this.live.get(id) === h) this.live.delete(id);
     this.store.delete(id);
     this.dirty.delete(h);
+    const d = this.logs.get(h);
+    if (d !== undefined) {
+      this.logs.delete(h);
+      if (this.closing && !this.endingAll) d.stop(); // handed over: the log stays for the next node
+      else void d.end();
+    }
     if (this.shared !== undefined && !this.handingOver && id !== '') void this.release(id).catch((err: unknown) => this.storeFailed(err, id));
     if (h.error?.code === ErrorCode.SESSION_EXPIRED) this.counters.expired++;
     const c = h.connection as RawConnection | undefined;
@@ -554,6 +659,9 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
    * sends END first. Pending requests of this side reject with `CONNECTION_CLOSED`.
    */
   async close(options: SessionServerCloseOptions = {}): Promise<void> {
+    this.endingAll = options.endSessions === true;
+    clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
     if (options.endSessions) for (const h of [...this.live.values()]) h.machine.end('SERVER_CLOSED');
     this.closing = true;
     if (this.shared !== undefined && !options.endSessions) await this.handOver();
@@ -579,6 +687,7 @@ export class SessionServer<In, Out> implements AsyncDisposable, SessionOwner {
       this.waiting.delete(conn);
       if (h !== null) h.lost(conn, detached);
     }
+    for (const d of this.logs.values()) d.stop();
     const puts: Array<Promise<void>> = [];
     for (const h of this.live.values()) if (h.state === 'detached') puts.push(this.share(h));
     await Promise.all(puts);

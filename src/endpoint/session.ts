@@ -28,6 +28,7 @@ import {
   SessionError,
   SessionMachine,
   SessionState,
+  isSessionLog,
   isSwitchboardError,
   joinEnvelope,
   type Codec,
@@ -158,6 +159,20 @@ export interface ServerSessionConfig<In, Out> extends SessionConfig<In, Out> {
   store?: SessionStore;
   /** Time one store operation may take, in ms (then `SESSION_STORE_TIMEOUT`). @default Limits.sessionStoreTimeout (2000) */
   storeTimeout?: number;
+  /**
+   * Durable sessions: every envelope (and acknowledgement) goes to the store's session log
+   * before it goes on the wire, so that when this node is killed its connected clients resume on
+   * another node with `resumed: true` and nothing lost. Needs a `store` that keeps logs (a
+   * {@link SessionLog}: the cluster's `natsSessionStore`). Costs a log write per batch of
+   * envelopes (pipelined). docs/sessions.md "Durable sessions". @default false
+   */
+  durable?: boolean;
+  /**
+   * Durable sessions: how often every connected session's log is written again in full (so the
+   * store's TTL never removes a quiet session's log; keep the TTL above it), in ms.
+   * @default Limits.sessionLogRefresh (60000)
+   */
+  logRefresh?: number;
 }
 
 export type SessionHandleState = 'connecting' | 'open' | 'detached' | 'ended';
@@ -179,6 +194,8 @@ export interface SessionOwner {
   touched?(handle: SessionHandle<unknown, unknown>): void;
   /** The endpoint's metrics, which count the session's requests (also while no connection is up). */
   readonly meter?: Meter | undefined;
+  /** Durable sessions: resolves once what the session wrote is in its log. */
+  logged?(handle: SessionHandle<unknown, unknown>): Promise<void>;
 }
 
 interface Pending<In> {
@@ -251,7 +268,7 @@ let framingError: SwitchboardError | undefined;
 
 /** Checks the `session` option's numbers before anything connects. */
 export function checkSessionConfig(cfg: ServerSessionConfig<unknown, unknown>): void {
-  const positive = ['maxUnackedMessages', 'maxUnackedBytes', 'ackEvery', 'maxRequests', 'requestTimeout', 'retention', 'maxStoredBytes', 'storeTimeout'] as const;
+  const positive = ['maxUnackedMessages', 'maxUnackedBytes', 'ackEvery', 'maxRequests', 'requestTimeout', 'retention', 'maxStoredBytes', 'storeTimeout', 'logRefresh'] as const;
   for (const k of positive) {
     const v = cfg[k];
     if (v !== undefined && !(typeof v === 'number' && v > 0)) {
@@ -267,6 +284,12 @@ export function checkSessionConfig(cfg: ServerSessionConfig<unknown, unknown>): 
   const st = cfg.store as Partial<SessionStore> | undefined;
   if (st !== undefined && (typeof st !== 'object' || st === null || typeof st.get !== 'function' || typeof st.put !== 'function' || typeof st.delete !== 'function')) {
     throw new ConfigError(ErrorCode.INVALID_OPTION, 'session.store must be a SessionStore (get, put, delete, sweep)');
+  }
+  if (cfg.durable !== undefined && typeof cfg.durable !== 'boolean') {
+    throw new ConfigError(ErrorCode.INVALID_OPTION, `session.durable must be true or false, got ${String(cfg.durable)}`);
+  }
+  if (cfg.durable === true && !isSessionLog(cfg.store)) {
+    throw new ConfigError(ErrorCode.INVALID_OPTION, 'session.durable needs a session.store that keeps session logs (append, remove, read), such as natsSessionStore');
   }
 }
 
@@ -548,6 +571,14 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
    * Ends the session deliberately: END goes to the peer (its session ends, `SESSION_ENDED`),
    * every pending request rejects with `CONNECTION_CLOSED` in this call, the connection closes.
    */
+  /**
+   * Durable sessions (server, `session.durable`): resolves once every envelope written so far is
+   * in the session log, so that it survives this node being killed. At once otherwise.
+   */
+  logged(): Promise<void> {
+    return this.owner.logged?.(this as SessionHandle<unknown, unknown>) ?? Promise.resolve();
+  }
+
   async close(): Promise<void> {
     const link = this.link;
     if (this._state !== 'ended') this.machine.end();

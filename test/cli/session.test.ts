@@ -193,12 +193,18 @@ describe('cli: listen --session and connect --session', () => {
     }
   });
 
-  it('refuses --session with --relay, and --node without --cluster', async () => {
+  it('refuses --session with --relay, and --node or --durable without --cluster, and --durable without --session', async () => {
     const relay = await startBin(['listen', 'tcp://127.0.0.1:0', '--session', '--relay']).done;
     assert.equal(relay.code, 2, relay.err);
     assert.match(relay.err, /INVALID_OPTION: --relay does not combine with --session/);
     const node = await startBin(['listen', 'tcp://127.0.0.1:0', '--session', '--node', 'a']).done;
     assert.equal(node.code, 2, node.err);
     assert.match(node.err, /INVALID_OPTION: --node needs --cluster/);
+    const durable = await startBin(['listen', 'tcp://127.0.0.1:0', '--session', '--durable']).done;
+    assert.equal(durable.code, 2, durable.err);
+    assert.match(durable.err, /INVALID_OPTION: --durable needs --cluster/);
+    const plain = await startBin(['listen', 'tcp://127.0.0.1:0', '--durable']).done;
+    assert.equal(plain.code, 2, plain.err);
+    assert.match(plain.err, /INVALID_OPTION: --durable needs --session/);
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { connect, linesJson, pauseSchedule, permanentClient, type SessionClient } from '../../src/index.js';
 import { WAIT_MS, waitFor } from '../helpers/net.js';
 import { natsServer, type NatsServer, natsSkip } from './nats.js';
-import { capture } from '../helpers/cli.js';
+import { capture, startBin } from '../helpers/cli.js';
 
 
 describeOrSkip('cli: switchboard listen --cluster', natsSkip(), ({ it, before, after }) => {
@@ -97,6 +97,44 @@ describeOrSkip('cli: switchboard listen --cluster', natsSkip(), ({ it, before, a
       two.abort();
       await r1;
       assert.equal(await r2, 0);
+      await js.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('listen --session --cluster --durable: a listener SIGKILLed with its client connected, the client resumes on the next with resumed: true', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sb-cli-durable-'));
+    const js = await natsServer(['-js', '-sd', dir]);
+    const args = ['listen', 'tcp://127.0.0.1:0', '--session', '--echo', '--quiet', '--codec', 'json', '--cluster', js.url, '--durable'];
+    const one = startBin(args);
+    const two = startBin(args);
+    const got: number[] = [];
+    const opens: boolean[] = [];
+    let client: SessionClient<{ n: number }, { n: number }> | undefined;
+    try {
+      await waitFor(() => /listening on (\S+)/.test(one.err()) && /listening on (\S+)/.test(two.err()), WAIT_MS, 'both listeners');
+      const url1 = /listening on (\S+)/.exec(one.err())![1]!;
+      const url2 = /listening on (\S+)/.exec(two.err())![1]!;
+      client = permanentClient<{ n: number }, { n: number }>([url1, url2], {
+        protocol: linesJson(),
+        backoff: pauseSchedule([20]),
+        session: { onOpen: (_s, i) => void opens.push(i.resumed), onMessage: (_s, m) => void got.push(m.n) },
+      });
+      await waitFor(() => client!.connected, WAIT_MS, 'the session on listener one');
+      for (let n = 0; n < 50; n++) client.send({ n });
+      await waitFor(() => got.length >= 20, WAIT_MS, 'echoes from listener one');
+      one.child.kill('SIGKILL');
+      await one.done;
+      for (let n = 50; n < 100; n++) client.send({ n });
+      await waitFor(() => new Set(got).size === 100, WAIT_MS, 'every echo, the last ones from listener two');
+      assert.deepEqual(opens, [false, true], 'resumed on listener two, not a new session');
+      assert.equal(client.url, url2);
+    } finally {
+      await client?.close();
+      one.child.kill('SIGKILL');
+      two.child.kill('SIGTERM');
+      await one.done;
+      await two.done;
       await js.stop();
       rmSync(dir, { recursive: true, force: true });
     }

@@ -84,6 +84,32 @@ describeOrSkip('cluster: NATS key-value session store', natsSkip(), ({ it, befor
     assert.equal(await sa.get('huge'), undefined);
   });
 
+  it('keeps session logs (durable sessions): entries appended on one node are read on another, removed, malformed ones left out', async () => {
+    const sa = await natsSessionStore(a, { bucket: 'sessions_log1' });
+    const sb = await natsSessionStore(b, { bucket: 'sessions_log1' });
+    const { retained, ...meta } = snapshot('logged_1');
+    const entry = (flush: number, records: typeof retained) => ({ flush, parts: 1, meta: { ...meta, delivered: 9 }, records });
+    await sa.append('logged_1', 0, entry(0, retained.slice(0, 1)));
+    await sa.append('logged_1', 1, entry(1, retained.slice(1)));
+    await sa.append('logged_10', 0, entry(0, [])); // another session whose id starts the same
+    const read = await sb.read('logged_1');
+    assert.deepEqual(read.map((e) => e.n), [0, 1]);
+    assert.deepEqual(read[1]!.entry.records, retained.slice(1), 'bytes and text intact');
+    assert.equal(read[0]!.entry.meta.delivered, 9);
+    assert.deepEqual(read[0]!.entry.records[0]!.payload, retained[0]!.payload);
+    await sb.remove('logged_1', [0]);
+    assert.deepEqual((await sa.read('logged_1')).map((e) => e.n), [1]);
+    const kv = await a.keyValue!('sessions_log1_log');
+    await kv.put('logged_1.7', new TextEncoder().encode('{"flush":1,"parts":1,"meta":{"delivered":1},"records":[]}'));
+    await kv.put('logged_1.8', new TextEncoder().encode('not json'));
+    assert.deepEqual((await sa.read('logged_1')).map((e) => e.n), [1]);
+    assert.equal(sa.malformed, 2);
+    for (const id of ['a.>', '*', '', 'x'.repeat(65)]) assert.deepEqual(await sa.read(id), []);
+    await assert.rejects(sa.append('a.b', 0, entry(0, [])));
+    const huge = entry(2, [{ seq: 9, kind: 'M', id: 0, payload: new Uint8Array(a.maxPayload), aux: '' }]);
+    await assert.rejects(sa.append('logged_1', 9, huge), { code: 'CLUSTER_PAYLOAD_TOO_LARGE' });
+  });
+
   it('sweeps expired snapshots', async () => {
     const sa = await natsSessionStore(a, { bucket: 'sessions_t3' });
     await sa.put(snapshot('old', { detachedAt: 0, retention: 1000 }), 0);

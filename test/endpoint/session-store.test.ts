@@ -362,7 +362,7 @@ describe('sessions: an external session store (two servers, one asynchronous sto
       await waitFor(() => client.connected, WAIT_MS, 'connected');
       client.send({ n: 1 });
       assert.ok(await client.acked({ timeout: WAIT_MS }));
-      assert.deepEqual(server.storeCounters, { puts: 0, deletes: 0, gets: 0, restored: 0, stale: 0, moved: 0, failures: 0 });
+      assert.deepEqual(server.storeCounters, { puts: 0, deletes: 0, gets: 0, restored: 0, stale: 0, moved: 0, failures: 0, logWrites: 0, logFailures: 0, logRemoved: 0, logReads: 0, fromLog: 0 });
     } finally {
       await client.close();
       await server.close();

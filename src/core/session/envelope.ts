@@ -451,6 +451,25 @@ const strictUtf8 = /* @__PURE__ */ new TextDecoder('utf-8', { fatal: true, ignor
  * Untrusted input only ever throws a {@link SessionError} with code `ENVELOPE_INVALID` or
  * `SESSION_VERSION_UNSUPPORTED`.
  */
+/**
+ * The seq of a sequenced envelope (MSG, REQ, RES, ERR, CANCEL) read from its first bytes without
+ * decoding it, or 0 (another kind, or not well-formed: `decodeEnvelope` says why later).
+ */
+export function peekSeq(input: Uint8Array | string): number {
+  const text = typeof input === 'string';
+  const at = (i: number): number => (text ? (input as string).charCodeAt(i) : (input as Uint8Array)[i]!);
+  if (input.length < 3 || at(0) !== 0x31) return 0;
+  const k = at(1);
+  if (k !== 0x4d && k !== 0x51 && k !== 0x52 && k !== 0x45 && k !== 0x43) return 0;
+  let n = 0;
+  for (let i = 2; i < input.length && i < 18; i++) {
+    const c = at(i);
+    if (c < 0x30 || c > 0x39) return c === 0x2c || c === 0x3b ? n : 0;
+    n = n * 10 + (c - 0x30);
+  }
+  return 0;
+}
+
 export function decodeEnvelope(input: Uint8Array | string, into: Envelope = emptyEnvelope()): Envelope {
   const n = input.length;
   // Fast path for the common case, a MSG with seq and maybe ack: `1M<seq>[,<ack>];`. Anything it

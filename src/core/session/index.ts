@@ -9,6 +9,7 @@ export {
   SESSION_ERROR_MESSAGE_MAX,
   EnvelopeKind,
   decodeEnvelope,
+  peekSeq,
   encodeEnvelope,
   emptyEnvelope,
   joinEnvelope,
@@ -30,7 +31,8 @@ export {
   type SessionOptions,
   type SessionSnapshot,
   type RetainedRecord,
+  type SessionMeta,
 } from './machine.js';
 export { acceptSession, type AcceptOutcome, type AcceptContext } from './accept.js';
 export { RequestTable, type PendingRequest } from './requests.js';
-export { MemorySessionStore, snapshotBytes, type SessionStore, type MemorySessionStoreOptions } from './store.js';
+export { MemorySessionStore, snapshotBytes, isSessionLog, snapshotFromLog, type SessionStore, type MemorySessionStoreOptions, type SessionLog, type SessionLogEntry } from './store.js';

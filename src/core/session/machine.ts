@@ -196,7 +196,17 @@ export interface SessionSnapshot {
   pending: Array<{ id: number; seq: number; abandoned: boolean }>;
   /** The peer's requests our handlers have not answered. */
   inbound: number[];
+  /**
+   * Durable sessions (a snapshot rebuilt from a session log): the peer's seq up to which the
+   * node that wrote it may have delivered messages and requests to its application. On restore,
+   * those above `received` that the peer sends again arrive flagged redelivered (origin
+   * `<session id>.<seq>`): they may be repeats. Absent: 0.
+   */
+  delivered?: number;
 }
+
+/** A snapshot without its retained envelopes: what a session log records with each write. */
+export type SessionMeta = Omit<SessionSnapshot, 'retained'>;
 
 const K_M = 0x4d, K_Q = 0x51, K_R = 0x52, K_E = 0x45, K_C = 0x43;
 
@@ -281,6 +291,8 @@ export class SessionMachine {
   private takenAhead = 0;
   /** ticket = ticketBase + seq; raised by the old `received` on each new session. */
   private ticketBase = 0;
+  /** Restored from a session log: MSG and REQ up to this seq may have reached the old node's application. */
+  private redeliverUpTo = 0;
 
   // lifecycle
   private detachedAt = 0;
@@ -324,6 +336,7 @@ export class SessionMachine {
     m.requests.nextRequestId = snapshot.nextRequestId;
     for (const p of snapshot.pending) m.requests.pending.set(p.id, { seq: p.seq, abandoned: p.abandoned });
     for (const id of snapshot.inbound) m.requests.inbound.add(id);
+    m.redeliverUpTo = snapshot.delivered ?? 0;
     return m;
   }
 
@@ -422,23 +435,48 @@ export class SessionMachine {
 
   /** Server: the plain state to keep in a store while detached. See {@link SessionSnapshot}. */
   snapshot(): SessionSnapshot {
-    const retained: RetainedRecord[] = [];
-    for (let k = 0; k < this.retained.length; k++) {
-      retained.push({
-        seq: this.acked + 1 + k,
+    return { ...this.meta(), retained: this.records(1, Infinity) };
+  }
+
+  /** The snapshot's fields but its retained envelopes (cheap: what a session log writes each time). */
+  meta(): SessionMeta {
+    return {
+      version: 1, id: this.sid, secret: this.secret, detachedAt: this.detachedAt, retention: this.retention,
+      nextSeq: this.nextSeq, acked: this.acked, lastWritten: this.lastWritten, received: this.takenSeq,
+      peerMaxRequests: this.requests.peerMax, nextRequestId: this.requests.nextRequestId,
+      pending: [...this.requests.pending].map(([id, p]) => ({ id, seq: p.seq, abandoned: p.abandoned })),
+      inbound: [...this.requests.inbound],
+    };
+  }
+
+  /** The peer's cumulative acknowledgement of our envelopes. */
+  get ackedUpTo(): number {
+    return this.acked;
+  }
+  /** The highest seq received from the peer, in order. */
+  get receivedUpTo(): number {
+    return this.received;
+  }
+  /** The highest seq written to a connection so far. */
+  get written(): number {
+    return this.lastWritten;
+  }
+
+  /** Retained envelopes with seq from `from` to `to` (both included, clipped to what is retained). */
+  records(from: number, to: number): RetainedRecord[] {
+    const out: RetainedRecord[] = [];
+    const first = this.acked + 1;
+    const end = Math.min(this.retained.length, to - first + 1);
+    for (let k = Math.max(0, from - first); k < end; k++) {
+      out.push({
+        seq: first + k,
         kind: String.fromCharCode(this.retained.kind(k)) as RetainedRecord['kind'],
         id: this.retained.id(k),
         payload: this.retained.payload(k),
         aux: this.retained.auxOf(k),
       });
     }
-    return {
-      version: 1, id: this.sid, secret: this.secret, detachedAt: this.detachedAt, retention: this.retention,
-      nextSeq: this.nextSeq, acked: this.acked, lastWritten: this.lastWritten, received: this.takenSeq, retained,
-      peerMaxRequests: this.requests.peerMax, nextRequestId: this.requests.nextRequestId,
-      pending: [...this.requests.pending].map(([id, p]) => ({ id, seq: p.seq, abandoned: p.abandoned })),
-      inbound: [...this.requests.inbound],
-    };
+    return out;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -722,7 +760,8 @@ export class SessionMachine {
         // `received` moves after the callback, so a `taken()` for this very message from inside
         // it is recognised (takenAhead) and no earlier take can count it by mistake.
         this.takenAhead = 0;
-        const took = this.host.message(e.payload, this.ticketBase + seq, e.origin);
+        const origin = e.origin === '' && seq <= this.redeliverUpTo ? this.sid + '.' + seq : e.origin;
+        const took = this.host.message(e.payload, this.ticketBase + seq, origin);
         this.received = seq;
         if (took || this.takenAhead >= seq) {
           // Taking a message takes every earlier one (cumulative).
@@ -750,7 +789,7 @@ export class SessionMachine {
           this.queueSequenced(K_E, e.id, 'no request handler', ErrorCode.NO_HANDLER);
           return;
         }
-        this.host.request(e.id, e.payload, e.origin);
+        this.host.request(e.id, e.payload, e.origin === '' && seq <= this.redeliverUpTo ? this.sid + '.' + seq : e.origin);
         return;
       }
       case 'R':

@@ -12,7 +12,7 @@
  */
 import { ConfigError, ErrorCode } from '../errors.js';
 import { Limits } from '../limits.js';
-import type { SessionSnapshot } from './machine.js';
+import type { RetainedRecord, SessionMeta, SessionSnapshot } from './machine.js';
 
 export interface SessionStore {
   get(id: string): SessionSnapshot | undefined | Promise<SessionSnapshot | undefined>;
@@ -124,4 +124,81 @@ export class MemorySessionStore implements SessionStore {
     }
     return t;
   }
+}
+
+/**
+ * One write of a durable session's log (`session: { store, durable: true }`): the envelopes
+ * written to the client since the previous write, and the session's state at the time. A write
+ * too large for one entry is split into `parts` entries of the same `flush`; a flush counts only
+ * when all its parts are there (the server lets nothing out before they all landed).
+ */
+export interface SessionLogEntry {
+  /** The flush this entry belongs to (increasing per session). */
+  flush: number;
+  /** How many entries this flush has. */
+  parts: number;
+  /** The session's state when the flush started; `delivered`: the lease of inbound seqs the application may see. */
+  meta: SessionMeta & { delivered: number };
+  /** Envelopes in seq order (the first flush of a node holds every unacknowledged one). */
+  records: RetainedRecord[];
+}
+
+/**
+ * A store that also keeps sessions' logs (the cluster's NATS store does), for durable
+ * sessions: entries under a session id, numbered by the writer, read back by another node when
+ * the writer died without handing the session over. Small, like {@link SessionStore}.
+ */
+export interface SessionLog {
+  /** Largest entry, in payload bytes, the log takes: the writer splits a flush to stay below it. */
+  readonly maxEntryBytes: number;
+  /** Keeps `entry` as number `n` of session `id`. */
+  append(id: string, n: number, entry: SessionLogEntry): Promise<void>;
+  /** Removes entries `ns` of session `id` (trimmed: acknowledged or superseded). */
+  remove(id: string, ns: readonly number[]): Promise<void>;
+  /** Every entry of session `id` with its number (none: empty). Malformed entries are left out. */
+  read(id: string): Promise<Array<{ n: number; entry: SessionLogEntry }>>;
+}
+
+/** Whether `store` also keeps session logs. */
+export function isSessionLog(store: unknown): store is SessionLog {
+  const s = store as Partial<SessionLog> | undefined;
+  return typeof s === 'object' && s !== null && typeof s.append === 'function' && typeof s.remove === 'function' && typeof s.read === 'function';
+}
+
+/**
+ * Rebuilds a session from its log: the state of the last complete flush and its unacknowledged
+ * envelopes, with `lastWritten` and `nextSeq` at the last logged envelope (nothing later ever
+ * left the dead node) and `delivered` the inbound lease. A string says why it cannot be
+ * rebuilt (no complete flush, a gap in the envelopes: the caller treats the session as lost).
+ */
+export function snapshotFromLog(entries: ReadonlyArray<{ n: number; entry: SessionLogEntry }>): SessionSnapshot | string {
+  const byFlush = new Map<number, SessionLogEntry[]>();
+  for (const { entry } of entries) {
+    const list = byFlush.get(entry.flush);
+    if (list === undefined) byFlush.set(entry.flush, [entry]);
+    else list.push(entry);
+  }
+  let last: SessionLogEntry | undefined;
+  for (const [, list] of byFlush) {
+    if (list.length !== list[0]!.parts) continue;
+    if (last === undefined || list[0]!.flush > last.flush) last = list[0]!;
+  }
+  if (last === undefined) return 'no complete write in the log';
+  const records = new Map<number, RetainedRecord>();
+  // Records of every entry up to the last complete flush: an earlier flush may be partly
+  // trimmed (its acknowledged parts removed) or partly landed (then a later one holds them too).
+  for (const { entry: e } of entries) {
+    if (e.flush > last.flush) continue;
+    for (const r of e.records) if (r.seq > last.meta.acked) records.set(r.seq, r);
+  }
+  const retained: RetainedRecord[] = [];
+  let top = last.meta.acked;
+  for (let seq = last.meta.acked + 1; records.has(seq); seq++) {
+    retained.push(records.get(seq)!);
+    top = seq;
+  }
+  if (retained.length !== records.size) return `a gap in the log after seq ${top}`;
+  if (top < last.meta.lastWritten) return `the log ends at seq ${top}, its state says ${last.meta.lastWritten} were written`;
+  const { delivered, ...meta } = last.meta;
+  return { ...meta, nextSeq: top + 1, lastWritten: top, retained, delivered: Math.max(delivered, meta.received) };
 }
