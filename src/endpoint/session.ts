@@ -497,14 +497,14 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
    */
   private encode(msg: Out): Uint8Array | string {
     const payload = this.codec.encode(msg);
-    const max = this.link?.protocol.framing.maxFrameSize ?? this.maxFrame;
+    // `maxFrame` is the current link's (kept when a link attaches), or the last link's.
+    const max = this.maxFrame;
     if (payload.length * 3 + SESSION_HEADER_MAX > max) {
       const n = typeof payload === 'string' ? new TextEncoder().encode(payload).length : payload.length;
       if (n + SESSION_HEADER_MAX > max) {
         throw new CodecError(ErrorCode.MESSAGE_TOO_LARGE, `${this}: message is ${n} bytes; with the session header (up to ${SESSION_HEADER_MAX}) it must fit a frame of ${max}`);
       }
     }
-    if (this.link !== undefined) this.maxFrame = this.link.protocol.framing.maxFrameSize;
     return payload;
   }
 
@@ -614,6 +614,7 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
     if (this._state === 'ended') return Promise.reject(this.endError ?? new SessionError(ErrorCode.SESSION_ENDED, `${this}: the session is over`));
     if (conn.state !== 'open') return Promise.reject(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${conn.name}: closed before the session could open`));
     this.link = conn;
+    this.maxFrame = conn.protocol.framing.maxFrameSize;
     this.machine.open(writerFor(conn), Date.now());
     return new Promise<void>((resolve, reject) => {
       (this.openWaiters ??= []).push({ resolve, reject });
@@ -623,6 +624,7 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   /** @internal Server: `conn` is now this session's connection (after `acceptSession`). */
   attached(conn: RawConnection): void {
     this.link = conn;
+    this.maxFrame = conn.protocol.framing.maxFrameSize;
     this.attaching = false;
     this.stats.attaches++;
     this._state = 'open';
