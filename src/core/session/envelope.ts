@@ -186,6 +186,14 @@ export class EnvelopeHead implements HeadBytes {
   aux = '';
   /** Bytes, from the version to the `;` included. */
   length = 0;
+  /**
+   * The decimal digits of `seq`, kept from one header to the next: a sender numbers its
+   * envelopes 1, 2, 3..., so the next seq is nearly always the last one plus 1, one carry on
+   * these bytes instead of a division per digit.
+   */
+  private readonly digits = new Uint8Array(16);
+  private digitCount = 0;
+  private digitsOf = -1;
 
   /** Sets the fields and computes `length`; returns this. */
   set(kind: number, seq: number, ack: number, id: number, aux: string): this {
@@ -194,8 +202,13 @@ export class EnvelopeHead implements HeadBytes {
     this.ack = ack;
     this.id = id;
     this.aux = aux;
+    if (seq !== this.digitsOf) {
+      if (seq === this.digitsOf + 1 && this.digitsOf > 0) this.increment();
+      else this.digitCount = writeDecimal(this.digits, 0, seq);
+      this.digitsOf = seq;
+    }
     const a = ack > 0 ? decimalLength(ack) : 0;
-    let n = 3 + decimalLength(seq); // "1" kind seq ";"
+    let n = 3 + this.digitCount; // "1" kind seq ";"
     if (kind === 0x4d) {
       if (aux !== '') n += 2 + a + aux.length;
       else if (ack > 0) n += 1 + a;
@@ -207,11 +220,29 @@ export class EnvelopeHead implements HeadBytes {
     return this;
   }
 
+  /** `digits` + 1, in place. */
+  private increment(): void {
+    const d = this.digits;
+    let i = this.digitCount - 1;
+    while (i >= 0 && d[i] === 0x39) d[i--] = 0x30;
+    if (i >= 0) {
+      d[i]!++;
+      return;
+    }
+    // 9...9 + 1 = 10...0: one more digit.
+    d[this.digitCount++] = 0x30;
+    d[0] = 0x31;
+  }
+
   writeTo(buf: Uint8Array, at: number): void {
     const { kind, ack, aux } = this;
     buf[at] = 0x31;
     buf[at + 1] = kind;
-    let p = writeDecimal(buf, at + 2, this.seq);
+    const d = this.digits;
+    const nd = this.digitCount;
+    let p = at + 2;
+    for (let i = 0; i < nd; i++) buf[p + i] = d[i]!;
+    p += nd;
     if (kind === 0x4d) {
       if (aux !== '') {
         buf[p++] = 0x2c;
