@@ -660,12 +660,22 @@ let fastAck = 0;
 // digits, no leading zero, so always a safe integer of at least 1), optionally ',' and a second
 // such run (or nothing) for ack, then ';'.
 function fastMessageBytes(b: Uint8Array, n: number): number {
-  if (n < 4 || b[0] !== 0x31 || b[1] !== 0x4d) return 0;
-  let i = 2;
-  let c = b[2]!;
+  return fastMessageAt(b, 0, n);
+}
+
+/**
+ * The fast path of {@link decodeEnvelope} on the frame `b[at .. at + n)`: the header length of a
+ * MSG `1M<seq>[,<ack>];` (its numbers in `fastSeq` / `fastAck`, see {@link fastHeader}), or 0
+ * when the frame is anything else (then decode it whole with `decodeEnvelope`).
+ */
+export function fastMessageAt(b: Uint8Array, at: number, n: number): number {
+  if (n < 4 || b[at] !== 0x31 || b[at + 1] !== 0x4d) return 0;
+  let i = at + 2;
+  let c = b[i]!;
   if (c < 0x31 || c > 0x39) return 0;
   let v = 0;
-  const lim = n < 17 ? n : 17; // at most 15 digits
+  const end = at + n;
+  const lim = n < 17 ? end : at + 17; // at most 15 digits
   for (; i < lim; i++) {
     c = b[i]!;
     if (c < 0x30 || c > 0x39) break;
@@ -674,15 +684,15 @@ function fastMessageBytes(b: Uint8Array, n: number): number {
   if (i >= lim) return 0;
   fastSeq = v;
   fastAck = 0;
-  if (c === 0x3b) return i + 1;
+  if (c === 0x3b) return i + 1 - at;
   if (c !== 0x2c) return 0;
   i++;
-  if (i >= n) return 0;
+  if (i >= end) return 0;
   c = b[i]!;
-  if (c === 0x3b) return i + 1;
+  if (c === 0x3b) return i + 1 - at;
   if (c < 0x31 || c > 0x39) return 0;
   v = 0;
-  const lim2 = n < i + 15 ? n : i + 15;
+  const lim2 = end < i + 15 ? end : i + 15;
   for (; i < lim2; i++) {
     c = b[i]!;
     if (c < 0x30 || c > 0x39) break;
@@ -690,8 +700,18 @@ function fastMessageBytes(b: Uint8Array, n: number): number {
   }
   if (i >= lim2 || c !== 0x3b) return 0;
   fastAck = v;
-  return i + 1;
+  return i + 1 - at;
 }
+
+/** The numbers of the header {@link fastMessageAt} just read: `[seq, ack]` are in these two getters. */
+export const fastHeader = {
+  get seq(): number {
+    return fastSeq;
+  },
+  get ack(): number {
+    return fastAck;
+  },
+};
 
 function fastMessageText(s: string, n: number): number {
   if (n < 4 || s.charCodeAt(0) !== 0x31 || s.charCodeAt(1) !== 0x4d) return 0;

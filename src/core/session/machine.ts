@@ -600,6 +600,28 @@ export class SessionMachine {
     }
   }
 
+  /**
+   * `receive` of a MSG whose header the driver has already parsed (`fastMessageAt`: `1M<seq>[,<ack>];`,
+   * so seq >= 1 and ack >= 0 are valid numbers) and cut off: `payload` is what follows it. The same
+   * checks and effects as `receive(frame)` of the whole envelope; saves the driver a second view.
+   */
+  receiveMessage(seq: number, ack: number, payload: Uint8Array, now: number): void {
+    if (this.st === SessionState.ENDED || this.st === SessionState.DETACHED) return;
+    this.clock = now;
+    const e = this.env;
+    e.version = 1; e.kind = 'M'; e.seq = seq; e.ack = ack; e.id = 0; e.sessionId = ''; e.secret = '';
+    e.received = 0; e.resumed = false; e.retention = 0; e.maxRequests = 0; e.code = ''; e.versions = '';
+    e.origin = ''; e.token = -1; e.payload = payload;
+    try {
+      this.handle(e, now);
+    } catch (err) {
+      if (err instanceof SessionError && (this.st as SessionState) !== SessionState.ENDED) {
+        this.finish(err, err.code === ErrorCode.SESSION_ENDED, ErrorCode.CONNECTION_CLOSED, err.message);
+      }
+      throw err;
+    }
+  }
+
   private handle(e: Envelope, now: number): void {
     if (this.st === SessionState.HELLO_SENT) {
       if (e.kind === 'W') return this.onWelcome(e, now);
