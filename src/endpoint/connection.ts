@@ -830,7 +830,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   /**
    * @internal Sessions: lets `hs` cut a parsed envelope header off each received frame before
    * the frame's view is made (`Framer.headSkip`). False (nothing set) when this connection's
-   * framer cannot (only the length prefix can).
+   * framer cannot (the length prefix and WebSocket can).
    */
   setHeadSkip(hs: HeadSkip | undefined): boolean {
     if (!('headSkip' in this.framer)) return false;

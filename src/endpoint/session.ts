@@ -375,7 +375,7 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   private resentAt = 0;
   /** The frame limit of the last connection (checked while detached too). */
   private maxFrame = Infinity;
-  /** The current link's header cutter, when its framer takes one (length prefix). */
+  /** The current link's header cutter, when its framer takes one (length prefix, WebSocket). */
   private cutter: EnvelopeCutter | undefined;
   private _state: SessionHandleState = 'connecting';
   private deferredOpen: SessionOpenInfo | undefined;

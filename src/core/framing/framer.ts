@@ -77,7 +77,7 @@ export interface Framer {
   /** Framers that run a session protocol with its own control messages (WebSocket). */
   readonly session?: Session;
   /**
-   * @internal Set by a session connection on framers that support it (length prefix): each
+   * @internal Set by a session connection on framers that support it (length prefix, WebSocket): each
    * frame's bytes are shown to it before the frame's view is made, and the leading bytes it
    * claims (an envelope header it has parsed) are left out of the view. Saves the second view
    * a session otherwise makes per message (src/endpoint/session.ts).

@@ -6,7 +6,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ByteQueue, lengthPrefix } from '../../../src/core/index.js';
+import { ByteQueue, WriteBuffer, concatBytes, lengthPrefix } from '../../../src/core/index.js';
+import { WebSocketProtocol } from '../../../src/core/websocket/protocol.js';
 import type { HeadSkip } from '../../../src/core/framing/framer.js';
 import { decodeEnvelope, fastHeader, fastMessageAt } from '../../../src/core/session/envelope.js';
 import { everySplit, encodeAll } from '../../helpers/split.js';
@@ -80,4 +81,49 @@ describe('cutting the session header off while framing', () => {
     assert.equal(c.length, 0);
     assert.equal(cutter.frame, undefined);
   });
+});
+
+describe('cutting the session header off WebSocket messages', () => {
+  const seeded = (): ((n: number) => Uint8Array) => {
+    let x = 777;
+    return (n) => Uint8Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 24));
+  };
+  const big = 'y'.repeat(300); // masked through the transport's mask function, not the byte loop
+  for (const role of ['client', 'server'] as const) {
+    it(`received by a ${role} (${role === 'server' ? 'masked' : 'unmasked'} frames), in every split`, () => {
+      // The peer writes: binary MSGs (cut), a text MSG, an ACK, a fragmented binary MSG (whole).
+      const out = new WriteBuffer();
+      const peer = new WebSocketProtocol({ role: role === 'server' ? 'client' : 'server', out, random: seeded() });
+      peer.send(enc.encode('1M1;hello'), true);
+      peer.send(enc.encode('1M2,1;' + big), true);
+      peer.send('1M3;text stays whole', false);
+      peer.send(enc.encode('1A2;'), true);
+      peer.send(enc.encode('1M4;in pieces'), true, { fragmentSize: 5 });
+      peer.send(enc.encode('1M5;'), true);
+      const wire = concatBytes(out.take());
+      const want = ['hello', big, '1M3;text stays whole', '1A2;', '1M4;in pieces', ''];
+      const wantCut = [true, true, false, false, false, true];
+      let splits = 0;
+      for (const { name, chunks } of everySplit(wire)) {
+        splits++;
+        const ws = new WebSocketProtocol({ role, out: new WriteBuffer(), random: seeded() });
+        const cutter = new Cutter();
+        ws.headSkip = cutter;
+        const got: string[] = [];
+        const cut: boolean[] = [];
+        for (const c of chunks) {
+          ws.receive(c.slice());
+          for (let e = ws.nextEvent(); e !== undefined; e = ws.nextEvent()) {
+            assert.equal(e.type, 'message', name);
+            if (e.type !== 'message') continue;
+            got.push(dec.decode(e.data));
+            cut.push(cutter.frame === e.data);
+          }
+        }
+        assert.deepEqual(got, want, name);
+        assert.deepEqual(cut, wantCut, name);
+      }
+      assert.ok(splits > 10);
+    });
+  }
 });
