@@ -95,6 +95,11 @@ if (process.env.BENCH_DIST_B) {
       if (row) IMPLS[scenario].push([`${id}-b`, `${row[1]} (build B)`, id]);
     }
   }
+  // Sessions: build B's session rows, each divided by this build's session row.
+  for (const id of ['sb-length-session', 'sb-ws-session']) {
+    const row = IMPLS.sessions.find(([i]) => i === id);
+    if (row) IMPLS.sessions.push([`${id}-b`, `${row[1]} (build B)`, id]);
+  }
 }
 
 // uWebSockets.js (bench/lib/uws.mjs): a baseline where its native binary loads in this Node;
@@ -154,7 +159,7 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130)
 function launch(spec, { env = {}, gc = false, fds = 0, v8 = [] } = {}) {
   const execArgv = [...(gc ? ['--expose-gc'] : []), ...v8];
   // BENCH_PROF=dir: every worker writes a V8 CPU profile there (open it in Chrome DevTools).
-  if (process.env.BENCH_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`);
+  if (process.env.BENCH_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`, ...(process.env.BENCH_PROF_INTERVAL ? [`--cpu-prof-interval=${process.env.BENCH_PROF_INTERVAL}`] : []));
   const args = [WORKER, JSON.stringify(spec)];
   const options = { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] };
   let child;

@@ -396,6 +396,8 @@ export const echoImpls = {
   'sb-lines-b': sbImpl({ framing: 'lines', variantB: true }),
   'sb-length-b': sbImpl({ framing: 'length', variantB: true }),
   'sb-ws-b': sbImpl({ framing: 'ws', variantB: true }),
+  'sb-length-session-b': sbImpl({ framing: 'length', session: true, variantB: true }),
+  'sb-ws-session-b': sbImpl({ framing: 'ws', session: true, variantB: true }),
   // Diagnostics cost (bench/run.mjs builds the stripped copy before the scenario runs).
   'sb-lines-nodiag': sbImpl({ framing: 'lines', dist: NODIAG_DIST }),
   'sb-lines-noop': sbImpl({ framing: 'lines', noop: true }),

@@ -3,6 +3,7 @@
  * without copying where possible, and a write buffer that coalesces many small messages into
  * few large writes.
  */
+import type { HeadSkip } from './framing/framer.js';
 
 /** A queue of received chunks. Frames that sit inside one chunk come out as views, not copies. */
 export class ByteQueue {
@@ -100,6 +101,33 @@ export class ByteQueue {
     this.copyTo(out, 0, n);
     this.advance(n);
     return out;
+  }
+
+  /**
+   * `take(n)`, but `hs.skip` sees the bytes first and the view leaves out the leading bytes it
+   * claims (`hs.frame` is set to the view when it claimed any). See `Framer.headSkip`.
+   */
+  takeSkipping(n: number, hs: HeadSkip): Uint8Array {
+    if (n === 0) {
+      hs.skip(EMPTY, 0, 0);
+      hs.frame = undefined;
+      return new Uint8Array(0);
+    }
+    const c = this.chunks[this.head]!;
+    let view: Uint8Array;
+    let k: number;
+    if (n <= c.length - this.offset) {
+      k = hs.skip(c, this.offset, n);
+      view = c.subarray(this.offset + k, this.offset + n);
+    } else {
+      const out = allocLike(c, n);
+      this.copyTo(out, 0, n);
+      k = hs.skip(out, 0, n);
+      view = k === 0 ? out : out.subarray(k);
+    }
+    this.advance(n);
+    hs.frame = k > 0 ? view : undefined;
+    return view;
   }
 
   /** Drops the first `n` bytes. */

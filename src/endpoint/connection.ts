@@ -28,6 +28,7 @@ import {
   type HookContext,
   type Protocol,
 } from '../core/index.js';
+import type { HeadSkip } from '../core/framing/framer.js';
 import { joinAscii } from '../core/framing/length-prefix.js';
 import { closePayload } from '../core/websocket/close.js';
 import { allocUnsafe, type PeerCertificate, type StreamHandler, type StreamSocket } from '../transport/stream.js';
@@ -824,6 +825,17 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       }
       (this.roomWaiters ??= []).push(w);
     });
+  }
+
+  /**
+   * @internal Sessions: lets `hs` cut a parsed envelope header off each received frame before
+   * the frame's view is made (`Framer.headSkip`). False (nothing set) when this connection's
+   * framer cannot (the length prefix and WebSocket can).
+   */
+  setHeadSkip(hs: HeadSkip | undefined): boolean {
+    if (!('headSkip' in this.framer)) return false;
+    this.framer.headSkip = hs;
+    return true;
   }
 
   /**

@@ -40,10 +40,34 @@ import {
   type SessionStore,
   type SwitchboardError,
 } from '../core/index.js';
+import type { HeadSkip } from '../core/framing/framer.js';
+import { fastHeader, fastMessageAt } from '../core/session/envelope.js';
 import { AsyncQueue } from './async-queue.js';
 import type { CloseInfo, Connection } from './connection.js';
-import { sessionGap, sessionResumed, traceRequest } from './diagnostics.js';
+import { diag, sessionGap, sessionResumed, traceRequest } from './diagnostics.js';
 import type { Meter } from './metrics.js';
+
+/**
+ * The header cutter of one session connection (`Connection.setHeadSkip`): a MSG's header
+ * `1M<seq>[,<ack>];` is parsed where the frame lies in the read buffer and left out of the
+ * frame's view, so the payload view is the only one made per message (a Buffer view costs about
+ * as much as the rest of the envelope's bookkeeping). Anything else is left whole.
+ */
+class EnvelopeCutter implements HeadSkip {
+  frame: Uint8Array | undefined = undefined;
+  seq = 0;
+  ack = 0;
+  skip(buf: Uint8Array, at: number, n: number): number {
+    // A `messageReceived` subscriber sees raw frames whole (what they were before cutting).
+    if (diag.messageReceived.hasSubscribers) return 0;
+    const k = fastMessageAt(buf, at, n);
+    if (k > 0) {
+      this.seq = fastHeader.seq;
+      this.ack = fastHeader.ack;
+    }
+    return k;
+  }
+}
 
 /** What a raw session connection carries: one envelope per frame. */
 export type RawFrame = Uint8Array | string;
@@ -374,6 +398,8 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   private resentAt = 0;
   /** The frame limit of the last connection (checked while detached too). */
   private maxFrame = Infinity;
+  /** The current link's header cutter, when its framer takes one (length prefix, WebSocket). */
+  private cutter: EnvelopeCutter | undefined;
   private _state: SessionHandleState = 'connecting';
   private deferredOpen: SessionOpenInfo | undefined;
   private readonly pending = new Map<number, Pending<In>>();
@@ -520,14 +546,14 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
    */
   private encode(msg: Out): Uint8Array | string {
     const payload = this.codec.encode(msg);
-    const max = this.link?.protocol.framing.maxFrameSize ?? this.maxFrame;
+    // `maxFrame` is the current link's (kept when a link attaches), or the last link's.
+    const max = this.maxFrame;
     if (payload.length * 3 + SESSION_HEADER_MAX > max) {
       const n = typeof payload === 'string' ? new TextEncoder().encode(payload).length : payload.length;
       if (n + SESSION_HEADER_MAX > max) {
         throw new CodecError(ErrorCode.MESSAGE_TOO_LARGE, `${this}: message is ${n} bytes; with the session header (up to ${SESSION_HEADER_MAX}) it must fit a frame of ${max}`);
       }
     }
-    if (this.link !== undefined) this.maxFrame = this.link.protocol.framing.maxFrameSize;
     return payload;
   }
 
@@ -619,11 +645,23 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   /** @internal One frame from the raw connection `conn`. */
   receive(conn: RawConnection, frame: RawFrame): PromiseLike<unknown> | undefined {
     if (conn !== this.link) return undefined; // a connection taken over, still delivering what it had
+    const cut = this.cutter;
+    if (cut !== undefined && cut.frame === frame) {
+      // The framer cut this MSG's header off already: `frame` is its payload.
+      cut.frame = undefined;
+      return this.receiveCut(conn, frame as Uint8Array, cut.seq, cut.ack);
+    }
+    return this.receiveCut(conn, frame, 0, 0);
+  }
+
+  /** `receive`; `seq` > 0: `frame` is the payload of a MSG with this seq and ack, its header cut off. */
+  private receiveCut(conn: RawConnection, frame: RawFrame, seq: number, ack: number): PromiseLike<unknown> | undefined {
     // The inbox is at its bound (a connection that replaced the paused one): this frame waits,
     // and so does its connection, until the iterator has made room.
-    if (this.inboxWait !== undefined) return this.inboxWait.then(() => this.receive(conn, frame));
+    if (this.inboxWait !== undefined) return this.inboxWait.then(() => (conn === this.link ? this.receiveCut(conn, frame, seq, ack) : undefined));
     try {
-      this.machine.receive(frame, now());
+      if (seq > 0) this.machine.receiveMessage(seq, ack, frame as Uint8Array, now());
+      else this.machine.receive(frame, now());
     } catch (err) {
       this.pendingTake = undefined;
       if (!(err instanceof SessionError)) throw err;
@@ -645,6 +683,9 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
     if (this._state === 'ended') return Promise.reject(this.endError ?? new SessionError(ErrorCode.SESSION_ENDED, `${this}: the session is over`));
     if (conn.state !== 'open') return Promise.reject(new ConnectionError(ErrorCode.CONNECTION_CLOSED, `${conn.name}: closed before the session could open`));
     this.link = conn;
+    this.maxFrame = conn.protocol.framing.maxFrameSize;
+    this.cutter = new EnvelopeCutter();
+    if (!conn.setHeadSkip(this.cutter)) this.cutter = undefined;
     this.machine.open(writerFor(conn), Date.now());
     return new Promise<void>((resolve, reject) => {
       (this.openWaiters ??= []).push({ resolve, reject });
@@ -654,6 +695,9 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   /** @internal Server: `conn` is now this session's connection (after `acceptSession`). */
   attached(conn: RawConnection): void {
     this.link = conn;
+    this.maxFrame = conn.protocol.framing.maxFrameSize;
+    this.cutter = new EnvelopeCutter();
+    if (!conn.setHeadSkip(this.cutter)) this.cutter = undefined;
     this.attaching = false;
     this.stats.attaches++;
     this._state = 'open';

@@ -35,6 +35,14 @@ export interface HeadBytes {
  *
  * A framer instance belongs to one connection; a {@link Framing} creates one per connection.
  */
+/** @internal See {@link Framer.headSkip}. */
+export interface HeadSkip {
+  /** How many leading bytes of the frame `buf[at .. at + n)` to leave out of its view (0: none). Called once per frame. */
+  skip(buf: Uint8Array, at: number, n: number): number;
+  /** Set by the framer after `skip` claimed bytes: the view it returned for that frame; else undefined. */
+  frame: Uint8Array | undefined;
+}
+
 export interface Framer {
   /** Buffers received bytes. Never throws; errors come out of `next()`. */
   push(chunk: Uint8Array): void;
@@ -68,6 +76,13 @@ export interface Framer {
   readonly lastFrameBinary?: boolean;
   /** Framers that run a session protocol with its own control messages (WebSocket). */
   readonly session?: Session;
+  /**
+   * @internal Set by a session connection on framers that support it (length prefix, WebSocket): each
+   * frame's bytes are shown to it before the frame's view is made, and the leading bytes it
+   * claims (an envelope header it has parsed) are left out of the view. Saves the second view
+   * a session otherwise makes per message (src/endpoint/session.ts).
+   */
+  headSkip?: HeadSkip | undefined;
   /** The connection is gone: release what the framer holds (a WebSocket's zlib streams). */
   dispose?(): void;
 }

@@ -2,7 +2,7 @@ import { ByteQueue, writeUint, type WriteBuffer } from '../bytes.js';
 import { CodecError, ConfigError, ErrorCode, FramingError, bytes } from '../errors.js';
 import { Limits } from '../limits.js';
 import { checkMax } from './delimiter.js';
-import type { FrameHead, Framer, Framing } from './framer.js';
+import type { FrameHead, Framer, Framing, HeadSkip } from './framer.js';
 
 export type LengthWidth = 1 | 2 | 4 | 8 | 'varint';
 
@@ -95,6 +95,7 @@ class LengthPrefixFramer implements Framer {
   private headerLen = 0;
   private fieldLen = 0; // bytes of the length field readHeader() just read
   readonly skipped = 0;
+  headSkip: HeadSkip | undefined = undefined;
 
   constructor(private readonly c: Config) {}
 
@@ -133,7 +134,8 @@ class LengthPrefixFramer implements Framer {
     this.pending = -1;
     if (c.offset === 0) {
       q.skip(this.headerLen);
-      return q.take(len);
+      const hs = this.headSkip;
+      return hs === undefined ? q.take(len) : q.takeSkipping(len, hs);
     }
     // RFC-style prefix bytes stay part of the message: [prefix][payload], length field removed.
     const prefix = q.take(c.offset).slice();

@@ -186,6 +186,14 @@ export class EnvelopeHead implements HeadBytes {
   aux = '';
   /** Bytes, from the version to the `;` included. */
   length = 0;
+  /**
+   * The decimal digits of `seq`, kept from one header to the next: a sender numbers its
+   * envelopes 1, 2, 3..., so the next seq is nearly always the last one plus 1, one carry on
+   * these bytes instead of a division per digit.
+   */
+  private readonly digits = new Uint8Array(16);
+  private digitCount = 0;
+  private digitsOf = -1;
 
   /** Sets the fields and computes `length`; returns this. */
   set(kind: number, seq: number, ack: number, id: number, aux: string): this {
@@ -194,8 +202,13 @@ export class EnvelopeHead implements HeadBytes {
     this.ack = ack;
     this.id = id;
     this.aux = aux;
+    if (seq !== this.digitsOf) {
+      if (seq === this.digitsOf + 1 && this.digitsOf > 0) this.increment();
+      else this.digitCount = writeDecimal(this.digits, 0, seq);
+      this.digitsOf = seq;
+    }
     const a = ack > 0 ? decimalLength(ack) : 0;
-    let n = 3 + decimalLength(seq); // "1" kind seq ";"
+    let n = 3 + this.digitCount; // "1" kind seq ";"
     if (kind === 0x4d) {
       if (aux !== '') n += 2 + a + aux.length;
       else if (ack > 0) n += 1 + a;
@@ -207,11 +220,29 @@ export class EnvelopeHead implements HeadBytes {
     return this;
   }
 
+  /** `digits` + 1, in place. */
+  private increment(): void {
+    const d = this.digits;
+    let i = this.digitCount - 1;
+    while (i >= 0 && d[i] === 0x39) d[i--] = 0x30;
+    if (i >= 0) {
+      d[i]!++;
+      return;
+    }
+    // 9...9 + 1 = 10...0: one more digit.
+    d[this.digitCount++] = 0x30;
+    d[0] = 0x31;
+  }
+
   writeTo(buf: Uint8Array, at: number): void {
     const { kind, ack, aux } = this;
     buf[at] = 0x31;
     buf[at + 1] = kind;
-    let p = writeDecimal(buf, at + 2, this.seq);
+    const d = this.digits;
+    const nd = this.digitCount;
+    let p = at + 2;
+    for (let i = 0; i < nd; i++) buf[p + i] = d[i]!;
+    p += nd;
     if (kind === 0x4d) {
       if (aux !== '') {
         buf[p++] = 0x2c;
@@ -648,12 +679,22 @@ let fastAck = 0;
 // digits, no leading zero, so always a safe integer of at least 1), optionally ',' and a second
 // such run (or nothing) for ack, then ';'.
 function fastMessageBytes(b: Uint8Array, n: number): number {
-  if (n < 4 || b[0] !== 0x31 || b[1] !== 0x4d) return 0;
-  let i = 2;
-  let c = b[2]!;
+  return fastMessageAt(b, 0, n);
+}
+
+/**
+ * The fast path of {@link decodeEnvelope} on the frame `b[at .. at + n)`: the header length of a
+ * MSG `1M<seq>[,<ack>];` (its numbers in `fastSeq` / `fastAck`, see {@link fastHeader}), or 0
+ * when the frame is anything else (then decode it whole with `decodeEnvelope`).
+ */
+export function fastMessageAt(b: Uint8Array, at: number, n: number): number {
+  if (n < 4 || b[at] !== 0x31 || b[at + 1] !== 0x4d) return 0;
+  let i = at + 2;
+  let c = b[i]!;
   if (c < 0x31 || c > 0x39) return 0;
   let v = 0;
-  const lim = n < 17 ? n : 17; // at most 15 digits
+  const end = at + n;
+  const lim = n < 17 ? end : at + 17; // at most 15 digits
   for (; i < lim; i++) {
     c = b[i]!;
     if (c < 0x30 || c > 0x39) break;
@@ -662,15 +703,15 @@ function fastMessageBytes(b: Uint8Array, n: number): number {
   if (i >= lim) return 0;
   fastSeq = v;
   fastAck = 0;
-  if (c === 0x3b) return i + 1;
+  if (c === 0x3b) return i + 1 - at;
   if (c !== 0x2c) return 0;
   i++;
-  if (i >= n) return 0;
+  if (i >= end) return 0;
   c = b[i]!;
-  if (c === 0x3b) return i + 1;
+  if (c === 0x3b) return i + 1 - at;
   if (c < 0x31 || c > 0x39) return 0;
   v = 0;
-  const lim2 = n < i + 15 ? n : i + 15;
+  const lim2 = end < i + 15 ? end : i + 15;
   for (; i < lim2; i++) {
     c = b[i]!;
     if (c < 0x30 || c > 0x39) break;
@@ -678,8 +719,18 @@ function fastMessageBytes(b: Uint8Array, n: number): number {
   }
   if (i >= lim2 || c !== 0x3b) return 0;
   fastAck = v;
-  return i + 1;
+  return i + 1 - at;
 }
+
+/** The numbers of the header {@link fastMessageAt} just read: `[seq, ack]` are in these two getters. */
+export const fastHeader = {
+  get seq(): number {
+    return fastSeq;
+  },
+  get ack(): number {
+    return fastAck;
+  },
+};
 
 function fastMessageText(s: string, n: number): number {
   if (n < 4 || s.charCodeAt(0) !== 0x31 || s.charCodeAt(1) !== 0x4d) return 0;

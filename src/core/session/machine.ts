@@ -27,7 +27,9 @@
  *   - The receiver acknowledges `taken`, not `received`: an acknowledged message is one the
  *     application has (MQTT 5 4.3.2: the receiver owns the message once it sent PUBACK). ACKs are
  *     batched: after `ackEvery` messages at once, else `ackDelay` ms after the first unacknowledged
- *     one (`tick`), or piggybacked on any sequenced envelope going the other way.
+ *     one (`tick`, or the next `receive`/`taken` at or after that time). An ACK that is due
+ *     rides on a sequenced envelope going the other way when one is written before it left on
+ *     its own; one that is not due yet is never piggybacked (that would be one ACK per message).
  *   - An ACK above the highest seq ever written is SESSION_PROTOCOL_ERROR.
  *   - On reconnect HELLO and WELCOME carry `received`, and each side writes again exactly its
  *     retained envelopes above the peer's `received`, in order (MQTT 5 4.4: on a resumed session
@@ -284,6 +286,8 @@ export class SessionMachine {
   private takenSeq = 0;
   private ackSent = 0;
   private ackDeadline = Infinity;
+  /** The latest `now` the driver passed (receive, taken, tick): whether an ACK is due by time. */
+  private clock = 0;
   /** Seqs of MSGs handed to the host and not yet taken, oldest first. */
   private untaken: number[] = [];
   private untakenHead = 0;
@@ -490,6 +494,7 @@ export class SessionMachine {
 
   /** Writes a due ACK; reports expiry (server: the session ends; client: an `expired` event). */
   tick(now: number): void {
+    this.clock = now;
     if (this.st === SessionState.OPEN && now >= this.ackDeadline) this.sendAck();
     if (this.st === SessionState.DETACHED && !this.expiredReported && now >= this.expiresAt) {
       this.expiredReported = true;
@@ -592,6 +597,7 @@ export class SessionMachine {
    * once when `ackEvery` are due, else by `ackDelay` (see `nextDeadline`).
    */
   taken(ticket: number, now: number): void {
+    this.clock = now;
     const seq = ticket - this.ticketBase;
     if (seq <= 0) {
       this.counters.staleTaken++;
@@ -619,9 +625,32 @@ export class SessionMachine {
    */
   receive(frame: Uint8Array | string, now: number): void {
     if (this.st === SessionState.ENDED || this.st === SessionState.DETACHED) return;
+    this.clock = now;
     let e: Envelope;
     try {
       e = decodeEnvelope(frame, this.env);
+      this.handle(e, now);
+    } catch (err) {
+      if (err instanceof SessionError && (this.st as SessionState) !== SessionState.ENDED) {
+        this.finish(err, err.code === ErrorCode.SESSION_ENDED, ErrorCode.CONNECTION_CLOSED, err.message);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * `receive` of a MSG whose header the driver has already parsed (`fastMessageAt`: `1M<seq>[,<ack>];`,
+   * so seq >= 1 and ack >= 0 are valid numbers) and cut off: `payload` is what follows it. The same
+   * checks and effects as `receive(frame)` of the whole envelope; saves the driver a second view.
+   */
+  receiveMessage(seq: number, ack: number, payload: Uint8Array, now: number): void {
+    if (this.st === SessionState.ENDED || this.st === SessionState.DETACHED) return;
+    this.clock = now;
+    const e = this.env;
+    e.version = 1; e.kind = 'M'; e.seq = seq; e.ack = ack; e.id = 0; e.sessionId = ''; e.secret = '';
+    e.received = 0; e.resumed = false; e.retention = 0; e.maxRequests = 0; e.code = ''; e.versions = '';
+    e.origin = ''; e.token = -1; e.payload = payload;
+    try {
       this.handle(e, now);
     } catch (err) {
       if (err instanceof SessionError && (this.st as SessionState) !== SessionState.ENDED) {
@@ -857,8 +886,11 @@ export class SessionMachine {
   }
 
   private writeSequenced(kind: number, seq: number, id: number, payload: Uint8Array | string | undefined, aux: string): void {
+    // An acknowledgement rides on this envelope only when it is due (ackEvery taken, or the
+    // ackDelay passed): not on every envelope, which would make the peer handle one ACK per
+    // message when messages flow both ways.
     let ack = 0;
-    if (this.takenSeq > this.ackSent) {
+    if (this.takenSeq > this.ackSent && (this.clock >= this.ackDeadline || this.takenSeq - this.ackSent >= this.ackEvery)) {
       ack = this.ackSent = this.takenSeq;
       this.ackDeadline = Infinity;
     }
@@ -894,7 +926,7 @@ export class SessionMachine {
     if (t <= this.takenSeq) return;
     this.takenSeq = t;
     if (this.st !== SessionState.OPEN) return;
-    if (t - this.ackSent >= this.ackEvery) this.sendAck();
+    if (t - this.ackSent >= this.ackEvery || now >= this.ackDeadline) this.sendAck();
     else if (this.ackDeadline === Infinity) this.ackDeadline = now + this.ackDelay;
   }
 

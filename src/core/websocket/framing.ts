@@ -11,7 +11,7 @@
 import type { WriteBuffer } from '../bytes.js';
 import { ErrorCode, FramingError } from '../errors.js';
 import { Limits } from '../limits.js';
-import type { FrameHead, Framer, Framing, Session } from '../framing/framer.js';
+import type { FrameHead, Framer, Framing, HeadSkip, Session } from '../framing/framer.js';
 import { CloseCode } from './close.js';
 import type { Compressor } from './deflate.js';
 import type { MaskFunction, Role } from './frame.js';
@@ -78,6 +78,14 @@ class WebSocketFramer implements Framer, Session {
 
   push(chunk: Uint8Array): void {
     this.ws.receive(chunk);
+  }
+
+  /** @internal See `Framer.headSkip` (whole, uncompressed binary messages). */
+  get headSkip(): HeadSkip | undefined {
+    return this.ws.headSkip;
+  }
+  set headSkip(v: HeadSkip | undefined) {
+    this.ws.headSkip = v;
   }
 
   next(): Uint8Array | undefined {

@@ -37,7 +37,7 @@ import { ByteQueue, type WriteBuffer } from '../bytes.js';
 import { ConfigError, ErrorCode, bytes } from '../errors.js';
 import { Limits } from '../limits.js';
 import { CloseCode, closePayload, parseClosePayload } from './close.js';
-import type { FrameHead } from '../framing/framer.js';
+import type { FrameHead, HeadSkip } from '../framing/framer.js';
 import { joinAscii, writeHeadAt } from '../framing/length-prefix.js';
 import type { Compressor } from './deflate.js';
 import { WebSocketError } from './errors.js';
@@ -154,6 +154,9 @@ export class WebSocketProtocol implements FrameParseOptions {
   private readonly out: WriteBuffer;
   private readonly random: RandomBytes | undefined;
   private readonly maskWith: MaskFunction;
+  /** @internal See `Framer.headSkip`: used on whole, uncompressed binary messages (one frame). */
+  headSkip: HeadSkip | undefined = undefined;
+  private unmasker: Unmasker | undefined;
   private compressor: Compressor | undefined;
   private readonly maxMessageSize: number;
   /** Largest frame payload accepted (`limits.maxFrameSize`). */
@@ -310,8 +313,23 @@ export class WebSocketProtocol implements FrameParseOptions {
       return NOT_YET;
     }
     this.header = undefined;
-    const payload = q.take(h.length);
     const done = this.checked;
+    const hs = this.headSkip;
+    let payload: Uint8Array;
+    if (hs !== undefined && h.opcode === Opcode.BINARY && h.fin && !h.rsv1 && this.msg === undefined && done === 0) {
+      // A whole binary message in one frame: its leading bytes (a session header) may be cut off
+      // before its view is made. Masked, it is unmasked in place first (Unmasker).
+      if (h.mask === undefined) {
+        payload = q.takeSkipping(h.length, hs);
+      } else {
+        const u = (this.unmasker ??= new Unmasker(this.maskWith));
+        u.key = h.mask;
+        u.inner = hs;
+        payload = q.takeSkipping(h.length, u);
+      }
+      return this.wholeMessage(h, payload, undefined);
+    }
+    payload = q.take(h.length);
     // Our bytes: unmask in place (RFC 6455 5.3), past what checkAhead already unmasked.
     if (h.mask !== undefined) {
       if (done === 0) this.maskWith(payload, h.mask, payload, 0);
@@ -862,4 +880,30 @@ function inflateError(err: unknown): WebSocketError {
   return err instanceof WebSocketError
     ? err
     : new WebSocketError(ErrorCode.WS_INFLATE_FAILED, `compressed message could not be inflated: ${(err as Error).message}`, CloseCode.INVALID_PAYLOAD, { cause: err });
+}
+
+/**
+ * Unmasks a frame's bytes in place where they lie (RFC 6455 5.3), then lets the session's
+ * {@link HeadSkip} see them: `ByteQueue.takeSkipping` for masked frames.
+ */
+class Unmasker implements HeadSkip {
+  key: Uint8Array = new Uint8Array(4);
+  inner: HeadSkip | undefined;
+  constructor(private readonly maskWith: MaskFunction) {}
+  get frame(): Uint8Array | undefined {
+    return this.inner!.frame;
+  }
+  set frame(v: Uint8Array | undefined) {
+    this.inner!.frame = v;
+  }
+  skip(buf: Uint8Array, at: number, n: number): number {
+    const key = this.key;
+    if (n < 128) {
+      for (let i = 0; i < n; i++) buf[at + i]! ^= key[i & 3]!;
+    } else {
+      const view = buf.subarray(at, at + n);
+      this.maskWith(view, key, view, 0);
+    }
+    return this.inner!.skip(buf, at, n);
+  }
 }

@@ -38,6 +38,21 @@ function bytesOf(h: EnvelopeHead): Uint8Array {
 }
 
 describe('EnvelopeHead: the header from numbers is byte for byte the header string', () => {
+  it('numbering one by one (the digits are carried from one header to the next), then going back and jumping', () => {
+    const h = new EnvelopeHead();
+    const seqs: number[] = [];
+    for (let s = 1; s <= 20_000; s++) seqs.push(s);
+    for (let s = 999_990; s <= 1_000_010; s++) seqs.push(s);
+    seqs.push(5, 6, 7, 99, 100, 101, 2 ** 53 - 2, 2 ** 53 - 1, 1, 2, 9_999_999_999, 10_000_000_000, 10_000_000_001);
+    for (const seq of seqs) {
+      const ack = seq % 7 === 0 ? seq - 1 : 0;
+      h.set(0x4d, seq, ack, 0, '');
+      const want = messageHeader(seq, ack);
+      assert.equal(h.length, want.length, `length of ${want}`);
+      assert.equal(dec.decode(bytesOf(h)), want);
+    }
+  });
+
   it('every sequenced kind, across digit counts, with and without ack, origin and code', () => {
     const h = new EnvelopeHead();
     let checked = 0;

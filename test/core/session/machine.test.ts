@@ -177,12 +177,30 @@ describe('session sequencing and acknowledgements', () => {
     assert.equal(s.nextDeadline(), Infinity);
   });
 
-  it('piggybacks a due acknowledgement on a message going the other way', () => {
-    const w = open(new World({}, { ackEvery: 100 }));
+  it('piggybacks an acknowledgement only once it is due, never one per message', () => {
+    const w = open(new World({}, { ackEvery: 100, ackDelay: 20 }));
     w.client.send('x');
     w.deliverToServer();
+    // Taken, but not due yet (1 of 100, 0 of 20 ms): the message going the other way carries none.
     w.server!.send('y');
-    assert.deepEqual(w.toClient.map((f) => text(f.data)), ['1M1,1;y']);
+    assert.deepEqual(w.toClient.map((f) => text(f.data)), ['1M1;y']);
+    // The ACK delay has passed (the driver's timer has not fired yet): the next envelope carries it.
+    w.now += 20;
+    w.server!.taken(0, w.now); // a stale ticket: only tells the machine the time
+    w.server!.send('z');
+    assert.deepEqual(w.toClient.map((f) => text(f.data)), ['1M1;y', '1M2,1;z']);
+    assert.equal(w.serverMachine()!.nextDeadline(), Infinity, 'nothing left to acknowledge');
+  });
+
+  it('piggybacks an acknowledgement due by count on the next envelope when it was not written yet', () => {
+    const w = open(new World({}, { ackEvery: 2 }));
+    w.client.send('a');
+    w.deliverToServer();
+    w.server!.send('r1'); // 1 taken: not due
+    w.client.send('b');
+    w.deliverToServer(); // 2 taken: due, written at once as an ACK
+    w.server!.send('r2'); // nothing left to acknowledge
+    assert.deepEqual(w.toClient.map((f) => text(f.data)), ['1M1;r1', '1A2;', '1M2;r2']);
   });
 
   it('acknowledges only what the application took, never what is still queued', () => {
