@@ -151,7 +151,7 @@ function corkPerChunk(sock) {
  * the same sends, with the socket corked around each batch the client sends and around the
  * replies to each chunk read (both sides), as the raw cork-batched baseline does.
  */
-function wsImpl({ cork = false } = {}) {
+function wsImpl({ cork = false, text = false } = {}) {
   return {
     async server(params) {
       const { WebSocketServer } = await import('ws');
@@ -173,7 +173,8 @@ function wsImpl({ cork = false } = {}) {
       });
       ws.on('error', () => {});
       ws.on('message', (data) => onMessage(data));
-      const opts = { binary: true, compress: false };
+      // text: the same bytes sent as text frames (the payload is ASCII), as a browser sends strings.
+      const opts = { binary: !text, compress: false };
       if (!cork) return { send: (payload) => ws.send(payload, opts), batch: (fn) => fn() };
       const sock = ws._socket;
       corkPerChunk(sock);
@@ -313,14 +314,14 @@ function subscribeNoop(m) {
  * in a child process of the server worker; clients are `ws` clients. `print`: without `--quiet`,
  * every message is printed to a pipe this process reads and throws away.
  */
-function cliImpl({ print = false } = {}) {
-  const ws = wsImpl();
+function cliImpl({ print = false, codec = undefined, text = false } = {}) {
+  const ws = wsImpl({ text });
   return {
     async server() {
       const { spawn } = await import('node:child_process');
       const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'bin.js');
       const big = String(256 * 1024 * 1024);
-      const args = [bin, 'listen', 'ws://127.0.0.1:0', '--echo', '--ws-max-message-size', big, '--ws-max-frame-size', big, ...(print ? [] : ['--quiet'])];
+      const args = [bin, 'listen', 'ws://127.0.0.1:0', '--echo', '--ws-max-message-size', big, '--ws-max-frame-size', big, ...(print ? [] : ['--quiet']), ...(codec ? ['--codec', codec] : [])];
       const child = spawn(process.execPath, args, { stdio: ['ignore', print ? 'pipe' : 'ignore', 'pipe'] });
       child.stdout?.on('data', () => {});
       process.on('exit', () => child.kill('SIGKILL'));
@@ -359,6 +360,8 @@ export const echoImpls = {
   'sb-ws-bp': sbImpl({ framing: 'ws', backpressure: true }),
   'sb-cli': cliImpl(),
   'sb-cli-print': cliImpl({ print: true }),
+  'sb-cli-text': cliImpl({ text: true }),
+  'sb-cli-bytes': cliImpl({ codec: 'bytes' }),
   // A/B: the same with the build in BENCH_DIST_B (bench/run.mjs adds them when it is set).
   'sb-lines-b': sbImpl({ framing: 'lines', variantB: true }),
   'sb-length-b': sbImpl({ framing: 'length', variantB: true }),

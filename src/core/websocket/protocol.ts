@@ -148,18 +148,53 @@ interface Message {
   parts: Assembler;
 }
 
+/** Settings every protocol made with the same limits, role and masking shares (see `configFor`). */
+interface ProtocolConfig {
+  readonly role: Role;
+  readonly random: RandomBytes | undefined;
+  readonly maskWith: MaskFunction;
+  readonly limits: WebSocketLimits | undefined;
+  readonly maxMessageSize: number;
+  readonly maxFrameSize: number;
+  readonly maxFragments: number;
+  readonly threshold: number;
+}
+
+const NO_LIMITS: WebSocketLimits = Object.freeze({});
+const configs = new WeakMap<WebSocketLimits, ProtocolConfig>();
+
+/** One resolved config per limits object (a server passes the same one to every connection). */
+function configFor(options: WebSocketProtocolOptions): ProtocolConfig {
+  const key = options.limits ?? NO_LIMITS;
+  const maskWith = options.mask ?? applyMask;
+  const c = configs.get(key);
+  if (c !== undefined && c.role === options.role && c.random === options.random && c.maskWith === maskWith) return c;
+  const l = options.limits ?? {};
+  const made: ProtocolConfig = {
+    role: options.role,
+    random: options.random,
+    maskWith,
+    limits: options.limits,
+    maxMessageSize: positive('maxMessageSize', l.maxMessageSize ?? Limits.wsMaxMessageSize),
+    maxFrameSize: positive('maxFrameSize', l.maxFrameSize ?? Limits.wsMaxFrameSize),
+    maxFragments: positive('maxFragments', l.maxFragments ?? Limits.wsMaxFragments),
+    threshold: l.compressionThreshold ?? Limits.wsCompressionThreshold,
+  };
+  configs.set(key, made);
+  return made;
+}
+
+/** Close-handshake and input bits (`WebSocketProtocol.bits`). */
+const B = { closeSent: 1, closeReceived: 2, closeEmitted: 4, failed: 8, discard: 16, eof: 32 } as const;
+
 /** The WebSocket protocol state machine of one connection. */
 export class WebSocketProtocol implements FrameParseOptions {
-  readonly role: Role;
+  // Settings shared with the other connections of the endpoint, and six flags in one number:
+  // an idle connection's protocol is the per-connection state below and little else.
+  private readonly cfg: ProtocolConfig;
+  private bits = 0;
   private readonly out: WriteBuffer;
-  private readonly random: RandomBytes | undefined;
-  private readonly maskWith: MaskFunction;
   private compressor: Compressor | undefined;
-  private readonly maxMessageSize: number;
-  /** Largest frame payload accepted (`limits.maxFrameSize`). */
-  readonly maxFrameSize: number;
-  private readonly maxFragments: number;
-  private readonly threshold: number;
   /** The masking key rotated for the payload part of `sendParts`. */
   private partsKey: Uint8Array | undefined;
 
@@ -175,13 +210,6 @@ export class WebSocketProtocol implements FrameParseOptions {
   private skipping = 0; // payload bytes still to drop (data frames after a failure)
   private msg: Message | undefined;
   private events: WsEvent[] | undefined; // queued by a local close after EOF (rare)
-
-  private closeSent = false;
-  private closeReceived = false;
-  private closeEmitted = false;
-  private failed = false;
-  private discard = false; // ignore every byte from now on
-  private eof = false;
   private peerClose: { code: number; reason: string } | undefined;
 
   private maskPool: Uint8Array = EMPTY;
@@ -191,20 +219,74 @@ export class WebSocketProtocol implements FrameParseOptions {
   private pongLength = -1; // -1: no pong pending
 
   constructor(options: WebSocketProtocolOptions) {
-    this.role = options.role;
-    this.out = options.out;
-    this.random = options.random;
-    this.maskWith = options.mask ?? applyMask;
-    if (this.role === 'client' && this.random === undefined) {
+    if (options.role === 'client' && options.random === undefined) {
       throw new ConfigError(ErrorCode.WS_INVALID_ARGUMENT, 'a client WebSocketProtocol needs `random` for masking keys (RFC 6455 5.3)');
     }
+    this.cfg = configFor(options);
+    this.out = options.out;
     this.compressor = options.compressor;
-    const l = options.limits ?? {};
-    this.maxMessageSize = positive('maxMessageSize', l.maxMessageSize ?? Limits.wsMaxMessageSize);
-    this.maxFrameSize = positive('maxFrameSize', l.maxFrameSize ?? Limits.wsMaxFrameSize);
-    this.maxFragments = positive('maxFragments', l.maxFragments ?? Limits.wsMaxFragments);
-    this.threshold = l.compressionThreshold ?? Limits.wsCompressionThreshold;
     this._state = options.state ?? WsState.OPEN;
+  }
+
+  get role(): Role {
+    return this.cfg.role;
+  }
+
+  /** Largest frame payload accepted (`limits.maxFrameSize`). */
+  get maxFrameSize(): number {
+    return this.cfg.maxFrameSize;
+  }
+
+  private get random(): RandomBytes | undefined {
+    return this.cfg.random;
+  }
+  private get maskWith(): MaskFunction {
+    return this.cfg.maskWith;
+  }
+  private get maxMessageSize(): number {
+    return this.cfg.maxMessageSize;
+  }
+  private get maxFragments(): number {
+    return this.cfg.maxFragments;
+  }
+  private get threshold(): number {
+    return this.cfg.threshold;
+  }
+  private get closeSent(): boolean {
+    return (this.bits & B.closeSent) !== 0;
+  }
+  private set closeSent(v: boolean) {
+    this.bits = v ? this.bits | B.closeSent : this.bits & ~B.closeSent;
+  }
+  private get closeReceived(): boolean {
+    return (this.bits & B.closeReceived) !== 0;
+  }
+  private set closeReceived(v: boolean) {
+    this.bits = v ? this.bits | B.closeReceived : this.bits & ~B.closeReceived;
+  }
+  private get closeEmitted(): boolean {
+    return (this.bits & B.closeEmitted) !== 0;
+  }
+  private set closeEmitted(v: boolean) {
+    this.bits = v ? this.bits | B.closeEmitted : this.bits & ~B.closeEmitted;
+  }
+  private get failed(): boolean {
+    return (this.bits & B.failed) !== 0;
+  }
+  private set failed(v: boolean) {
+    this.bits = v ? this.bits | B.failed : this.bits & ~B.failed;
+  }
+  private get discard(): boolean {
+    return (this.bits & B.discard) !== 0;
+  }
+  private set discard(v: boolean) {
+    this.bits = v ? this.bits | B.discard : this.bits & ~B.discard;
+  }
+  private get eof(): boolean {
+    return (this.bits & B.eof) !== 0;
+  }
+  private set eof(v: boolean) {
+    this.bits = v ? this.bits | B.eof : this.bits & ~B.eof;
   }
 
   get state(): WsState {
