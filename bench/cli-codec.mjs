@@ -2,7 +2,7 @@
 // Server CPU per echoed message of `switchboard listen ws://... --echo --quiet`, by codec and by
 // frame kind (issue 15 item 7: the default codec against --codec bytes).
 //
-//   node bench/cli-codec.mjs [--size 64] [--window 100] [--messages 300000] [--rounds 3]
+//   [CLI_CODEC_PROF=dir] node bench/cli-codec.mjs [--size 64] [--window 100] [--messages 300000] [--rounds 3] [--dist other/dist]
 //
 // Each configuration runs the real CLI (dist/cli/bin.js) in a child process; one raw TCP client in
 // this process does the WebSocket upgrade by hand, keeps `window` masked frames in flight (a
@@ -25,7 +25,8 @@ const size = value('--size', 64);
 const window = value('--window', 100);
 const messages = value('--messages', 300_000);
 const rounds = value('--rounds', 3);
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'bin.js');
+const distIdx = args.indexOf('--dist'); // another build, for an A/B
+const bin = distIdx >= 0 ? join(args[distIdx + 1], 'cli', 'bin.js') : join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'bin.js');
 const TICK_MS = 10; // USER_HZ on Linux
 
 const configs = [
@@ -54,7 +55,7 @@ function cpuMs(pid) {
 }
 
 async function run(cfg) {
-  const child = spawn(process.execPath, [bin, 'listen', 'ws://127.0.0.1:0/', '--echo', '--quiet', '--no-compression', ...cfg.codec], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.CLI_CODEC_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CLI_CODEC_PROF] : []), bin, 'listen', 'ws://127.0.0.1:0/', '--echo', '--quiet', '--no-compression', ...cfg.codec], { stdio: ['ignore', 'ignore', 'pipe'] });
   try {
     const url = await new Promise((resolve, reject) => {
       let err = '';
@@ -128,7 +129,7 @@ for (let r = 0; r < rounds; r++) {
     all[k].push(await run(configs[k]));
   }
 }
-console.log(`switchboard listen ws:// --echo --quiet --no-compression; ${size} B messages, ${window} in flight, ${messages} measured, ${rounds} rounds; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+console.log(`${bin}: switchboard listen ws:// --echo --quiet --no-compression; ${size} B messages, ${window} in flight, ${messages} measured, ${rounds} rounds; load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 console.log('| configuration | server CPU per message | msg/s (this client) |\n|---|--:|--:|');
 const base = median(all[2].map((x) => x.cpuUs));
 configs.forEach((c, i) => {

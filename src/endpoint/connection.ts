@@ -256,7 +256,6 @@ const F = {
  */
 class Extras<In, Out> {
   _name: string | undefined = undefined;
-  path: string | undefined = undefined;
   /** Set by `sendParts` around one `enqueue`. */
   head: FrameHead | undefined = undefined;
   onWrittenFn: (() => void) | undefined = undefined;
@@ -304,6 +303,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private readonly framer: Framer;
   private readonly wb: WriteBuffer;
   private readonly serial: number | undefined;
+  /** WebSocket: the request path, for the name (every WebSocket connection has one: not in `x`). */
+  private readonly path: string | undefined;
   private closeWatcher: ((conn: Connection<In, Out>) => void) | undefined;
   private budget: MemoryBudget | undefined;
   private held = 0; // what this connection last added to budget.total
@@ -320,7 +321,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   ) {
     this.cfg = sharedFor(callbacks, options, link);
     this.serial = link.serial;
-    if (link.path !== undefined) this.path = link.path;
+    this.path = link.path;
     this.wb = new WriteBuffer(WRITE_BUFFER_OPTIONS);
     this.framer = protocol.framing.create(this.wb);
     this.meta = link.meta ?? NO_META;
@@ -509,15 +510,6 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private set _name(v: string | undefined) {
     if (this.x === undefined && v === undefined) return;
     this.more()._name = v;
-  }
-
-  private get path(): string | undefined {
-    const x = this.x;
-    return x === undefined ? undefined : x.path;
-  }
-  private set path(v: string | undefined) {
-    if (this.x === undefined && v === undefined) return;
-    this.more().path = v;
   }
 
   private get head(): FrameHead | undefined {
