@@ -187,16 +187,36 @@ function configFor(options: WebSocketProtocolOptions): ProtocolConfig {
 /** Close-handshake and input bits (`WebSocketProtocol.bits`). */
 const B = { closeSent: 1, closeReceived: 2, closeEmitted: 4, failed: 8, discard: 16, eof: 32 } as const;
 
+/**
+ * Fields a server connection that only exchanges data never uses (masking is the client's, pongs
+ * and close bookkeeping are rare): made on first use.
+ */
+class ProtocolExtras {
+  /** The masking key rotated for the payload part of `sendParts`. */
+  partsKey: Uint8Array | undefined = undefined;
+  /** Queued by a local close after EOF (rare). */
+  events: WsEvent[] | undefined = undefined;
+  peerClose: { code: number; reason: string } | undefined = undefined;
+  /** Clients: random bytes masking keys are taken from. */
+  maskPool: Uint8Array = EMPTY;
+  maskPos: number = 0;
+  /** Clients: the current frame's key. */
+  maskKey: Uint8Array | undefined = undefined;
+  /** The latest ping's payload, not answered yet (copied: at most 125 bytes). */
+  pongData: Uint8Array | undefined = undefined;
+  /** -1: no pong pending. */
+  pongLength: number = -1;
+}
+
 /** The WebSocket protocol state machine of one connection. */
 export class WebSocketProtocol implements FrameParseOptions {
   // Settings shared with the other connections of the endpoint, and six flags in one number:
   // an idle connection's protocol is the per-connection state below and little else.
   private readonly cfg: ProtocolConfig;
   private bits = 0;
+  private x: ProtocolExtras | undefined;
   private readonly out: WriteBuffer;
   private compressor: Compressor | undefined;
-  /** The masking key rotated for the payload part of `sendParts`. */
-  private partsKey: Uint8Array | undefined;
 
   private _state: WsState;
   private readonly q = new ByteQueue();
@@ -209,14 +229,7 @@ export class WebSocketProtocol implements FrameParseOptions {
   private scratch: FrameHeader | undefined; // every frame's header is parsed into it (made at the first frame)
   private skipping = 0; // payload bytes still to drop (data frames after a failure)
   private msg: Message | undefined;
-  private events: WsEvent[] | undefined; // queued by a local close after EOF (rare)
-  private peerClose: { code: number; reason: string } | undefined;
 
-  private maskPool: Uint8Array = EMPTY;
-  private maskPos = 0;
-  private maskKey: Uint8Array | undefined; // clients only
-  private pongData: Uint8Array | undefined; // the latest ping's payload, not answered yet (copied: at most 125 bytes)
-  private pongLength = -1; // -1: no pong pending
 
   constructor(options: WebSocketProtocolOptions) {
     if (options.role === 'client' && options.random === undefined) {
@@ -226,6 +239,71 @@ export class WebSocketProtocol implements FrameParseOptions {
     this.out = options.out;
     this.compressor = options.compressor;
     this._state = options.state ?? WsState.OPEN;
+  }
+
+  private get partsKey(): Uint8Array | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.partsKey;
+  }
+  private set partsKey(v: Uint8Array | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    (this.x ??= new ProtocolExtras()).partsKey = v;
+  }
+  private get events(): WsEvent[] | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.events;
+  }
+  private set events(v: WsEvent[] | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    (this.x ??= new ProtocolExtras()).events = v;
+  }
+  private get peerClose(): { code: number; reason: string } | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.peerClose;
+  }
+  private set peerClose(v: { code: number; reason: string } | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    (this.x ??= new ProtocolExtras()).peerClose = v;
+  }
+  private get maskPool(): Uint8Array {
+    const x = this.x;
+    return x === undefined ? EMPTY : x.maskPool;
+  }
+  private set maskPool(v: Uint8Array) {
+    if (this.x === undefined && v === EMPTY) return;
+    (this.x ??= new ProtocolExtras()).maskPool = v;
+  }
+  private get maskPos(): number {
+    const x = this.x;
+    return x === undefined ? 0 : x.maskPos;
+  }
+  private set maskPos(v: number) {
+    if (this.x === undefined && v === 0) return;
+    (this.x ??= new ProtocolExtras()).maskPos = v;
+  }
+  private get maskKey(): Uint8Array | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.maskKey;
+  }
+  private set maskKey(v: Uint8Array | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    (this.x ??= new ProtocolExtras()).maskKey = v;
+  }
+  private get pongData(): Uint8Array | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.pongData;
+  }
+  private set pongData(v: Uint8Array | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    (this.x ??= new ProtocolExtras()).pongData = v;
+  }
+  private get pongLength(): number {
+    const x = this.x;
+    return x === undefined ? -1 : x.pongLength;
+  }
+  private set pongLength(v: number) {
+    if (this.x === undefined && v === -1) return;
+    (this.x ??= new ProtocolExtras()).pongLength = v;
   }
 
   get role(): Role {
