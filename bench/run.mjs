@@ -395,6 +395,8 @@ async function connectionsRun(impl, p) {
       heapPerConn: per(idle.mem, 'heapUsed'),
       rssPerConn: per(idle.mem, 'rss'),
       externalPerConn: per(idle.mem, 'external'),
+      newSpacePerConn: per(idle.mem, 'newSpace'),
+      oldSpacePerConn: per(idle.mem, 'oldSpace'),
       heapPerConnAfterEcho: per(talked.mem, 'heapUsed'),
       rssPerConnAfterEcho: per(talked.mem, 'rss'),
       externalPerConnAfterEcho: per(talked.mem, 'external'),

@@ -5,6 +5,7 @@
 //   node bench/worker.mjs '{"role":"echo-server","impl":"sb-lines"}'
 import { readFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import hdr from 'hdr-histogram-js';
 import { absNow, bufferutilLoaded, immediate, makePayload, now, sleep } from './lib/common.mjs';
 import { expect, tell } from './lib/ipc.mjs';
@@ -241,7 +242,10 @@ const roles = {
       global.gc?.();
       global.gc?.();
       const m = process.memoryUsage();
-      return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers };
+      // V8's young generation keeps the size it grew to during the accept burst: part of the RSS
+      // that is not live memory (bench/conn-heap.mjs prints every space).
+      const spaces = Object.fromEntries(getHeapSpaceStatistics().map((x) => [x.space_name, x.physical_space_size]));
+      return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers, newSpace: spaces.new_space ?? 0, oldSpace: spaces.old_space ?? 0 };
     };
     await sleep(100);
     tell({ type: 'ready', url: hub.url, kind: hub.kind, before: mem(), gc: typeof global.gc === 'function' });

@@ -339,14 +339,14 @@ function subscribeNoop(m) {
  * in a child process of the server worker; clients are `ws` clients. `print`: without `--quiet`,
  * every message is printed to a pipe this process reads and throws away.
  */
-function cliImpl({ print = false } = {}) {
-  const ws = wsImpl();
+function cliImpl({ print = false, codec = undefined, text = false } = {}) {
+  const ws = wsImpl({ text });
   return {
     async server() {
       const { spawn } = await import('node:child_process');
       const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'cli', 'bin.js');
       const big = String(256 * 1024 * 1024);
-      const args = [bin, 'listen', 'ws://127.0.0.1:0', '--echo', '--ws-max-message-size', big, '--ws-max-frame-size', big, ...(print ? [] : ['--quiet'])];
+      const args = [bin, 'listen', 'ws://127.0.0.1:0', '--echo', '--ws-max-message-size', big, '--ws-max-frame-size', big, ...(print ? [] : ['--quiet']), ...(codec ? ['--codec', codec] : [])];
       const child = spawn(process.execPath, args, { stdio: ['ignore', print ? 'pipe' : 'ignore', 'pipe'] });
       child.stdout?.on('data', () => {});
       process.on('exit', () => child.kill('SIGKILL'));
@@ -392,6 +392,8 @@ export const echoImpls = {
   'sb-ws-bp': sbImpl({ framing: 'ws', backpressure: true }),
   'sb-cli': cliImpl(),
   'sb-cli-print': cliImpl({ print: true }),
+  'sb-cli-text': cliImpl({ text: true }),
+  'sb-cli-bytes': cliImpl({ codec: 'bytes' }),
   // A/B: the same with the build in BENCH_DIST_B (bench/run.mjs adds them when it is set).
   'sb-lines-b': sbImpl({ framing: 'lines', variantB: true }),
   'sb-length-b': sbImpl({ framing: 'length', variantB: true }),

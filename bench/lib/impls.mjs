@@ -60,6 +60,10 @@ export const IMPLS = {
     ['ws-deflate', 'ws + permessage-deflate (its defaults)', 'ws'],
     ['sb-ws-deflate', 'Switchboard WebSocket + deflate', 'ws-deflate'],
     ['uws', 'uWebSockets.js server (Switchboard client)'],
+    // Issue 15 item 7: the CLI's default codec against --codec bytes, with binary and text frames.
+    ['sb-cli-bytes', 'switchboard listen --echo --quiet --codec bytes (ws client)', 'ws'],
+    ['sb-cli', 'switchboard listen --echo --quiet (ws client)', 'sb-cli-bytes'],
+    ['sb-cli-text', 'switchboard listen --echo --quiet (ws client sending text)', 'sb-cli-bytes'],
   ],
   // Sessions cost: the same pipelined echo with and without a session, in the same run.
   sessions: [

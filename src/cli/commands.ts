@@ -313,12 +313,13 @@ export async function startListener(
         }
         // Backpressure: read nothing more from this peer until its echo, the relayed copies and
         // the printing have room.
-        const waits: Array<Promise<unknown>> = [];
+        // (No array per message: most messages wait for nothing.)
         const relayed = onMessage?.(conn, msg);
-        if (relayed !== undefined) waits.push(relayed);
-        if (sent === SendStatus.Backpressured) waits.push(conn.drained());
-        if (printer.full) waits.push(printer.room());
-        return waits.length === 0 ? undefined : waits.length === 1 ? waits[0] : Promise.all(waits);
+        const drained = sent === SendStatus.Backpressured ? conn.drained() : undefined;
+        const printed = printer.full ? printer.room() : undefined;
+        if (relayed === undefined && drained === undefined && printed === undefined) return undefined;
+        const waits = [relayed, drained, printed].filter((w): w is Promise<unknown> => w !== undefined);
+        return waits.length === 1 ? waits[0] : Promise.all(waits);
       },
       onFail(err, conn) {
         if (conn) peerError(err.code, `${conn.name}: ${err.code}: ${err.message}`, { event: 'error', connection: conn.name, code: err.code });

@@ -6,8 +6,11 @@
 import type { HeadSkip } from './framing/framer.js';
 
 /** A queue of received chunks. Frames that sit inside one chunk come out as views, not copies. */
+/** The chunks of an empty queue: shared, never written (a queue makes its own array at its first push). */
+const NO_CHUNKS: Uint8Array[] = [];
+
 export class ByteQueue {
-  private chunks: Uint8Array[] = [];
+  private chunks: Uint8Array[] = NO_CHUNKS;
   private head = 0; // index of the first live chunk
   private offset = 0; // bytes already consumed from chunks[head]
   /** Bytes buffered and not yet taken. */
@@ -30,7 +33,8 @@ export class ByteQueue {
       }
     }
     this.growable = undefined;
-    this.chunks.push(chunk);
+    if (this.chunks === NO_CHUNKS) this.chunks = [chunk];
+    else this.chunks.push(chunk);
     this.length += chunk.length;
   }
 
@@ -206,7 +210,7 @@ export class ByteQueue {
 
   clear(): void {
     this.growable = undefined;
-    this.chunks = [];
+    this.chunks = NO_CHUNKS;
     this.head = 0;
     this.offset = 0;
     this.length = 0;
@@ -244,7 +248,8 @@ export class ByteQueue {
       this.offset = 0;
     }
     if (this.head === this.chunks.length) {
-      this.chunks.length = 0;
+      // Empty: the array goes too, so a queue that has been used holds no more than a new one.
+      this.chunks = NO_CHUNKS;
       this.head = 0;
       this.growable = undefined;
     } else if (this.head > 64 && this.head * 2 > this.chunks.length) {
@@ -275,6 +280,13 @@ export function allocLike(sample: Uint8Array, n: number): Uint8Array {
 /** Allocates a byte array for the write buffer (Node passes `Buffer.allocUnsafe`). */
 export type Allocator = (size: number) => Uint8Array;
 
+/**
+ * Writes `s` as UTF-8 into `into` (an array the {@link Allocator} made) at `at`, at most `max`
+ * bytes, and returns the number written. Node passes `Buffer#utf8Write`, which needs no view per
+ * call; the default is `TextEncoder.encodeInto` on a subarray.
+ */
+export type Utf8Writer = (s: string, into: Uint8Array, at: number, max: number) => number;
+
 export interface WriteBufferOptions {
   /** Size of the slabs small writes are copied into. @default Limits.writeSlabSize (64 KiB) */
   slabSize?: number;
@@ -282,74 +294,129 @@ export interface WriteBufferOptions {
   copyThreshold?: number;
   /** @default `n => new Uint8Array(n)` */
   alloc?: Allocator;
+  /** @default `TextEncoder.encodeInto` */
+  writeUtf8?: Utf8Writer;
 }
 
 const encoder = new TextEncoder();
 
-/** Smallest slab, and the largest kept between flushes: what an idle connection holds. */
+/** Smallest private slab (a burst's first). */
 const MIN_SLAB = 2048;
+/**
+ * The slab that every buffer made with the same options takes the first piece of a flush from:
+ * a flush of a few small messages (a reply, an echo) costs no allocation of its own, and a
+ * thousand connections that each sent one reply share a few of these instead of holding (or
+ * having freed: the C heap keeps freed blocks in the process) a slab each.
+ */
+const SHARED_SLAB = 16 * 1024;
+/** A first piece larger than this goes to a private slab. Both are capped by `slabSize`. */
+const SHARED_MAX = 2048;
+
+/** Options with their defaults filled in, made once and shared by every buffer made with them. */
+interface WriteBufferConfig {
+  readonly slabSize: number;
+  readonly copyThreshold: number;
+  readonly alloc: Allocator;
+  readonly writeUtf8: Utf8Writer;
+  /** The shared slab and its first free byte: only the buffer whose segment ends there appends to it. */
+  readonly pool: { slab: Uint8Array | undefined; pos: number };
+}
+
+const defaultWriteUtf8: Utf8Writer = (s, into, at, max) => encoder.encodeInto(s, into.subarray(at, at + max)).written;
+const resolved = new WeakMap<WriteBufferOptions, WriteBufferConfig>();
+
+function configFor(o: WriteBufferOptions): WriteBufferConfig {
+  let c = resolved.get(o);
+  if (c === undefined) {
+    c = {
+      slabSize: o.slabSize ?? 64 * 1024,
+      copyThreshold: o.copyThreshold ?? 16 * 1024,
+      alloc: o.alloc ?? ((n) => new Uint8Array(n)),
+      writeUtf8: o.writeUtf8 ?? defaultWriteUtf8,
+      pool: { slab: undefined, pos: 0 },
+    };
+    resolved.set(o, c);
+  }
+  return c;
+}
+
+const NO_OPTIONS: WriteBufferOptions = Object.freeze({});
 
 /**
  * Outgoing bytes waiting for the next flush. Small pieces are copied into a slab so that a
  * thousand 64-byte messages leave as one 64 KiB write; large payloads are kept by reference
- * (no copy). `take()` hands the pending pieces to the transport; handed-out slab regions are
- * never written again.
+ * (no copy). `take()` hands the pending pieces to the transport.
+ *
+ * Slabs: the first piece of a flush is cut from a slab shared by every buffer made with the same
+ * options (the `pool`), and grows there as long as no other buffer wrote after it; a flush that
+ * needs more (a burst), or that another buffer's writes interrupted, goes on in a private slab
+ * that doubles while bursts fill slabs and halves when flushes copy little. `take()` lets the
+ * private slab go: a buffer with nothing pending holds no memory but itself, so an idle
+ * connection that has talked costs what one that never did. Handed-out regions of either kind
+ * are never written again.
  *
  *     slab: [ sealed, handed out | pending segment | free ...... ]
  *                                 ^segStart         ^pos
+ *
+ * Options passed as the same object share one resolved copy (`WeakMap`) and one shared slab.
  */
 export class WriteBuffer {
   private slab: Uint8Array | undefined;
   private pos = 0;
   private segStart = 0;
-  private out: Uint8Array[] = [];
+  private out: Uint8Array[] | undefined;
+  /** `slab` is the shared one (then only appended to while `pos` is its free space's start). */
+  private inShared = false;
   /** Bytes pending, not yet taken. */
   length = 0;
-  private readonly slabSize: number;
-  private readonly copyThreshold: number;
-  private readonly alloc: Allocator;
-  /** Size of the next slab: doubles while bursts fill slabs, halves when flushes copy little. */
+  private readonly cfg: WriteBufferConfig;
+  /** Size of the next private slab: doubles while bursts fill slabs, halves when flushes copy little. */
   private nextSlab: number;
   /** Bytes copied into slabs since the last take (payloads kept by reference do not count). */
   private copied = 0;
 
-  constructor(options: WriteBufferOptions = {}) {
-    this.slabSize = options.slabSize ?? 64 * 1024;
-    this.copyThreshold = options.copyThreshold ?? 16 * 1024;
-    this.alloc = options.alloc ?? ((n) => new Uint8Array(n));
-    this.nextSlab = Math.min(MIN_SLAB, this.slabSize);
+  constructor(options: WriteBufferOptions = NO_OPTIONS) {
+    this.cfg = configFor(options);
+    this.nextSlab = Math.min(MIN_SLAB, this.cfg.slabSize);
+  }
+
+  /**
+   * Bytes of private slab this buffer holds: 0 between flushes (nothing is kept), and while its
+   * pending bytes sit in the shared slab.
+   */
+  get slabBytes(): number {
+    const slab = this.slab;
+    return slab === undefined || this.inShared ? 0 : slab.length;
   }
 
   writeBytes(b: Uint8Array): void {
     const n = b.length;
     if (n === 0) return;
-    if (n >= this.copyThreshold) {
+    if (n >= this.cfg.copyThreshold) {
       this.seal();
-      this.out.push(b);
+      (this.out ??= []).push(b);
     } else {
       const slab = this.ensure(n);
       slab.set(b, this.pos);
-      this.pos += n;
-      this.copied += n;
+      this.moved(n);
     }
     this.length += n;
   }
 
   /** Writes `s` as UTF-8 and returns the number of bytes written. */
   writeText(s: string): number {
-    if (s.length >= this.copyThreshold) {
+    if (s.length >= this.cfg.copyThreshold) {
       const b = encoder.encode(s);
       this.seal();
-      this.out.push(b);
+      (this.out ??= []).push(b);
       this.length += b.length;
       return b.length;
     }
     const max = s.length * 3;
     const slab = this.ensure(max);
-    const { written } = encoder.encodeInto(s, slab.subarray(this.pos, this.pos + max));
-    this.pos += written;
+    const written = this.cfg.writeUtf8(s, slab, this.pos, max);
+    this.moved(written);
     this.length += written;
-    this.copied += written;
     return written;
   }
 
@@ -357,44 +424,69 @@ export class WriteBuffer {
   reserve(n: number): { buf: Uint8Array; at: number } {
     const buf = this.ensure(n);
     const at = this.pos;
-    this.pos += n;
+    this.moved(n);
     this.length += n;
-    this.copied += n;
     return { buf, at };
   }
 
   /** Removes and returns the pending pieces, in order. */
   take(): Uint8Array[] {
     this.seal();
-    const out = this.out;
+    const out = this.out ?? [];
     const copied = this.copied;
-    this.out = [];
+    this.out = undefined;
     this.length = 0;
     this.copied = 0;
-    // An idle connection should not hold a burst's 64 KiB slab: only a small slab is kept for the
-    // next flush, and the next slab shrinks again after flushes that copied little. Payloads kept
-    // by reference do not count: 16 KiB messages with 4-byte headers need a small slab, and
-    // counting them kept an 8 KiB slab allocated for every flush.
-    if (this.slab !== undefined && this.slab.length > MIN_SLAB) this.slab = undefined;
-    if (copied < this.nextSlab >> 2) this.nextSlab = Math.max(Math.min(MIN_SLAB, this.slabSize), this.nextSlab >> 1);
+    // The slab goes with its last piece: the socket holds that until written, and nothing here
+    // holds it after. The next private slab shrinks again after flushes that copied little.
+    // Payloads kept by reference do not count: 16 KiB messages with 4-byte headers need a small slab.
+    this.slab = undefined;
+    this.inShared = false;
+    if (copied < this.nextSlab >> 2) this.nextSlab = Math.max(Math.min(MIN_SLAB, this.cfg.slabSize), this.nextSlab >> 1);
     return out;
+  }
+
+  /** `n` bytes were written at `pos`; in the shared slab, its free space now starts after them. */
+  private moved(n: number): void {
+    this.pos += n;
+    this.copied += n;
+    if (this.inShared) this.cfg.pool.pos = this.pos;
   }
 
   private seal(): void {
     if (this.slab !== undefined && this.pos > this.segStart) {
-      this.out.push(this.slab.subarray(this.segStart, this.pos));
+      (this.out ??= []).push(this.slab.subarray(this.segStart, this.pos));
       this.segStart = this.pos;
     }
   }
 
+  /** A slab with `n` free bytes at `pos`. */
   private ensure(n: number): Uint8Array {
     const slab = this.slab;
-    if (slab !== undefined && slab.length - this.pos >= n) return slab;
+    const pool = this.cfg.pool;
+    if (slab !== undefined && slab.length - this.pos >= n) {
+      if (!this.inShared) return slab;
+      if (slab === pool.slab && pool.pos === this.pos) return slab; // nobody wrote after us
+    }
     this.seal();
-    const fresh = this.alloc(Math.max(this.nextSlab, n));
-    // A slab ran out within one flush: a burst, so the next slab is bigger.
-    if (slab !== undefined) this.nextSlab = Math.min(this.nextSlab * 2, this.slabSize);
+    const wasPrivate = slab !== undefined && !this.inShared;
+    const shared = Math.min(SHARED_SLAB, this.cfg.slabSize);
+    if (this.out === undefined && n <= Math.min(SHARED_MAX, shared)) {
+      // The first piece of this flush: from the shared slab (a fresh one when it is full).
+      if (pool.slab === undefined || pool.slab.length - pool.pos < n) {
+        pool.slab = this.cfg.alloc(shared);
+        pool.pos = 0;
+      }
+      this.slab = pool.slab;
+      this.inShared = true;
+      this.pos = this.segStart = pool.pos;
+      return pool.slab;
+    }
+    const fresh = this.cfg.alloc(Math.max(this.nextSlab, n));
+    // A private slab ran out within one flush: a burst, so the next slab is bigger.
+    if (wasPrivate) this.nextSlab = Math.min(this.nextSlab * 2, this.cfg.slabSize);
     this.slab = fresh;
+    this.inShared = false;
     this.pos = 0;
     this.segStart = 0;
     return fresh;

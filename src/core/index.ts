@@ -13,7 +13,7 @@ export {
 } from './errors.js';
 export { Limits, type LimitName } from './limits.js';
 export { RoomError, checkRoomName, roomNameProblem } from './rooms.js';
-export { ByteQueue, WriteBuffer, concatBytes, previewBytes, type Allocator, type WriteBufferOptions } from './bytes.js';
+export { ByteQueue, WriteBuffer, concatBytes, previewBytes, type Allocator, type Utf8Writer, type WriteBufferOptions } from './bytes.js';
 export * from './framing/index.js';
 export { codecs, copyBytes, bytesCodec, messageCodec, textCodec, jsonCodec, defineCodec, decodeUtf8, type Codec, type JsonCodecOptions } from './codec.js';
 export { SendStatus, isAccepted } from './send-status.js';

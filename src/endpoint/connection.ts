@@ -21,6 +21,7 @@ import {
   SwitchboardError,
   WriteBuffer,
   isSwitchboardError,
+  type WriteBufferOptions,
   type FrameHead,
   type Framer,
   type Session,
@@ -31,7 +32,7 @@ import {
 import type { HeadSkip } from '../core/framing/framer.js';
 import { joinAscii } from '../core/framing/length-prefix.js';
 import { closePayload } from '../core/websocket/close.js';
-import { allocUnsafe, type PeerCertificate, type StreamHandler, type StreamSocket } from '../transport/stream.js';
+import { allocUnsafe, utf8Write, type PeerCertificate, type StreamHandler, type StreamSocket } from '../transport/stream.js';
 import { AsyncQueue } from './async-queue.js';
 import type { Callbacks } from './callbacks.js';
 import { diag, dropped } from './diagnostics.js';
@@ -188,106 +189,526 @@ const NO_CLOSE_OPTIONS: CloseOptions = Object.freeze({});
  */
 let dirty: Array<Connection<unknown, unknown>> = [];
 
-export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, StreamHandler {
+/** One set of write-buffer options for every connection (resolved once, see WriteBuffer). */
+const WRITE_BUFFER_OPTIONS: WriteBufferOptions = { alloc: allocUnsafe, writeUtf8: utf8Write, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold };
+
+/**
+ * What every connection of one endpoint shares: its options and callbacks and the limits derived
+ * from them, made once per server (or client) instead of copied into each connection.
+ */
+interface Shared<In, Out> {
+  readonly callbacks: Callbacks<In, Out> | undefined;
+  readonly options: ConnectionOptions;
   readonly role: 'client' | 'server';
+  readonly app: string | undefined;
+  readonly meter: Meter | undefined;
+  readonly consumes: boolean;
+  readonly receiveLimit: number;
+  readonly hwm: number;
+  readonly maxQueued: number;
+}
+
+const sharedByOptions = new WeakMap<ConnectionOptions, Shared<unknown, unknown>>();
+
+function sharedFor<In, Out>(callbacks: Callbacks<In, Out> | undefined, options: ConnectionOptions, link: LinkInfo): Shared<In, Out> {
+  const s = sharedByOptions.get(options) as Shared<In, Out> | undefined;
+  if (s !== undefined && s.callbacks === callbacks && s.role === link.role && s.app === link.app && s.meter === link.meter) return s;
+  // Options were checked by connect()/listen() (checkConnectionOptions) before the socket existed.
+  const hwm = options.highWaterMark ?? Limits.sendHighWaterMark;
+  const made: Shared<In, Out> = {
+    callbacks,
+    options,
+    role: link.role,
+    app: link.app,
+    meter: link.meter,
+    consumes: callbacks?.onReceive !== undefined && callbacks.observeOnly !== true,
+    receiveLimit: options.receiveQueue ?? Limits.receiveQueueMessages,
+    hwm,
+    maxQueued: Math.max(hwm, options.maxQueuedBytes ?? Limits.sendMaxQueuedBytes),
+  };
+  sharedByOptions.set(options, made as Shared<unknown, unknown>);
+  return made;
+}
+
+/** A connection's state bits (`Connection.flags`). */
+const F = {
+  FlushScheduled: 1,
+  ErrorsEnded: 2,
+  Blocked: 4,
+  WriteBlocked: 8,
+  Awaiting: 16,
+  Unbounded: 32,
+  Discarding: 64,
+  Ended: 128,
+  PeerEnded: 256,
+  SessionInputEnded: 512,
+  Handshaking: 1024,
+  HookSending: 2048,
+  Backpressured: 4096,
+  WasOpen: 8192,
+  Timed: 16384,
+  ModeCallback: 32768,
+  ModeIterator: 65536,
+} as const;
+
+/**
+ * What only some connections need (a name asked for, timers, a receive queue, close bookkeeping),
+ * made the first time one of them is set: an idle connection does not carry these fields.
+ */
+class Extras<In, Out> {
+  _name: string | undefined = undefined;
+  /** Set by `sendParts` around one `enqueue`. */
+  head: FrameHead | undefined = undefined;
+  onWrittenFn: (() => void) | undefined = undefined;
+  _inbox: AsyncQueue<In> | undefined = undefined;
+  /** ended before the queue existed */
+  inboxEnd: { error: SwitchboardError | undefined } | undefined = undefined;
+  errorQueue: AsyncQueue<SwitchboardError> | undefined = undefined;
+  localClose: CloseOptions = NO_CLOSE_OPTIONS;
+  pings: Map<string, (data: Uint8Array) => void> | undefined = undefined;
+  pingSeq: number = 0;
+  roomWaiters: Waiter[] | undefined = undefined;
+  closeError: SwitchboardError | undefined = undefined;
+  initiator: CloseInfo['initiator'] | undefined = undefined;
+  closeInfo: CloseInfo | undefined = undefined;
+  _closed: Promise<CloseInfo> | undefined = undefined;
+  resolveClosed: ((info: CloseInfo) => void) | undefined = undefined;
+  closeTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  beatTimer: ReturnType<typeof setInterval> | undefined = undefined;
+  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  lastRx: number = 0;
+  lastTx: number = 0;
+  _ctx: HookContext<In, Out> | undefined = undefined;
+  /** Bytes that came with the transport handshake (frames right after a WebSocket 101), read by
+   * `open()`: a server may send a message and its close (or a bad frame) in the same segment as
+   * the 101, and the message must reach the application before the close does. */
+  early: Uint8Array | undefined = undefined;
+  _data: Record<string, unknown> | undefined = undefined;
+}
+
+export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, StreamHandler {
   /** Message and byte counters. */
   readonly stats: ConnectionStats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, bytesSkipped: 0 };
   /** Facts about the link from its transport (WebSocket: `path`, `subprotocol`, `compression`, `origin`, `headers`). */
   readonly meta: Readonly<Record<string, unknown>>;
 
-  // An idle connection is mostly this object: what only some connections use (a receive queue,
-  // an error queue, the hook context, the `closed` promise, its name) is created when first
-  // needed. 10,000 idle connections cost what bench/ reports per connection.
-  private _name: string | undefined;
-  private readonly app: string | undefined;
-  private readonly serial: number | undefined;
-  private readonly path: string | undefined;
+  // An idle connection is this object, its socket, framer and write buffer, and nothing else:
+  // options and limits are shared with the endpoint's other connections (`cfg`), flags are bits
+  // of one number, and what only some connections use (timers, queues, close bookkeeping, its
+  // name) lives in `x`, made when first needed. bench/conn-heap.mjs lists what a connection
+  // holds, object by object; the connections scenario of bench/run.mjs gives the figure.
+  private readonly cfg: Shared<In, Out>;
+  private flags = 0;
+  private x: Extras<In, Out> | undefined;
   private _state: ConnectionState = 'opening';
   private readonly framer: Framer;
-  /** Set by `sendParts` around one `enqueue`. */
-  private head: FrameHead | undefined;
   private readonly wb: WriteBuffer;
-  private flushScheduled = false;
-  private onWrittenFn: (() => void) | undefined;
-  private _inbox: AsyncQueue<In> | undefined;
-  private inboxEnd: { error: SwitchboardError | undefined } | undefined; // ended before the queue existed
-  private errorQueue: AsyncQueue<SwitchboardError> | undefined;
-  private errorsEnded = false;
-  private mode: 'none' | 'callback' | 'iterator';
-  private readonly consumes: boolean;
-  private blocked = false; // receive queue full: reads paused, decoding stopped
-  private writeBlocked = false; // replies to input over the high-water mark: reads paused, decoding stopped
-  private awaiting = false; // onReceive returned a promise that has not settled: reads paused, decoding stopped
-  private unbounded = false; // the socket is gone: decode what is left without pausing
-  private discarding = false; // after a fatal input error: incoming bytes are dropped
-  private ended = false; // we sent FIN (or destroyed)
-  private peerEnded = false;
-  private sessionInputEnded = false; // a session framer saw the peer's close message
-  private localClose: CloseOptions = NO_CLOSE_OPTIONS;
-  private pings: Map<string, (data: Uint8Array) => void> | undefined;
-  private pingSeq = 0;
-  private handshaking = false;
-  private hookSending = false; // an onDisconnect hook is running and may send
-  private backpressured = false;
-  private roomWaiters: Waiter[] | undefined;
-  private closeError: SwitchboardError | undefined;
-  private initiator: CloseInfo['initiator'] | undefined;
-  private closeInfo: CloseInfo | undefined;
-  private _closed: Promise<CloseInfo> | undefined;
-  private resolveClosed: ((info: CloseInfo) => void) | undefined;
+  private readonly serial: number | undefined;
+  /** WebSocket: the request path, for the name (every WebSocket connection has one: not in `x`). */
+  private readonly path: string | undefined;
   private closeWatcher: ((conn: Connection<In, Out>) => void) | undefined;
-  private closeTimer: ReturnType<typeof setTimeout> | undefined;
-  private beatTimer: ReturnType<typeof setInterval> | undefined;
-  private idleTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly timed: boolean; // an idle timeout or a heartbeat needs the last receive/send times
-  private lastRx = 0;
-  private lastTx = 0;
-  private _ctx: HookContext<In, Out> | undefined;
-  private readonly receiveLimit: number;
-  private readonly hwm: number;
-  private readonly maxQueued: number;
-  /**
-   * Bytes that came with the transport handshake (frames right after a WebSocket 101), read by
-   * `open()`: a server may send a message and its close (or a bad frame) in the same segment as
-   * the 101, and the message must reach the application before the close does.
-   */
-  private early: Uint8Array | undefined;
   private budget: MemoryBudget | undefined;
   private held = 0; // what this connection last added to budget.total
   private firstWatcher: ((conn: Connection<In, Out>) => void) | undefined;
-  /** @internal The endpoint's metrics, if it keeps them (servers, permanent clients). */
-  readonly meter: Meter | undefined;
-  private wasOpen = false;
-  private _data: Record<string, unknown> | undefined;
   /** @internal the rooms of the server that accepted this connection (see rooms.ts) */
   roomHost: RoomHost | undefined;
 
   constructor(
     private readonly sock: StreamSocket,
     readonly protocol: Protocol<In, Out>,
-    private readonly callbacks: Callbacks<In, Out> | undefined,
-    private readonly options: ConnectionOptions,
+    callbacks: Callbacks<In, Out> | undefined,
+    options: ConnectionOptions,
     link: LinkInfo,
   ) {
-    this.app = link.app;
+    this.cfg = sharedFor(callbacks, options, link);
     this.serial = link.serial;
     this.path = link.path;
-    this.role = link.role;
-    this.wb = new WriteBuffer({ alloc: allocUnsafe, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold });
+    this.wb = new WriteBuffer(WRITE_BUFFER_OPTIONS);
     this.framer = protocol.framing.create(this.wb);
     this.meta = link.meta ?? NO_META;
-    this.meter = link.meter;
-    this.consumes = callbacks?.onReceive !== undefined && callbacks.observeOnly !== true;
-    this.mode = this.consumes ? 'callback' : 'none';
-    // Options were checked by connect()/listen() (checkConnectionOptions) before the socket existed.
-    this.receiveLimit = options.receiveQueue ?? Limits.receiveQueueMessages;
-    this.hwm = options.highWaterMark ?? Limits.sendHighWaterMark;
-    this.maxQueued = Math.max(this.hwm, options.maxQueuedBytes ?? Limits.sendMaxQueuedBytes);
+    if (this.cfg.consumes) this.flags |= F.ModeCallback;
     this.timed = (options.idleTimeout ?? 0) > 0 || protocol.heartbeat !== undefined;
     if (this.timed) this.lastRx = this.lastTx = Date.now();
     sock.setHandler(this);
     if (link.initialData && link.initialData.length > 0) this.early = link.initialData;
     if (options.idleTimeout) this.armIdle(options.idleTimeout);
+  }
+
+  private more(): Extras<In, Out> {
+    return (this.x ??= new Extras<In, Out>());
+  }
+
+  get role(): 'client' | 'server' {
+    return this.cfg.role;
+  }
+
+  /** @internal The endpoint's metrics, if it keeps them (servers, permanent clients). */
+  get meter(): Meter | undefined {
+    return this.cfg.meter;
+  }
+
+  private get callbacks(): Callbacks<In, Out> | undefined {
+    return this.cfg.callbacks;
+  }
+
+  private get options(): ConnectionOptions {
+    return this.cfg.options;
+  }
+
+  private get app(): string | undefined {
+    return this.cfg.app;
+  }
+
+  private get consumes(): boolean {
+    return this.cfg.consumes;
+  }
+
+  private get receiveLimit(): number {
+    return this.cfg.receiveLimit;
+  }
+
+  private get hwm(): number {
+    return this.cfg.hwm;
+  }
+
+  private get maxQueued(): number {
+    return this.cfg.maxQueued;
+  }
+
+  private get mode(): 'none' | 'callback' | 'iterator' {
+    const f = this.flags;
+    return f & F.ModeCallback ? 'callback' : f & F.ModeIterator ? 'iterator' : 'none';
+  }
+
+  private set mode(m: 'none' | 'callback' | 'iterator') {
+    this.flags = (this.flags & ~(F.ModeCallback | F.ModeIterator)) | (m === 'callback' ? F.ModeCallback : m === 'iterator' ? F.ModeIterator : 0);
+  }
+
+  /** in the dirty list, to be flushed this tick */
+  private get flushScheduled(): boolean {
+    return (this.flags & F.FlushScheduled) !== 0;
+  }
+  private set flushScheduled(v: boolean) {
+    this.flags = v ? this.flags | F.FlushScheduled : this.flags & ~F.FlushScheduled;
+  }
+
+  /** the error stream ended before anyone read it */
+  private get errorsEnded(): boolean {
+    return (this.flags & F.ErrorsEnded) !== 0;
+  }
+  private set errorsEnded(v: boolean) {
+    this.flags = v ? this.flags | F.ErrorsEnded : this.flags & ~F.ErrorsEnded;
+  }
+
+  /** receive queue full: reads paused, decoding stopped */
+  private get blocked(): boolean {
+    return (this.flags & F.Blocked) !== 0;
+  }
+  private set blocked(v: boolean) {
+    this.flags = v ? this.flags | F.Blocked : this.flags & ~F.Blocked;
+  }
+
+  /** replies to input over the high-water mark: reads paused, decoding stopped */
+  private get writeBlocked(): boolean {
+    return (this.flags & F.WriteBlocked) !== 0;
+  }
+  private set writeBlocked(v: boolean) {
+    this.flags = v ? this.flags | F.WriteBlocked : this.flags & ~F.WriteBlocked;
+  }
+
+  /** onReceive returned a promise that has not settled: reads paused, decoding stopped */
+  private get awaiting(): boolean {
+    return (this.flags & F.Awaiting) !== 0;
+  }
+  private set awaiting(v: boolean) {
+    this.flags = v ? this.flags | F.Awaiting : this.flags & ~F.Awaiting;
+  }
+
+  /** the socket is gone: decode what is left without pausing */
+  private get unbounded(): boolean {
+    return (this.flags & F.Unbounded) !== 0;
+  }
+  private set unbounded(v: boolean) {
+    this.flags = v ? this.flags | F.Unbounded : this.flags & ~F.Unbounded;
+  }
+
+  /** after a fatal input error: incoming bytes are dropped */
+  private get discarding(): boolean {
+    return (this.flags & F.Discarding) !== 0;
+  }
+  private set discarding(v: boolean) {
+    this.flags = v ? this.flags | F.Discarding : this.flags & ~F.Discarding;
+  }
+
+  /** we sent FIN (or destroyed) */
+  private get ended(): boolean {
+    return (this.flags & F.Ended) !== 0;
+  }
+  private set ended(v: boolean) {
+    this.flags = v ? this.flags | F.Ended : this.flags & ~F.Ended;
+  }
+
+  /** the peer sent FIN */
+  private get peerEnded(): boolean {
+    return (this.flags & F.PeerEnded) !== 0;
+  }
+  private set peerEnded(v: boolean) {
+    this.flags = v ? this.flags | F.PeerEnded : this.flags & ~F.PeerEnded;
+  }
+
+  /** a session framer saw the peer's close message */
+  private get sessionInputEnded(): boolean {
+    return (this.flags & F.SessionInputEnded) !== 0;
+  }
+  private set sessionInputEnded(v: boolean) {
+    this.flags = v ? this.flags | F.SessionInputEnded : this.flags & ~F.SessionInputEnded;
+  }
+
+  /** the protocol's onConnect hook is running */
+  private get handshaking(): boolean {
+    return (this.flags & F.Handshaking) !== 0;
+  }
+  private set handshaking(v: boolean) {
+    this.flags = v ? this.flags | F.Handshaking : this.flags & ~F.Handshaking;
+  }
+
+  /** an onDisconnect hook is running and may send */
+  private get hookSending(): boolean {
+    return (this.flags & F.HookSending) !== 0;
+  }
+  private set hookSending(v: boolean) {
+    this.flags = v ? this.flags | F.HookSending : this.flags & ~F.HookSending;
+  }
+
+  /** a send reported backpressure: tell onDrain / waiters when the queue goes under the mark */
+  private get backpressured(): boolean {
+    return (this.flags & F.Backpressured) !== 0;
+  }
+  private set backpressured(v: boolean) {
+    this.flags = v ? this.flags | F.Backpressured : this.flags & ~F.Backpressured;
+  }
+
+  /** the connection reached open (for the metrics) */
+  private get wasOpen(): boolean {
+    return (this.flags & F.WasOpen) !== 0;
+  }
+  private set wasOpen(v: boolean) {
+    this.flags = v ? this.flags | F.WasOpen : this.flags & ~F.WasOpen;
+  }
+
+  /** an idle timeout or a heartbeat needs the last receive/send times */
+  private get timed(): boolean {
+    return (this.flags & F.Timed) !== 0;
+  }
+  private set timed(v: boolean) {
+    this.flags = v ? this.flags | F.Timed : this.flags & ~F.Timed;
+  }
+
+  private get _name(): string | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x._name;
+  }
+  private set _name(v: string | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more()._name = v;
+  }
+
+  private get head(): FrameHead | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.head;
+  }
+  private set head(v: FrameHead | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().head = v;
+  }
+
+  private get onWrittenFn(): (() => void) | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.onWrittenFn;
+  }
+  private set onWrittenFn(v: (() => void) | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().onWrittenFn = v;
+  }
+
+  private get _inbox(): AsyncQueue<In> | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x._inbox;
+  }
+  private set _inbox(v: AsyncQueue<In> | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more()._inbox = v;
+  }
+
+  private get inboxEnd(): { error: SwitchboardError | undefined } | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.inboxEnd;
+  }
+  private set inboxEnd(v: { error: SwitchboardError | undefined } | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().inboxEnd = v;
+  }
+
+  private get errorQueue(): AsyncQueue<SwitchboardError> | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.errorQueue;
+  }
+  private set errorQueue(v: AsyncQueue<SwitchboardError> | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().errorQueue = v;
+  }
+
+  private get localClose(): CloseOptions {
+    const x = this.x;
+    return x === undefined ? NO_CLOSE_OPTIONS : x.localClose;
+  }
+  private set localClose(v: CloseOptions) {
+    if (this.x === undefined && v === NO_CLOSE_OPTIONS) return;
+    this.more().localClose = v;
+  }
+
+  private get pings(): Map<string, (data: Uint8Array) => void> | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.pings;
+  }
+  private set pings(v: Map<string, (data: Uint8Array) => void> | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().pings = v;
+  }
+
+  private get pingSeq(): number {
+    const x = this.x;
+    return x === undefined ? 0 : x.pingSeq;
+  }
+  private set pingSeq(v: number) {
+    if (this.x === undefined && v === 0) return;
+    this.more().pingSeq = v;
+  }
+
+  private get roomWaiters(): Waiter[] | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.roomWaiters;
+  }
+  private set roomWaiters(v: Waiter[] | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().roomWaiters = v;
+  }
+
+  private get closeError(): SwitchboardError | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.closeError;
+  }
+  private set closeError(v: SwitchboardError | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().closeError = v;
+  }
+
+  private get initiator(): CloseInfo['initiator'] | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.initiator;
+  }
+  private set initiator(v: CloseInfo['initiator'] | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().initiator = v;
+  }
+
+  private get closeInfo(): CloseInfo | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.closeInfo;
+  }
+  private set closeInfo(v: CloseInfo | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().closeInfo = v;
+  }
+
+  private get _closed(): Promise<CloseInfo> | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x._closed;
+  }
+  private set _closed(v: Promise<CloseInfo> | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more()._closed = v;
+  }
+
+  private get resolveClosed(): ((info: CloseInfo) => void) | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.resolveClosed;
+  }
+  private set resolveClosed(v: ((info: CloseInfo) => void) | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().resolveClosed = v;
+  }
+
+  private get closeTimer(): ReturnType<typeof setTimeout> | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.closeTimer;
+  }
+  private set closeTimer(v: ReturnType<typeof setTimeout> | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().closeTimer = v;
+  }
+
+  private get beatTimer(): ReturnType<typeof setInterval> | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.beatTimer;
+  }
+  private set beatTimer(v: ReturnType<typeof setInterval> | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().beatTimer = v;
+  }
+
+  private get idleTimer(): ReturnType<typeof setTimeout> | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.idleTimer;
+  }
+  private set idleTimer(v: ReturnType<typeof setTimeout> | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().idleTimer = v;
+  }
+
+  private get lastRx(): number {
+    const x = this.x;
+    return x === undefined ? 0 : x.lastRx;
+  }
+  private set lastRx(v: number) {
+    if (this.x === undefined && v === 0) return;
+    this.more().lastRx = v;
+  }
+
+  private get lastTx(): number {
+    const x = this.x;
+    return x === undefined ? 0 : x.lastTx;
+  }
+  private set lastTx(v: number) {
+    if (this.x === undefined && v === 0) return;
+    this.more().lastTx = v;
+  }
+
+  private get _ctx(): HookContext<In, Out> | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x._ctx;
+  }
+  private set _ctx(v: HookContext<In, Out> | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more()._ctx = v;
+  }
+
+  private get early(): Uint8Array | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.early;
+  }
+  private set early(v: Uint8Array | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more().early = v;
+  }
+
+  private get _data(): Record<string, unknown> | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x._data;
+  }
+  private set _data(v: Record<string, unknown> | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    this.more()._data = v;
   }
 
   /** Readable identity: `clt(name@local->remote)` or `svc(name@local<-remote)`. */
@@ -377,6 +798,14 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   /** Bytes accepted for sending that the kernel has not taken yet. */
   get queuedBytes(): number {
     return this.wb.length + this.sock.writableLength;
+  }
+
+  /**
+   * @internal Bytes of write-buffer slab this connection holds (0 whenever nothing waits for the
+   * next flush: the slab leaves with the bytes handed to the socket). For tests and bench/.
+   */
+  get writeSlabBytes(): number {
+    return this.wb.slabBytes;
   }
 
   /**

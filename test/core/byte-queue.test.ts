@@ -469,35 +469,54 @@ describe('previewBytes', () => {
 });
 
 describe('WriteBuffer slab sizing', () => {
-  it('starts with a small slab, grows while bursts fill slabs, and keeps only a small slab between flushes', () => {
+  it('takes small flushes from one shared slab, grows private slabs for bursts, and keeps no slab between flushes', () => {
     const sizes: number[] = [];
-    const wb = new WriteBuffer({ alloc: (n) => (sizes.push(n), new Uint8Array(n)) });
+    const options = { alloc: (n: number) => (sizes.push(n), new Uint8Array(n)) };
+    const wb = new WriteBuffer(options);
     wb.writeBytes(new Uint8Array(16));
+    assert.equal(wb.slabBytes, 0, 'a small flush sits in the shared slab');
     wb.take();
-    assert.deepEqual(sizes, [2048], 'an idle connection that sent one small message holds 2 KiB, not 64 KiB');
-    wb.writeBytes(new Uint8Array(16));
-    wb.take();
-    assert.deepEqual(sizes, [2048], 'the small slab is reused across flushes');
+    assert.deepEqual(sizes, [16 * 1024], 'the shared slab');
+    assert.equal(wb.slabBytes, 0, 'an idle buffer that sent one small message holds no slab');
+    // A thousand other buffers (connections) made with the same options send one small message each.
+    const others = Array.from({ length: 1000 }, () => new WriteBuffer(options));
+    for (const o of others) {
+      o.writeBytes(new Uint8Array(16));
+      o.take();
+    }
+    assert.ok(sizes.length <= 2, `1000 small flushes share ${sizes.length} slab(s) of 16 KiB, not one each`);
     sizes.length = 0;
     for (let i = 0; i < 2000; i++) wb.writeBytes(new Uint8Array(64)); // a 128 KB burst in one tick
+    assert.ok(wb.slabBytes > 0, 'a burst goes on in a private slab');
     const burst = wb.take();
     assert.equal(burst.reduce((n, c) => n + c.length, 0), 128_000);
-    assert.ok(sizes.length <= 8, `a burst allocates few slabs (${sizes.join(', ')})`);
+    assert.ok(sizes.length <= 9, `a burst allocates few slabs (${sizes.join(', ')})`);
     assert.equal(Math.max(...sizes), 64 * 1024, 'slabs grow up to slabSize');
-    sizes.length = 0;
-    wb.writeBytes(new Uint8Array(16));
-    wb.take();
-    assert.ok(sizes.length === 1 && sizes[0]! <= 64 * 1024, 'the burst slab was let go');
-    for (let i = 0; i < 8; i++) {
-      wb.writeBytes(new Uint8Array(16));
-      wb.take();
-    }
+    assert.equal(wb.slabBytes, 0, 'the burst slab was let go with the flush');
     sizes.length = 0;
     for (let i = 0; i < 200; i++) {
       wb.writeBytes(new Uint8Array(16));
       wb.take();
     }
-    assert.ok(sizes.every((n) => n === 2048), `after small flushes the slabs shrink back to 2 KiB (${[...new Set(sizes)].join(', ')})`);
+    assert.ok(sizes.every((n) => n === 16 * 1024) && sizes.length <= 1, `after the burst, small flushes use the shared slab again (${sizes.join(', ')})`);
+  });
+
+  it('never appends to a shared-slab piece once another buffer wrote after it', () => {
+    const options = { slabSize: 64 };
+    const a = new WriteBuffer(options);
+    const b = new WriteBuffer(options);
+    a.writeBytes(utf8('aa'));
+    b.writeBytes(utf8('bb'));
+    a.writeBytes(utf8('AA')); // not at the shared slab's free space any more: a second piece
+    b.writeBytes(utf8('BB'));
+    const pa = a.take();
+    const pb = b.take();
+    assert.equal(str(concatBytes(pa)), 'aaAA');
+    assert.equal(str(concatBytes(pb)), 'bbBB');
+    // a was interrupted by b: its second write went on elsewhere, and its first piece still reads 'aa'.
+    assert.deepEqual(pa.map(str), ['aa', 'AA']);
+    // b's segment ended at the shared slab's free space: it grew there, one piece.
+    assert.deepEqual(pb.map(str), ['bbBB']);
   });
 
   it('sizes slabs by the bytes copied into them: large payloads kept by reference do not make every flush allocate', () => {
@@ -520,6 +539,6 @@ describe('WriteBuffer slab sizing', () => {
       const pieces = wb.take();
       assert.equal(pieces.reduce((n, c) => n + c.length, 0), 4 * (4 + big.length));
     }
-    assert.ok(sizes.length <= 3, `${sizes.length} slabs allocated for 200 flushes (${[...new Set(sizes)].join(', ')}), expected the 2 KiB slab to be reused`);
+    assert.ok(sizes.length <= 3, `${sizes.length} slabs allocated for 200 flushes (${[...new Set(sizes)].join(', ')}), expected the header bytes to share a slab`);
   });
 });

@@ -2,7 +2,7 @@
 // microtask. One broken socket must not stop the others' writes in that microtask.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, listen, type CloseInfo, type Connection } from '../../src/index.js';
+import { connect, listen, textCodec, type CloseInfo, type Connection } from '../../src/index.js';
 import { WAIT_MS, waitFor, within } from '../helpers/net.js';
 
 type Msg = { n: number };
@@ -55,4 +55,37 @@ describe('the shared flush', () => {
       await within(server.close(), WAIT_MS, 'server close');
     }
   });
+});
+
+describe('memory of a connection that has talked', () => {
+  // Issue 15: an idle connection kept its last 2 KiB write slab after an echo. The write buffer
+  // now lets its slab go with the flush that handed its bytes to the socket.
+  for (const url of ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0/']) {
+    it(`${url.slice(0, url.indexOf(':'))}: after an echo, the idle server connection holds no write slab`, async () => {
+      const server = await listen<string>(url, {
+        codec: textCodec(), // lines on TCP
+        callbacks: { onReceive: (conn, m) => void conn.send(m) },
+      });
+      const client = await connect<string>(server.url, {
+        codec: textCodec(), // lines on TCP
+        timeout: WAIT_MS,
+      });
+      try {
+        const held = (c: unknown): number => (c as { writeSlabBytes: number }).writeSlabBytes;
+        await waitFor(() => server.connectionCount === 1, WAIT_MS, 'the server connection');
+        const [conn] = [...server.connections];
+        assert.equal(held(conn), 0, 'a new connection holds no slab');
+        for (let i = 0; i < 3; i++) {
+          client.send(`hello ${i}`);
+          assert.equal(await client.receive({ timeout: WAIT_MS }), `hello ${i}`);
+          assert.equal(conn!.queuedBytes, 0, 'everything was handed to the socket');
+          assert.equal(held(conn), 0, `after echo ${i + 1} the server connection holds no write slab`);
+          assert.equal(held(client), 0, 'nor does the client after its flush');
+        }
+      } finally {
+        await client.close();
+        await within(server.close(), WAIT_MS, 'server close');
+      }
+    });
+  }
 });

@@ -43,12 +43,21 @@ export function delimiter(delim: string | Uint8Array, options: DelimiterOptions 
   // ASCII delimiter: a lone surrogate in the payload is written as U+FFFD, whose bytes could
   // match a non-ASCII delimiter that the string does not contain.
   const text = typeof delim === 'string' && /^[\x00-\x7f]*$/.test(delim) ? delim : undefined;
+  // What every framer of this framing reads, made once: a framer is then its queue and scan state.
+  const shared: DelimiterConfig = {
+    seq,
+    text,
+    max: maxFrameSize,
+    recover: options.recover ?? false,
+    trimCR: (options.trimCR ?? false) && seq.length === 1 && seq[0] === 0x0a,
+    skipEmpty: options.skipEmpty ?? false,
+  };
   const shown = JSON.stringify(typeof delim === 'string' ? delim : Array.from(seq, (b) => String.fromCharCode(b)).join(''));
   return {
     name: seq.length === 1 && seq[0] === 0x0a ? 'lines' : `delimiter(${shown})`,
     maxFrameSize,
     messageOriented: false,
-    create: () => new DelimiterFramer(seq, text, maxFrameSize, options),
+    create: () => new DelimiterFramer(shared),
   };
 }
 
@@ -67,24 +76,40 @@ export function checkMax(maxFrameSize: number): void {
   }
 }
 
+interface DelimiterConfig {
+  readonly seq: Uint8Array;
+  readonly text: string | undefined;
+  readonly max: number;
+  readonly recover: boolean;
+  readonly trimCR: boolean;
+  readonly skipEmpty: boolean;
+}
+
 class DelimiterFramer implements Framer {
   private readonly q = new ByteQueue();
   private scanFrom = 0; // no delimiter starts before this position
   private discarding = false; // recovering: dropping bytes until the next delimiter
   skipped = 0;
-  private readonly recover: boolean;
-  private readonly trimCR: boolean;
-  private readonly skipEmpty: boolean;
 
-  constructor(
-    private readonly seq: Uint8Array,
-    private readonly text: string | undefined,
-    private readonly max: number,
-    options: DelimiterOptions,
-  ) {
-    this.recover = options.recover ?? false;
-    this.trimCR = (options.trimCR ?? false) && seq.length === 1 && seq[0] === 0x0a;
-    this.skipEmpty = options.skipEmpty ?? false;
+  constructor(private readonly c: DelimiterConfig) {}
+
+  private get seq(): Uint8Array {
+    return this.c.seq;
+  }
+  private get text(): string | undefined {
+    return this.c.text;
+  }
+  private get max(): number {
+    return this.c.max;
+  }
+  private get recover(): boolean {
+    return this.c.recover;
+  }
+  private get trimCR(): boolean {
+    return this.c.trimCR;
+  }
+  private get skipEmpty(): boolean {
+    return this.c.skipEmpty;
   }
 
   get buffered(): number {

@@ -48,9 +48,6 @@ class WebSocketFramer implements Framer, Session {
   lastFrameBinary = true;
   peerClose: { code: number; reason: string } | undefined;
   onPong: ((data: Uint8Array) => void) | undefined;
-  readonly waitForPeerClose: boolean;
-  readonly skipped = 0;
-  readonly session: Session = this;
   private closedSent = false;
 
   constructor(options: WebSocketFramingOptions, out: WriteBuffer) {
@@ -62,8 +59,19 @@ class WebSocketFramer implements Framer, Session {
       ...(options.compressor && { compressor: options.compressor() }),
       ...(options.mask && { mask: options.mask }),
     });
-    // RFC 6455 7.1.1: the server closes TCP first; a client waits for it.
-    this.waitForPeerClose = options.role === 'client';
+  }
+
+  /** RFC 6455 7.1.1: the server closes TCP first; a client waits for it. */
+  get waitForPeerClose(): boolean {
+    return this.ws.role === 'client';
+  }
+
+  get skipped(): number {
+    return 0;
+  }
+
+  get session(): Session {
+    return this;
   }
 
   /** Received bytes not parsed yet, and the parts of an unfinished message. */

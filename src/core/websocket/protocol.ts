@@ -148,23 +148,79 @@ interface Message {
   parts: Assembler;
 }
 
+/** Settings every protocol made with the same limits, role and masking shares (see `configFor`). */
+interface ProtocolConfig {
+  readonly role: Role;
+  readonly random: RandomBytes | undefined;
+  readonly maskWith: MaskFunction;
+  readonly limits: WebSocketLimits | undefined;
+  readonly maxMessageSize: number;
+  readonly maxFrameSize: number;
+  readonly maxFragments: number;
+  readonly threshold: number;
+}
+
+const NO_LIMITS: WebSocketLimits = Object.freeze({});
+const configs = new WeakMap<WebSocketLimits, ProtocolConfig>();
+
+/** One resolved config per limits object (a server passes the same one to every connection). */
+function configFor(options: WebSocketProtocolOptions): ProtocolConfig {
+  const key = options.limits ?? NO_LIMITS;
+  const maskWith = options.mask ?? applyMask;
+  const c = configs.get(key);
+  if (c !== undefined && c.role === options.role && c.random === options.random && c.maskWith === maskWith) return c;
+  const l = options.limits ?? {};
+  const made: ProtocolConfig = {
+    role: options.role,
+    random: options.random,
+    maskWith,
+    limits: options.limits,
+    maxMessageSize: positive('maxMessageSize', l.maxMessageSize ?? Limits.wsMaxMessageSize),
+    maxFrameSize: positive('maxFrameSize', l.maxFrameSize ?? Limits.wsMaxFrameSize),
+    maxFragments: positive('maxFragments', l.maxFragments ?? Limits.wsMaxFragments),
+    threshold: l.compressionThreshold ?? Limits.wsCompressionThreshold,
+  };
+  configs.set(key, made);
+  return made;
+}
+
+/** Close-handshake and input bits (`WebSocketProtocol.bits`). */
+const B = { closeSent: 1, closeReceived: 2, closeEmitted: 4, failed: 8, discard: 16, eof: 32 } as const;
+
+/**
+ * Fields a server connection that only exchanges data never uses (masking is the client's, pongs
+ * and close bookkeeping are rare): made on first use.
+ */
+class ProtocolExtras {
+  /** The masking key rotated for the payload part of `sendParts`. */
+  partsKey: Uint8Array | undefined = undefined;
+  /** Queued by a local close after EOF (rare). */
+  events: WsEvent[] | undefined = undefined;
+  peerClose: { code: number; reason: string } | undefined = undefined;
+  /** Clients: random bytes masking keys are taken from. */
+  maskPool: Uint8Array = EMPTY;
+  maskPos: number = 0;
+  /** Clients: the current frame's key. */
+  maskKey: Uint8Array | undefined = undefined;
+  /** The latest ping's payload, not answered yet (copied: at most 125 bytes). */
+  pongData: Uint8Array | undefined = undefined;
+  /** -1: no pong pending. */
+  pongLength: number = -1;
+  /** Masked frames cut by a `headSkip` (sessions over WebSocket, server side). */
+  unmasker: Unmasker | undefined = undefined;
+}
+
 /** The WebSocket protocol state machine of one connection. */
 export class WebSocketProtocol implements FrameParseOptions {
-  readonly role: Role;
+  // Settings shared with the other connections of the endpoint, and six flags in one number:
+  // an idle connection's protocol is the per-connection state below and little else.
+  private readonly cfg: ProtocolConfig;
+  private bits = 0;
+  private x: ProtocolExtras | undefined;
   private readonly out: WriteBuffer;
-  private readonly random: RandomBytes | undefined;
-  private readonly maskWith: MaskFunction;
   /** @internal See `Framer.headSkip`: used on whole, uncompressed binary messages (one frame). */
   headSkip: HeadSkip | undefined = undefined;
-  private unmasker: Unmasker | undefined;
   private compressor: Compressor | undefined;
-  private readonly maxMessageSize: number;
-  /** Largest frame payload accepted (`limits.maxFrameSize`). */
-  readonly maxFrameSize: number;
-  private readonly maxFragments: number;
-  private readonly threshold: number;
-  /** The masking key rotated for the payload part of `sendParts`. */
-  private partsKey: Uint8Array | undefined;
 
   private _state: WsState;
   private readonly q = new ByteQueue();
@@ -177,37 +233,142 @@ export class WebSocketProtocol implements FrameParseOptions {
   private scratch: FrameHeader | undefined; // every frame's header is parsed into it (made at the first frame)
   private skipping = 0; // payload bytes still to drop (data frames after a failure)
   private msg: Message | undefined;
-  private events: WsEvent[] | undefined; // queued by a local close after EOF (rare)
 
-  private closeSent = false;
-  private closeReceived = false;
-  private closeEmitted = false;
-  private failed = false;
-  private discard = false; // ignore every byte from now on
-  private eof = false;
-  private peerClose: { code: number; reason: string } | undefined;
-
-  private maskPool: Uint8Array = EMPTY;
-  private maskPos = 0;
-  private maskKey: Uint8Array | undefined; // clients only
-  private pongData: Uint8Array | undefined; // the latest ping's payload, not answered yet (copied: at most 125 bytes)
-  private pongLength = -1; // -1: no pong pending
 
   constructor(options: WebSocketProtocolOptions) {
-    this.role = options.role;
-    this.out = options.out;
-    this.random = options.random;
-    this.maskWith = options.mask ?? applyMask;
-    if (this.role === 'client' && this.random === undefined) {
+    if (options.role === 'client' && options.random === undefined) {
       throw new ConfigError(ErrorCode.WS_INVALID_ARGUMENT, 'a client WebSocketProtocol needs `random` for masking keys (RFC 6455 5.3)');
     }
+    this.cfg = configFor(options);
+    this.out = options.out;
     this.compressor = options.compressor;
-    const l = options.limits ?? {};
-    this.maxMessageSize = positive('maxMessageSize', l.maxMessageSize ?? Limits.wsMaxMessageSize);
-    this.maxFrameSize = positive('maxFrameSize', l.maxFrameSize ?? Limits.wsMaxFrameSize);
-    this.maxFragments = positive('maxFragments', l.maxFragments ?? Limits.wsMaxFragments);
-    this.threshold = l.compressionThreshold ?? Limits.wsCompressionThreshold;
     this._state = options.state ?? WsState.OPEN;
+  }
+
+  private get partsKey(): Uint8Array | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.partsKey;
+  }
+  private set partsKey(v: Uint8Array | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    (this.x ??= new ProtocolExtras()).partsKey = v;
+  }
+  private get events(): WsEvent[] | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.events;
+  }
+  private set events(v: WsEvent[] | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    (this.x ??= new ProtocolExtras()).events = v;
+  }
+  private get peerClose(): { code: number; reason: string } | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.peerClose;
+  }
+  private set peerClose(v: { code: number; reason: string } | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    (this.x ??= new ProtocolExtras()).peerClose = v;
+  }
+  private get maskPool(): Uint8Array {
+    const x = this.x;
+    return x === undefined ? EMPTY : x.maskPool;
+  }
+  private set maskPool(v: Uint8Array) {
+    if (this.x === undefined && v === EMPTY) return;
+    (this.x ??= new ProtocolExtras()).maskPool = v;
+  }
+  private get maskPos(): number {
+    const x = this.x;
+    return x === undefined ? 0 : x.maskPos;
+  }
+  private set maskPos(v: number) {
+    if (this.x === undefined && v === 0) return;
+    (this.x ??= new ProtocolExtras()).maskPos = v;
+  }
+  private get maskKey(): Uint8Array | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.maskKey;
+  }
+  private set maskKey(v: Uint8Array | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    (this.x ??= new ProtocolExtras()).maskKey = v;
+  }
+  private get pongData(): Uint8Array | undefined {
+    const x = this.x;
+    return x === undefined ? undefined : x.pongData;
+  }
+  private set pongData(v: Uint8Array | undefined) {
+    if (this.x === undefined && v === undefined) return;
+    (this.x ??= new ProtocolExtras()).pongData = v;
+  }
+  private get pongLength(): number {
+    const x = this.x;
+    return x === undefined ? -1 : x.pongLength;
+  }
+  private set pongLength(v: number) {
+    if (this.x === undefined && v === -1) return;
+    (this.x ??= new ProtocolExtras()).pongLength = v;
+  }
+
+  get role(): Role {
+    return this.cfg.role;
+  }
+
+  /** Largest frame payload accepted (`limits.maxFrameSize`). */
+  get maxFrameSize(): number {
+    return this.cfg.maxFrameSize;
+  }
+
+  private get random(): RandomBytes | undefined {
+    return this.cfg.random;
+  }
+  private get maskWith(): MaskFunction {
+    return this.cfg.maskWith;
+  }
+  private get maxMessageSize(): number {
+    return this.cfg.maxMessageSize;
+  }
+  private get maxFragments(): number {
+    return this.cfg.maxFragments;
+  }
+  private get threshold(): number {
+    return this.cfg.threshold;
+  }
+  private get closeSent(): boolean {
+    return (this.bits & B.closeSent) !== 0;
+  }
+  private set closeSent(v: boolean) {
+    this.bits = v ? this.bits | B.closeSent : this.bits & ~B.closeSent;
+  }
+  private get closeReceived(): boolean {
+    return (this.bits & B.closeReceived) !== 0;
+  }
+  private set closeReceived(v: boolean) {
+    this.bits = v ? this.bits | B.closeReceived : this.bits & ~B.closeReceived;
+  }
+  private get closeEmitted(): boolean {
+    return (this.bits & B.closeEmitted) !== 0;
+  }
+  private set closeEmitted(v: boolean) {
+    this.bits = v ? this.bits | B.closeEmitted : this.bits & ~B.closeEmitted;
+  }
+  private get failed(): boolean {
+    return (this.bits & B.failed) !== 0;
+  }
+  private set failed(v: boolean) {
+    this.bits = v ? this.bits | B.failed : this.bits & ~B.failed;
+  }
+  private get discard(): boolean {
+    return (this.bits & B.discard) !== 0;
+  }
+  private set discard(v: boolean) {
+    this.bits = v ? this.bits | B.discard : this.bits & ~B.discard;
+  }
+  private get eof(): boolean {
+    return (this.bits & B.eof) !== 0;
+  }
+  private set eof(v: boolean) {
+    this.bits = v ? this.bits | B.eof : this.bits & ~B.eof;
   }
 
   get state(): WsState {
@@ -322,7 +483,8 @@ export class WebSocketProtocol implements FrameParseOptions {
       if (h.mask === undefined) {
         payload = q.takeSkipping(h.length, hs);
       } else {
-        const u = (this.unmasker ??= new Unmasker(this.maskWith));
+        const x = (this.x ??= new ProtocolExtras());
+        const u = (x.unmasker ??= new Unmasker(this.maskWith));
         u.key = h.mask;
         u.inner = hs;
         payload = q.takeSkipping(h.length, u);
