@@ -85,8 +85,9 @@ const ENV = { 'ws-nobu': { WS_NO_BUFFER_UTIL: '1' }, 'sb-ws-js': { SWITCHBOARD_N
 // BENCH_DIST_B=path/to/other/dist: an A/B comparison of two builds in the same run; the `-b`
 // variants load that build and their ratio divides by the same implementation of this one.
 if (process.env.BENCH_DIST_B) {
-  for (const scenario of ['pingpong', 'pipelined']) {
+  for (const scenario of ['pingpong', 'pipelined', 'broadcast']) {
     for (const id of ['sb-lines', 'sb-length', 'sb-ws']) {
+      if (scenario === 'broadcast' && id !== 'sb-lines') continue; // the broadcast hubs have a -b variant for TCP lines
       const row = IMPLS[scenario].find(([i]) => i === id);
       if (row) IMPLS[scenario].push([`${id}-b`, `${row[1]} (build B)`, id]);
     }
@@ -291,7 +292,15 @@ async function broadcastRun(impl, p) {
     if (incomplete > 0 || sent.problems > 0) {
       throw new Error(`${incomplete} clients missed messages (got ${done.reduce((k, d) => k + d.received, 0)} of ${sent.perConn * p.clients}); server reported ${sent.problems} problems`);
     }
-    return { deliveries, elapsedMs, deliveriesPerSec: (deliveries / elapsedMs) * 1000, sendMs: sent.sendMs, messagesPerClient: sent.measured };
+    return {
+      deliveries,
+      elapsedMs,
+      deliveriesPerSec: (deliveries / elapsedMs) * 1000,
+      sendMs: sent.sendMs,
+      messagesPerClient: sent.measured,
+      // Server CPU per delivery while sending (the deliveries still in flight at the end are few).
+      serverCpuUsPerDelivery: (sent.cpuMs * 1000) / deliveries,
+    };
   } finally {
     await stopAll(procs);
   }

@@ -254,6 +254,47 @@ export interface WriteBufferOptions {
   copyThreshold?: number;
   /** @default `n => new Uint8Array(n)` */
   alloc?: Allocator;
+  /** @internal Where full-size slabs go back after `recycle()` and come from again (shared by many buffers). */
+  pool?: SlabPool;
+}
+
+/**
+ * Full-size write slabs free for reuse, shared by the write buffers of one process. A burst of
+ * small messages fills a 64 KiB slab per flush; allocating a fresh one for every flush made the
+ * C allocator give the memory back to the system and fault it in again on every batch (brk up
+ * and down, page faults inside read()), which cost more than the messages themselves. A buffer
+ * whose transport took the whole write at once (`recycle()`) puts its slab here; the next burst
+ * of any connection takes it. Bounded: at most `max` slabs are kept, so an idle process holds at
+ * most `max * size` bytes here and an idle connection holds no large slab.
+ *
+ * @internal (connections share one, `Limits.writeSlabPool`; not part of the public API)
+ */
+export class SlabPool {
+  private readonly free: Uint8Array[] = [];
+
+  /**
+   * @param size the only slab size kept (the write buffers' `slabSize`)
+   * @param max slabs kept at most
+   */
+  constructor(
+    readonly size: number,
+    readonly max: number,
+  ) {}
+
+  /** Slabs held now. */
+  get length(): number {
+    return this.free.length;
+  }
+
+  /** A free slab of `size` bytes, or undefined. */
+  get(): Uint8Array | undefined {
+    return this.free.pop();
+  }
+
+  /** Takes back a slab nobody reads or writes any more; dropped when the pool is full or the size differs. */
+  put(slab: Uint8Array): void {
+    if (slab.length === this.size && this.free.length < this.max) this.free.push(slab);
+  }
 }
 
 const encoder = new TextEncoder();
@@ -284,12 +325,20 @@ export class WriteBuffer {
   private nextSlab: number;
   /** Bytes copied into slabs since the last take (payloads kept by reference do not count). */
   private copied = 0;
+  private readonly pool: SlabPool | undefined;
+  // Made when first needed (a connection that never bursts never needs them).
+  /** Full-size slabs given up since the last take: their bytes leave with the next take. */
+  private retired: Uint8Array[] | undefined;
+  /** Full-size slabs whose bytes the last take handed out, for `recycle()`. */
+  private lent: Uint8Array[] | undefined;
 
   constructor(options: WriteBufferOptions = {}) {
     this.slabSize = options.slabSize ?? 64 * 1024;
     this.copyThreshold = options.copyThreshold ?? 16 * 1024;
     this.alloc = options.alloc ?? ((n) => new Uint8Array(n));
     this.nextSlab = Math.min(MIN_SLAB, this.slabSize);
+    // Only full-size slabs larger than the kept one are pooled: they never outlive one take.
+    this.pool = options.pool !== undefined && options.pool.size === this.slabSize && this.slabSize > MIN_SLAB ? options.pool : undefined;
   }
 
   writeBytes(b: Uint8Array): void {
@@ -335,7 +384,10 @@ export class WriteBuffer {
     return { buf, at };
   }
 
-  /** Removes and returns the pending pieces, in order. */
+  /**
+   * Removes and returns the pending pieces, in order. The caller owns them until it calls
+   * `recycle()` (if it does), which says the transport is done with them.
+   */
   take(): Uint8Array[] {
     this.seal();
     const out = this.out;
@@ -343,13 +395,41 @@ export class WriteBuffer {
     this.out = [];
     this.length = 0;
     this.copied = 0;
+    // The full-size slabs of an earlier take that was not recycled stay with whoever holds them.
+    let lent = this.retired;
+    this.retired = this.lent;
+    if (this.retired !== undefined) this.retired.length = 0;
     // An idle connection should not hold a burst's 64 KiB slab: only a small slab is kept for the
     // next flush, and the next slab shrinks again after flushes that copied little. Payloads kept
     // by reference do not count: 16 KiB messages with 4-byte headers need a small slab, and
     // counting them kept an 8 KiB slab allocated for every flush.
-    if (this.slab !== undefined && this.slab.length > MIN_SLAB) this.slab = undefined;
+    const slab = this.slab;
+    if (slab !== undefined && slab.length > MIN_SLAB) {
+      this.slab = undefined;
+      if (this.pool !== undefined && slab.length === this.slabSize) (lent ??= []).push(slab);
+    } else if (slab !== undefined && slab.length - this.pos < copied) {
+      // The kept slab has less room than this flush used: a flush like it would straddle the
+      // slab's end and leave as two pieces (a writev instead of a write). Start the next one in
+      // a fresh slab instead (small slabs come from Node's pool, so this costs little).
+      this.slab = undefined;
+    }
+    this.lent = lent;
     if (copied < this.nextSlab >> 2) this.nextSlab = Math.max(Math.min(MIN_SLAB, this.slabSize), this.nextSlab >> 1);
     return out;
+  }
+
+  /**
+   * The transport is done with every piece the last `take()` returned (the socket handed them to
+   * the kernel at once): the full-size slabs they were cut from go back to the pool. Call it only
+   * then, and before the next `take()`: a slab still referenced by a pending write would be
+   * overwritten.
+   */
+  recycle(): void {
+    const pool = this.pool;
+    const lent = this.lent;
+    if (pool === undefined || lent === undefined) return;
+    for (let i = 0; i < lent.length; i++) pool.put(lent[i]!);
+    lent.length = 0;
   }
 
   private seal(): void {
@@ -363,9 +443,22 @@ export class WriteBuffer {
     const slab = this.slab;
     if (slab !== undefined && slab.length - this.pos >= n) return slab;
     this.seal();
-    const fresh = this.alloc(Math.max(this.nextSlab, n));
-    // A slab ran out within one flush: a burst, so the next slab is bigger.
-    if (slab !== undefined) this.nextSlab = Math.min(this.nextSlab * 2, this.slabSize);
+    const want = Math.max(this.nextSlab, n);
+    const pooled = want === this.slabSize ? this.pool?.get() : undefined;
+    const fresh = pooled ?? this.alloc(want);
+    if (slab !== undefined) {
+      // A full-size slab given up within one flush: its bytes leave with the next take, after
+      // which it may be recycled (one given up unused can go back at once).
+      if (this.pool !== undefined && slab.length === this.slabSize) {
+        if (this.pos > 0) (this.retired ??= []).push(slab);
+        else this.pool.put(slab);
+      }
+      // This flush alone filled a slab: a burst, so the next slab is bigger. A slab that ran out
+      // because earlier flushes used most of it (the small slab kept between flushes) is
+      // replaced by one of the same size: growing it there made every broadcast of 16 small
+      // messages to 1,000 connections allocate 1,000 unpooled 4 KiB buffers.
+      if (this.copied + n > slab.length) this.nextSlab = Math.min(this.nextSlab * 2, this.slabSize);
+    }
     this.slab = fresh;
     this.pos = 0;
     this.segStart = 0;

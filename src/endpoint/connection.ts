@@ -28,6 +28,7 @@ import {
   type HookContext,
   type Protocol,
 } from '../core/index.js';
+import { SlabPool } from '../core/bytes.js';
 import { joinAscii } from '../core/framing/length-prefix.js';
 import { closePayload } from '../core/websocket/close.js';
 import { allocUnsafe, type PeerCertificate, type StreamHandler, type StreamSocket } from '../transport/stream.js';
@@ -187,6 +188,9 @@ const NO_CLOSE_OPTIONS: CloseOptions = Object.freeze({});
  */
 let dirty: Array<Connection<unknown, unknown>> = [];
 
+/** Full-size write slabs the sockets are done with, for the next burst of any connection (`Limits.writeSlabPool`). */
+const slabPool = new SlabPool(Limits.writeSlabSize, Limits.writeSlabPool);
+
 export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, StreamHandler {
   readonly role: 'client' | 'server';
   /** Message and byte counters. */
@@ -272,7 +276,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.serial = link.serial;
     this.path = link.path;
     this.role = link.role;
-    this.wb = new WriteBuffer({ alloc: allocUnsafe, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold });
+    this.wb = new WriteBuffer({ alloc: allocUnsafe, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold, pool: slabPool });
     this.framer = protocol.framing.create(this.wb);
     this.meta = link.meta ?? NO_META;
     this.meter = link.meter;
@@ -941,7 +945,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     // While a sender waits for room, look again once the socket has written this batch: the
     // socket emits 'drain' only when its own (smaller or larger) high-water mark was crossed,
     // so a batch it takes at once would otherwise never end the wait.
-    this.sock.write(this.wb.take(), this.backpressured || this.writeBlocked ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
+    const sock = this.sock;
+    sock.write(this.wb.take(), this.backpressured || this.writeBlocked ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
+    // The kernel took the whole batch at once: nothing refers to its slabs any more, reuse them.
+    if (sock.writableLength === 0) this.wb.recycle();
     if (this.timed) this.lastTx = Date.now();
     if (this.budget !== undefined) this.account();
   }
