@@ -142,7 +142,11 @@ function launch(spec, { env = {}, gc = false, fds = 0, v8 = [] } = {}) {
   // BENCH_PROF=dir: every worker writes a V8 CPU profile there (open it in Chrome DevTools).
   if (process.env.BENCH_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`);
   const args = [WORKER, JSON.stringify(spec)];
-  const options = { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] };
+  // BENCH_MALLOC_TRIM=bytes (diagnosis): every worker, baselines included, runs with glibc's
+  // MALLOC_TRIM_THRESHOLD_ set, so no implementation pays for the C heap being given back to the
+  // system after each GC and faulted in again (see bench/README.md, "Allocator").
+  const trim = process.env.BENCH_MALLOC_TRIM ? { MALLOC_TRIM_THRESHOLD_: process.env.BENCH_MALLOC_TRIM } : {};
+  const options = { env: { ...process.env, ...trim, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] };
   let child;
   if (fds + 64 > fdSoft) {
     const want = Math.min(fdHard, fds + 256);
