@@ -89,8 +89,9 @@ const ENV = { 'ws-nobu': { WS_NO_BUFFER_UTIL: '1' }, 'sb-ws-js': { SWITCHBOARD_N
 // BENCH_DIST_B=path/to/other/dist: an A/B comparison of two builds in the same run; the `-b`
 // variants load that build and their ratio divides by the same implementation of this one.
 if (process.env.BENCH_DIST_B) {
-  for (const scenario of ['pingpong', 'pipelined']) {
+  for (const scenario of ['pingpong', 'pipelined', 'broadcast']) {
     for (const id of ['sb-lines', 'sb-length', 'sb-ws']) {
+      if (scenario === 'broadcast' && id !== 'sb-lines') continue; // the broadcast hubs have a -b variant for TCP lines
       const row = IMPLS[scenario].find(([i]) => i === id);
       if (row) IMPLS[scenario].push([`${id}-b`, `${row[1]} (build B)`, id]);
     }
@@ -161,7 +162,11 @@ function launch(spec, { env = {}, gc = false, fds = 0, v8 = [] } = {}) {
   // BENCH_PROF=dir: every worker writes a V8 CPU profile there (open it in Chrome DevTools).
   if (process.env.BENCH_PROF) execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF}`, ...(process.env.BENCH_PROF_INTERVAL ? [`--cpu-prof-interval=${process.env.BENCH_PROF_INTERVAL}`] : []));
   const args = [WORKER, JSON.stringify(spec)];
-  const options = { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] };
+  // BENCH_MALLOC_TRIM=bytes (diagnosis): every worker, baselines included, runs with glibc's
+  // MALLOC_TRIM_THRESHOLD_ set, so no implementation pays for the C heap being given back to the
+  // system after each GC and faulted in again (see bench/README.md, "Allocator").
+  const trim = process.env.BENCH_MALLOC_TRIM ? { MALLOC_TRIM_THRESHOLD_: process.env.BENCH_MALLOC_TRIM } : {};
+  const options = { env: { ...process.env, ...trim, ...env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] };
   let child;
   if (fds + 64 > fdSoft) {
     const want = Math.min(fdHard, fds + 256);
@@ -322,7 +327,15 @@ async function broadcastRun(impl, p) {
     if (incomplete > 0 || sent.problems > 0) {
       throw new Error(`${incomplete} clients missed messages (got ${done.reduce((k, d) => k + d.received, 0)} of ${sent.perConn * p.clients}); server reported ${sent.problems} problems`);
     }
-    return { deliveries, elapsedMs, deliveriesPerSec: (deliveries / elapsedMs) * 1000, sendMs: sent.sendMs, messagesPerClient: sent.measured };
+    return {
+      deliveries,
+      elapsedMs,
+      deliveriesPerSec: (deliveries / elapsedMs) * 1000,
+      sendMs: sent.sendMs,
+      messagesPerClient: sent.measured,
+      // Server CPU per delivery while sending (the deliveries still in flight at the end are few).
+      serverCpuUsPerDelivery: (sent.cpuMs * 1000) / deliveries,
+    };
   } finally {
     await stopAll(procs);
   }

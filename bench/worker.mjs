@@ -208,13 +208,17 @@ const roles = {
     await sleep(20);
     const t0Abs = absNow();
     const t0 = now();
+    const c0 = process.cpuUsage();
     let sent = 0;
     while (now() - t0 < durationMs) {
       hub.burst(payload, burst);
       sent += burst;
       await room();
     }
-    tell({ type: 'sent', t0Abs, sendMs: now() - t0, warmup: warm, measured: sent, perConn: warm + sent, problems: hub.problems, count: hub.count() });
+    // The server's CPU time (all threads) while it sent: what one delivery costs it, whatever the load.
+    const cpu = process.cpuUsage(c0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    tell({ type: 'sent', t0Abs, sendMs: now() - t0, cpuMs, warmup: warm, measured: sent, perConn: warm + sent, problems: hub.problems, count: hub.count() });
   },
 
   /** `n` counting connections; says when each got `perConn` messages, and when the last arrived. */

@@ -15,8 +15,13 @@
 import net from 'node:net';
 import { uwsHub } from './uws.mjs';
 
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 let sbModule;
-async function sb() {
+/** This build, or with `variantB` the build in BENCH_DIST_B (an A/B comparison, see bench/run.mjs). */
+async function sb(variantB = false) {
+  if (variantB) return import(pathToFileURL(join(resolve(process.env.BENCH_DIST_B), 'index.js')).href);
   sbModule ??= await import('../../dist/index.js');
   return sbModule;
 }
@@ -52,8 +57,8 @@ async function rawHub() {
   return hub;
 }
 
-async function sbHub(ws) {
-  const m = await sb();
+async function sbHub(ws, variantB = false) {
+  const m = await sb(variantB);
   const hub = { problems: 0 };
   const server = await m.listen(ws ? 'ws://127.0.0.1:0/bench' : 'tcp://127.0.0.1:0', {
     ...(ws ? { codec: m.bytesCodec() } : { protocol: { framing: m.lines(), codec: m.bytesCodec() } }),
@@ -120,6 +125,7 @@ async function wsHub({ frameOnce = false } = {}) {
 export const hubs = {
   'raw-net': rawHub,
   'sb-lines': () => sbHub(false),
+  'sb-lines-b': () => sbHub(false, true),
   'sb-ws': () => sbHub(true),
   ws: () => wsHub(),
   'ws-cork': () => wsHub({ frameOnce: true }),

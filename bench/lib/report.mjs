@@ -409,16 +409,18 @@ export function renderMarkdown(report) {
     const c = cfg.broadcast;
     L.push(`### Broadcast (one server, ${c.clients} clients, ${sizeOf(c.size)} messages in bursts of ${c.burst} per event-loop turn)`);
     L.push('');
-    L.push('| implementation | deliveries/s | ratio to the baseline | baseline (the divisor) |');
-    L.push('|---|--:|--:|---|');
+    L.push('| implementation | deliveries/s | ratio to the baseline | server CPU per delivery | baseline (the divisor) |');
+    L.push('|---|--:|--:|--:|---|');
     for (const [id, name, base] of report.impls.broadcast) {
       const f = failed(report, 'broadcast', key, id);
       if (f) {
-        L.push(`| ${name} | ${f} | | |`);
+        L.push(`| ${name} | ${f} | | | |`);
         continue;
       }
       const a = med(report, 'broadcast', key, id, 'deliveriesPerSec');
-      L.push(`| ${name} | ${fmtNum(a)}${spread(report, 'broadcast', key, id, 'deliveriesPerSec')} | ${base ? x(ratio(a, med(report, 'broadcast', key, base, 'deliveriesPerSec'))) : ''} | ${base ? nameOf(report, 'broadcast', base) : '(baseline)'} |`);
+      const cpu = med(report, 'broadcast', key, id, 'serverCpuUsPerDelivery');
+      const cpuCell = cpu === undefined ? 'n/a' : `${cpu.toFixed(3)} µs${base ? ` (${x(ratio(cpu, med(report, 'broadcast', key, base, 'serverCpuUsPerDelivery')))})` : ''}`;
+      L.push(`| ${name} | ${fmtNum(a)}${spread(report, 'broadcast', key, id, 'deliveriesPerSec')} | ${base ? x(ratio(a, med(report, 'broadcast', key, base, 'deliveriesPerSec'))) : ''} | ${cpuCell} | ${base ? nameOf(report, 'broadcast', base) : '(baseline)'} |`);
     }
     const vsCork = corkedLine(report, 'broadcast', [key], 'deliveriesPerSec');
     if (vsCork) L.push('', vsCork);

@@ -296,6 +296,47 @@ export interface WriteBufferOptions {
   alloc?: Allocator;
   /** @default `TextEncoder.encodeInto` */
   writeUtf8?: Utf8Writer;
+  /** @internal Where full-size slabs go back after `recycle()` and come from again (shared by many buffers). */
+  pool?: SlabPool;
+}
+
+/**
+ * Full-size write slabs free for reuse, shared by the write buffers of one process. A burst of
+ * small messages fills a 64 KiB slab per flush; allocating a fresh one for every flush made the
+ * C allocator give the memory back to the system and fault it in again on every batch (brk up
+ * and down, page faults inside read()), which cost more than the messages themselves. A buffer
+ * whose transport took the whole write at once (`recycle()`) puts its slab here; the next burst
+ * of any connection takes it. Bounded: at most `max` slabs are kept, so an idle process holds at
+ * most `max * size` bytes here and an idle connection holds no large slab.
+ *
+ * @internal (connections share one, `Limits.writeSlabPool`; not part of the public API)
+ */
+export class SlabPool {
+  private readonly free: Uint8Array[] = [];
+
+  /**
+   * @param size the only slab size kept (the write buffers' `slabSize`)
+   * @param max slabs kept at most
+   */
+  constructor(
+    readonly size: number,
+    readonly max: number,
+  ) {}
+
+  /** Slabs held now. */
+  get length(): number {
+    return this.free.length;
+  }
+
+  /** A free slab of `size` bytes, or undefined. */
+  get(): Uint8Array | undefined {
+    return this.free.pop();
+  }
+
+  /** Takes back a slab nobody reads or writes any more; dropped when the pool is full or the size differs. */
+  put(slab: Uint8Array): void {
+    if (slab.length === this.size && this.free.length < this.max) this.free.push(slab);
+  }
 }
 
 const encoder = new TextEncoder();
@@ -320,6 +361,8 @@ interface WriteBufferConfig {
   readonly writeUtf8: Utf8Writer;
   /** The shared slab and its first free byte: only the buffer whose segment ends there appends to it. */
   readonly pool: { slab: Uint8Array | undefined; pos: number };
+  /** Full-size slabs for reuse (only when they are larger than the smallest private slab). */
+  readonly slabs: SlabPool | undefined;
 }
 
 const defaultWriteUtf8: Utf8Writer = (s, into, at, max) => encoder.encodeInto(s, into.subarray(at, at + max)).written;
@@ -328,12 +371,14 @@ const resolved = new WeakMap<WriteBufferOptions, WriteBufferConfig>();
 function configFor(o: WriteBufferOptions): WriteBufferConfig {
   let c = resolved.get(o);
   if (c === undefined) {
+    const slabSize = o.slabSize ?? 64 * 1024;
     c = {
-      slabSize: o.slabSize ?? 64 * 1024,
+      slabSize,
       copyThreshold: o.copyThreshold ?? 16 * 1024,
       alloc: o.alloc ?? ((n) => new Uint8Array(n)),
       writeUtf8: o.writeUtf8 ?? defaultWriteUtf8,
       pool: { slab: undefined, pos: 0 },
+      slabs: o.pool !== undefined && o.pool.size === slabSize && slabSize > MIN_SLAB ? o.pool : undefined,
     };
     resolved.set(o, c);
   }
@@ -353,7 +398,8 @@ const NO_OPTIONS: WriteBufferOptions = Object.freeze({});
  * that doubles while bursts fill slabs and halves when flushes copy little. `take()` lets the
  * private slab go: a buffer with nothing pending holds no memory but itself, so an idle
  * connection that has talked costs what one that never did. Handed-out regions of either kind
- * are never written again.
+ * are never written again, except full-size private slabs given back with `recycle()` once the
+ * transport has written them (the `SlabPool`, shared by a process's connections).
  *
  *     slab: [ sealed, handed out | pending segment | free ...... ]
  *                                 ^segStart         ^pos
@@ -374,6 +420,11 @@ export class WriteBuffer {
   private nextSlab: number;
   /** Bytes copied into slabs since the last take (payloads kept by reference do not count). */
   private copied = 0;
+  // Made when first needed (only bursts use full-size slabs).
+  /** Full-size slabs given up since the last take: their bytes leave with the next take. */
+  private retired: Uint8Array[] | undefined;
+  /** Full-size slabs whose bytes the last take handed out, for `recycle()`. */
+  private lent: Uint8Array[] | undefined;
 
   constructor(options: WriteBufferOptions = NO_OPTIONS) {
     this.cfg = configFor(options);
@@ -429,7 +480,10 @@ export class WriteBuffer {
     return { buf, at };
   }
 
-  /** Removes and returns the pending pieces, in order. */
+  /**
+   * Removes and returns the pending pieces, in order. The caller owns them until it calls
+   * `recycle()` (if it does), which says the transport is done with them.
+   */
   take(): Uint8Array[] {
     this.seal();
     const out = this.out ?? [];
@@ -437,13 +491,36 @@ export class WriteBuffer {
     this.out = undefined;
     this.length = 0;
     this.copied = 0;
+    // The full-size slabs of an earlier take that was not recycled stay with whoever holds them.
+    let lent = this.retired;
+    this.retired = this.lent;
+    if (this.retired !== undefined) this.retired.length = 0;
     // The slab goes with its last piece: the socket holds that until written, and nothing here
-    // holds it after. The next private slab shrinks again after flushes that copied little.
-    // Payloads kept by reference do not count: 16 KiB messages with 4-byte headers need a small slab.
+    // holds it after (a full-size one may come back through `recycle()`). The next private slab
+    // shrinks again after flushes that copied little. Payloads kept by reference do not count:
+    // 16 KiB messages with 4-byte headers need a small slab.
+    const slab = this.slab;
+    const slabs = this.cfg.slabs;
+    if (slab !== undefined && !this.inShared && slabs !== undefined && slab.length === slabs.size) (lent ??= []).push(slab);
+    this.lent = lent;
     this.slab = undefined;
     this.inShared = false;
     if (copied < this.nextSlab >> 2) this.nextSlab = Math.max(Math.min(MIN_SLAB, this.cfg.slabSize), this.nextSlab >> 1);
     return out;
+  }
+
+  /**
+   * The transport is done with every piece the last `take()` returned (the socket handed them to
+   * the kernel at once): the full-size slabs they were cut from go back to the pool. Call it only
+   * then, and before the next `take()`: a slab still referenced by a pending write would be
+   * overwritten.
+   */
+  recycle(): void {
+    const slabs = this.cfg.slabs;
+    const lent = this.lent;
+    if (slabs === undefined || lent === undefined) return;
+    for (let i = 0; i < lent.length; i++) slabs.put(lent[i]!);
+    lent.length = 0;
   }
 
   /** `n` bytes were written at `pos`; in the shared slab, its free space now starts after them. */
@@ -471,7 +548,12 @@ export class WriteBuffer {
     this.seal();
     const wasPrivate = slab !== undefined && !this.inShared;
     const shared = Math.min(SHARED_SLAB, this.cfg.slabSize);
-    if (this.out === undefined && n <= Math.min(SHARED_MAX, shared)) {
+    const slabs = this.cfg.slabs;
+    // A buffer whose recent flushes filled full-size slabs (a burst going on) starts the next one
+    // in a pooled full-size slab: the shared slab would fill within the flush and a fresh one be
+    // allocated for every burst.
+    const bursting = slabs !== undefined && this.nextSlab === slabs.size;
+    if (this.out === undefined && n <= Math.min(SHARED_MAX, shared) && !bursting) {
       // The first piece of this flush: from the shared slab (a fresh one when it is full).
       if (pool.slab === undefined || pool.slab.length - pool.pos < n) {
         pool.slab = this.cfg.alloc(shared);
@@ -482,9 +564,18 @@ export class WriteBuffer {
       this.pos = this.segStart = pool.pos;
       return pool.slab;
     }
-    const fresh = this.cfg.alloc(Math.max(this.nextSlab, n));
-    // A private slab ran out within one flush: a burst, so the next slab is bigger.
-    if (wasPrivate) this.nextSlab = Math.min(this.nextSlab * 2, this.cfg.slabSize);
+    const want = Math.max(this.nextSlab, n);
+    const fresh = (slabs !== undefined && want === slabs.size ? slabs.get() : undefined) ?? this.cfg.alloc(want);
+    if (wasPrivate) {
+      // A full-size slab given up within one flush: its bytes leave with the next take, after
+      // which it may be recycled (one given up unused can go back at once).
+      if (slabs !== undefined && slab.length === slabs.size) {
+        if (this.pos > 0) (this.retired ??= []).push(slab);
+        else slabs.put(slab);
+      }
+      // A private slab ran out within one flush: a burst, so the next slab is bigger.
+      this.nextSlab = Math.min(this.nextSlab * 2, this.cfg.slabSize);
+    }
     this.slab = fresh;
     this.inShared = false;
     this.pos = 0;

@@ -55,6 +55,12 @@ export const Limits = {
   writeSlabSize: 64 * KiB,
   /** Payloads at least this large are passed to the socket by reference instead of copied. @default 16 KiB */
   writeCopyThreshold: 16 * KiB,
+  /**
+   * Full-size (`writeSlabSize`) write slabs a process keeps for reuse once a socket took their
+   * bytes, shared by all connections: bursts then refill the same memory instead of allocating
+   * 64 KiB per flush. At most this many times 64 KiB per process (512 KiB). @default 8
+   */
+  writeSlabPool: 8,
   /** Largest named message (eventdispatcher format) on a stream, in UTF-8 bytes without the `\n`. @default 64 KiB */
   namedMessageMaxLine: 64 * KiB,
   /** Largest named message in one datagram, in bytes (eventdispatcher's `DATAGRAM_MAX_SIZE`). @default 1024 */

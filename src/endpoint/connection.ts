@@ -29,6 +29,7 @@ import {
   type HookContext,
   type Protocol,
 } from '../core/index.js';
+import { SlabPool } from '../core/bytes.js';
 import type { HeadSkip } from '../core/framing/framer.js';
 import { joinAscii } from '../core/framing/length-prefix.js';
 import { closePayload } from '../core/websocket/close.js';
@@ -189,8 +190,11 @@ const NO_CLOSE_OPTIONS: CloseOptions = Object.freeze({});
  */
 let dirty: Array<Connection<unknown, unknown>> = [];
 
+/** Full-size write slabs the sockets are done with, for the next burst of any connection (`Limits.writeSlabPool`). */
+const slabPool = new SlabPool(Limits.writeSlabSize, Limits.writeSlabPool);
+
 /** One set of write-buffer options for every connection (resolved once, see WriteBuffer). */
-const WRITE_BUFFER_OPTIONS: WriteBufferOptions = { alloc: allocUnsafe, writeUtf8: utf8Write, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold };
+const WRITE_BUFFER_OPTIONS: WriteBufferOptions = { alloc: allocUnsafe, writeUtf8: utf8Write, slabSize: Limits.writeSlabSize, copyThreshold: Limits.writeCopyThreshold, pool: slabPool };
 
 /**
  * What every connection of one endpoint shares: its options and callbacks and the limits derived
@@ -1382,7 +1386,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     // While a sender waits for room, look again once the socket has written this batch: the
     // socket emits 'drain' only when its own (smaller or larger) high-water mark was crossed,
     // so a batch it takes at once would otherwise never end the wait.
-    this.sock.write(this.wb.take(), this.backpressured || this.writeBlocked ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
+    const sock = this.sock;
+    sock.write(this.wb.take(), this.backpressured || this.writeBlocked ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
+    // The kernel took the whole batch at once: nothing refers to its slabs any more, reuse them.
+    if (sock.writableLength === 0) this.wb.recycle();
     if (this.timed) this.lastTx = Date.now();
     if (this.budget !== undefined) this.account();
   }

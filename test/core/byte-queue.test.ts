@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ByteQueue, WriteBuffer, concatBytes, previewBytes } from '../../src/core/index.js';
+import { SlabPool } from '../../src/core/bytes.js';
 
 const u8 = (...b: number[]) => Uint8Array.from(b);
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -540,5 +541,59 @@ describe('WriteBuffer slab sizing', () => {
       assert.equal(pieces.reduce((n, c) => n + c.length, 0), 4 * (4 + big.length));
     }
     assert.ok(sizes.length <= 3, `${sizes.length} slabs allocated for 200 flushes (${[...new Set(sizes)].join(', ')}), expected the header bytes to share a slab`);
+  });
+});
+
+describe('WriteBuffer with a SlabPool', () => {
+  const burst = (wb: WriteBuffer, fill: number): Uint8Array[] => {
+    for (let i = 0; i < 1000; i++) wb.writeBytes(new Uint8Array(64).fill(fill));
+    return wb.take();
+  };
+
+  it('reuses a full-size slab once recycled, instead of allocating one per burst', () => {
+    const sizes: number[] = [];
+    const pool = new SlabPool(64 * 1024, 8);
+    const wb = new WriteBuffer({ alloc: (n) => (sizes.push(n), new Uint8Array(n)), pool });
+    burst(wb, 1); // grows up to a full-size slab
+    wb.recycle();
+    burst(wb, 2);
+    wb.recycle();
+    sizes.length = 0;
+    for (let k = 0; k < 50; k++) {
+      const pieces = burst(wb, k);
+      assert.equal(pieces.reduce((n, c) => n + c.length, 0), 64_000);
+      assert.ok(pieces.every((c) => c.every((b) => b === (k & 0xff))), 'each burst reads back its own bytes');
+      wb.recycle();
+    }
+    assert.deepEqual(sizes, [], `50 recycled bursts allocated ${sizes.join(', ')}`);
+    assert.ok(pool.length >= 1 && pool.length <= 8);
+  });
+
+  it('never reuses a slab whose take was not recycled (a write still in flight)', () => {
+    const pool = new SlabPool(64 * 1024, 8);
+    const wb = new WriteBuffer({ pool });
+    burst(wb, 1);
+    wb.recycle();
+    const inFlight = burst(wb, 7); // not recycled: the socket still holds these bytes
+    for (let k = 0; k < 20; k++) {
+      burst(wb, 9);
+      wb.recycle();
+    }
+    assert.ok(inFlight.every((c) => c.every((b) => b === 7)), 'bytes handed out and not recycled were overwritten');
+  });
+
+  it('keeps at most max slabs, only of its size, and nothing for a buffer whose slabs are not full-size', () => {
+    const pool = new SlabPool(64 * 1024, 2);
+    pool.put(new Uint8Array(1024));
+    assert.equal(pool.length, 0);
+    for (let i = 0; i < 5; i++) pool.put(new Uint8Array(64 * 1024));
+    assert.equal(pool.length, 2);
+    const small = new WriteBuffer({ slabSize: 2048, pool: new SlabPool(2048, 8) });
+    for (let i = 0; i < 100; i++) small.writeBytes(new Uint8Array(64));
+    const held = small.take();
+    small.recycle();
+    for (let i = 0; i < 100; i++) small.writeBytes(new Uint8Array(64).fill(3));
+    small.take();
+    assert.ok(held.every((c) => c.every((b) => b === 0)), 'a 2 KiB slab kept between takes is never pooled');
   });
 });
