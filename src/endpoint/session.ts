@@ -594,16 +594,17 @@ export class SessionHandle<In, Out> implements AsyncIterable<In> {
   }
 
   /**
-   * Ends the session deliberately: END goes to the peer (its session ends, `SESSION_ENDED`),
-   * every pending request rejects with `CONNECTION_CLOSED` in this call, the connection closes.
-   */
-  /**
    * Durable sessions (server, `session.durable`): resolves once every envelope written so far is
    * in the session log, so that it survives this node being killed. At once otherwise.
    */
   logged(): Promise<void> {
     return this.owner.logged?.(this as SessionHandle<unknown, unknown>) ?? Promise.resolve();
   }
+
+  /**
+   * Ends the session deliberately: END goes to the peer (its session ends, `SESSION_ENDED`),
+   * every pending request rejects with `CONNECTION_CLOSED` in this call, the connection closes.
+   */
 
   async close(): Promise<void> {
     const link = this.link;
