@@ -1,7 +1,9 @@
 /**
  * Real nats-server processes on loopback for the cluster tests: one server, or a cluster of
  * three joined by routes. Ports are picked free (bound on port 0, then released) before the
- * start, so a stopped server can be started again on the same ports (the outage tests).
+ * start, so a stopped server can be started again on the same ports (the outage tests). Another
+ * process (a parallel test file) may take a picked port before nats-server binds it: the first
+ * start then picks fresh ports and tries again (at most `START_ATTEMPTS` times).
  *
  * Without nats-server (or without the optional NATS client package) the cluster suites skip, each
  * test counted with the reason, as the interop suites do; with SWITCHBOARD_REQUIRE_INTEROP=1
@@ -63,6 +65,12 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** Starts of a fresh server (or cluster) on newly picked ports before giving up. */
+const START_ATTEMPTS = 5;
+
+/** nats-server exited because a picked port was taken meanwhile. */
+export class PortTakenError extends Error {}
+
 export interface NatsServerSpec {
   name: string;
   port: number;
@@ -99,7 +107,10 @@ export class NatsServer {
     });
     const deadline = Date.now() + 10_000;
     while (!(await accepts(s.port))) {
-      if (proc.exitCode !== null) throw new Error(`nats-server ${s.name} exited with ${proc.exitCode}: ${this.log.slice(-2000)}`);
+      if (proc.exitCode !== null) {
+        const msg = `nats-server ${s.name} exited with ${proc.exitCode}: ${this.log.slice(-2000)}`;
+        throw this.log.includes('address already in use') ? new PortTakenError(msg) : new Error(msg);
+      }
       if (Date.now() > deadline) throw new Error(`nats-server ${s.name} did not listen on ${s.port} within 10 s: ${this.log.slice(-2000)}`);
       await sleep(20);
     }
@@ -146,15 +157,32 @@ export class NatsServer {
   }
 }
 
+/** Runs `make` again on fresh ports while a picked port was taken by someone else (bounded). */
+async function onFreshPorts<T>(make: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await make();
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= START_ATTEMPTS) throw err;
+    }
+  }
+}
+
 /** One nats-server on free ports. */
 export async function natsServer(args: string[] = []): Promise<NatsServer> {
-  const s = new NatsServer({ name: 'solo', port: await freePort(), httpPort: await freePort(), args });
-  await s.start();
-  return s;
+  return onFreshPorts(async () => {
+    const s = new NatsServer({ name: 'solo', port: await freePort(), httpPort: await freePort(), args });
+    await s.start();
+    return s;
+  });
 }
 
 /** Three nats-servers routed to each other; waits (bounded) until every route is up. */
 export async function natsCluster(n = 3): Promise<NatsServer[]> {
+  return onFreshPorts(() => startCluster(n));
+}
+
+async function startCluster(n: number): Promise<NatsServer[]> {
   const clusterPorts: number[] = [];
   for (let i = 0; i < n; i++) clusterPorts.push(await freePort());
   const servers: NatsServer[] = [];
@@ -169,7 +197,12 @@ export async function natsCluster(n = 3): Promise<NatsServer[]> {
       }),
     );
   }
-  await Promise.all(servers.map((s) => s.start()));
+  const started = await Promise.allSettled(servers.map((s) => s.start()));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all(servers.map((s) => s.stop()));
+    throw failed.reason;
+  }
   await waitRoutes(servers);
   return servers;
 }
