@@ -296,14 +296,8 @@ export class DurableSession {
 
   /** The session ended here: its log goes. */
   end(): Promise<void> {
-    this.ended = true;
     this.removing = true;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    for (const w of this.waiters) w.resolve();
-    for (const w of this.leaseWaiters) w.resolve();
-    this.waiters = [];
-    this.leaseWaiters = [];
+    this.stop();
     // Frames still held go out as they are (END among them): nothing is durable any more.
     this.landed = Infinity;
     this.release();

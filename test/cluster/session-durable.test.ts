@@ -7,71 +7,19 @@
  */
 import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listen, natsBroker, natsSessionStore, pauseSchedule, permanentClient, snapshotFromLog, type MessageInfo, type SessionClient, type SessionOpenInfo, type SessionServer } from '../../src/index.js';
 import { startCuttingProxy } from '../helpers/cutting-proxy.js';
 import { sleep, waitFor, within, WAIT_MS } from '../helpers/net.js';
-import { repoRoot } from '../helpers/root.js';
 import { natsServer, natsSkip, type NatsServer } from './nats.js';
+import { NodeProc } from './node-proc.js';
 
-const SCRIPT = join(repoRoot, 'build', 'test', 'fixtures', 'session-node.js');
 type Msg = { n: number };
-type Reply = Record<string, unknown> & { event: string };
 
-/** One node in a child process, spoken to over IPC. */
-class NodeProc {
-  private readonly replies: Reply[] = [];
-  port = 0;
-  private constructor(readonly proc: ChildProcess, readonly log: string) {
-    proc.on('message', (m) => void this.replies.push(m as Reply));
-  }
-  static async start(natsUrl: string, bucket: string, log: string, extra: string[] = ['durable']): Promise<NodeProc> {
-    const proc = fork(SCRIPT, [natsUrl, bucket, log, ...extra], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    const n = new NodeProc(proc, log);
-    n.port = (await n.next('listening')).port as number;
-    return n;
-  }
-  async next(event: string, ms = WAIT_MS): Promise<Reply> {
-    await waitFor(() => this.replies.some((r) => r.event === event) || this.proc.exitCode !== null, ms, `${event} from the node`);
-    const i = this.replies.findIndex((r) => r.event === event);
-    if (i < 0) throw new Error(`the node exited (${this.proc.exitCode}) before ${event}`);
-    return this.replies.splice(i, 1)[0]!;
-  }
-  async ask(cmd: Record<string, unknown>, event: string): Promise<Reply> {
-    this.proc.send(cmd);
-    return this.next(event);
-  }
-  tell(cmd: Record<string, unknown>): void {
-    this.proc.send(cmd);
-  }
-  private lines(file: string): string[] {
-    if (!existsSync(file)) return [];
-    const text = readFileSync(file, 'utf8');
-    return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== '');
-  }
-  /** What onMessage logged: the numbers, and which came flagged redelivered. */
-  received(): Array<{ m: number; redelivered: boolean }> {
-    return this.lines(this.log).map((l) => JSON.parse(l) as { m: number; redelivered: boolean });
-  }
-  /** The highest n the node's stream had in the session log (written after `session.logged()`). */
-  logged(): number {
-    const l = this.lines(this.log + '.logged');
-    return l.length === 0 ? -1 : Number(l[l.length - 1]);
-  }
-  /** Error codes the node reported. */
-  failures(): string[] {
-    return this.lines(this.log + '.fail');
-  }
-  async kill(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
-    this.proc.kill('SIGKILL');
-    await within(gone, WAIT_MS, 'the node exit');
-  }
-}
+/** The fixture's arguments for a durable session server. */
+const DURABLE = ['durable'];
 
 /** Polls an asynchronous condition, bounded in time. */
 async function waitForAsync(cond: () => Promise<boolean>, ms: number, what: string): Promise<void> {
@@ -101,8 +49,8 @@ describeOrSkip('cluster: durable sessions survive a SIGKILLed node (real nats-se
 
   async function setup(extra?: string[]) {
     const bucket = `durable_${++seq}`;
-    const a = await NodeProc.start(nats.url, bucket, join(dir, `${bucket}-a.jsonl`), extra);
-    const b = await NodeProc.start(nats.url, bucket, join(dir, `${bucket}-b.jsonl`), extra);
+    const a = await NodeProc.start(nats.url, bucket, join(dir, `${bucket}-a.jsonl`), extra ?? DURABLE);
+    const b = await NodeProc.start(nats.url, bucket, join(dir, `${bucket}-b.jsonl`), extra ?? DURABLE);
     const proxy = await startCuttingProxy({ target: { port: a.port }, cutEveryMs: 0 });
     const opens: SessionOpenInfo[] = [];
     const got: Array<{ n: number; info: MessageInfo }> = [];
@@ -194,8 +142,8 @@ describeOrSkip('cluster: durable sessions survive a SIGKILLed node (real nats-se
     writeFileSync(conf, 'max_payload: 16384\n');
     const own = await natsServer(['-js', '-sd', join(dir, 'js-small'), '-c', conf]);
     const bucket = `durable_${++seq}`;
-    const a = await NodeProc.start(own.url, bucket, join(dir, `${bucket}-a.jsonl`));
-    const b = await NodeProc.start(own.url, bucket, join(dir, `${bucket}-b.jsonl`));
+    const a = await NodeProc.start(own.url, bucket, join(dir, `${bucket}-a.jsonl`), DURABLE);
+    const b = await NodeProc.start(own.url, bucket, join(dir, `${bucket}-b.jsonl`), DURABLE);
     const proxy = await startCuttingProxy({ target: { port: a.port }, cutEveryMs: 0 });
     const opens: SessionOpenInfo[] = [];
     const got: number[] = [];
@@ -355,8 +303,8 @@ describeOrSkip('cluster: durable sessions survive a SIGKILLed node (real nats-se
   it('a store outage (nats-server stopped): typed SESSION_STORE_* errors, nothing unlogged reaches the client, and a resume elsewhere is resumed: false with lost, never a hang', async () => {
     const own = await natsServer(['-js', '-sd', join(dir, 'js-outage')]);
     const bucket = `durable_${++seq}`;
-    const a = await NodeProc.start(own.url, bucket, join(dir, `${bucket}-a.jsonl`));
-    const b = await NodeProc.start(own.url, bucket, join(dir, `${bucket}-b.jsonl`));
+    const a = await NodeProc.start(own.url, bucket, join(dir, `${bucket}-a.jsonl`), DURABLE);
+    const b = await NodeProc.start(own.url, bucket, join(dir, `${bucket}-b.jsonl`), DURABLE);
     const proxy = await startCuttingProxy({ target: { port: a.port }, cutEveryMs: 0 });
     const opens: SessionOpenInfo[] = [];
     const got: number[] = [];

@@ -4,62 +4,22 @@
  * client reaching them through a TCP proxy whose target is switched from node A to node B.
  * docs/sessions.md guarantees table, rows "A node is drained" and "A node is killed (SIGKILL)".
  */
-import { after, before, describe, it } from 'node:test';
+import { describeOrSkip } from '../helpers/skip.js';
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pauseSchedule, permanentClient, type MessageInfo, type SessionOpenInfo } from '../../src/index.js';
 import { startCuttingProxy } from '../helpers/cutting-proxy.js';
-import { closedPort, sleep, waitFor, within, WAIT_MS } from '../helpers/net.js';
-import { repoRoot } from '../helpers/root.js';
-import { natsServer, type NatsServer } from './nats.js';
+import { closedPort, sleep, waitFor, WAIT_MS } from '../helpers/net.js';
+import { natsServer, natsSkip, type NatsServer } from './nats.js';
+import { NodeProc } from './node-proc.js';
 
-const SCRIPT = join(repoRoot, 'build', 'test', 'fixtures', 'session-node.js');
 type Msg = { n: number };
-type Reply = Record<string, unknown> & { event: string };
-
-/** One node in a child process, spoken to over IPC. */
-class NodeProc {
-  private readonly replies: Reply[] = [];
-  port = 0;
-  private constructor(readonly proc: ChildProcess, readonly log: string) {
-    proc.on('message', (m) => void this.replies.push(m as Reply));
-  }
-  static async start(natsUrl: string, bucket: string, log: string): Promise<NodeProc> {
-    const proc = fork(SCRIPT, [natsUrl, bucket, log], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    const n = new NodeProc(proc, log);
-    n.port = (await n.next('listening')).port as number;
-    return n;
-  }
-  private async next(event: string): Promise<Reply> {
-    await waitFor(() => this.replies.some((r) => r.event === event) || this.proc.exitCode !== null, WAIT_MS, `${event} from the node`);
-    const i = this.replies.findIndex((r) => r.event === event);
-    if (i < 0) throw new Error(`the node exited (${this.proc.exitCode}) before ${event}`);
-    return this.replies.splice(i, 1)[0]!;
-  }
-  async ask(cmd: Record<string, unknown>, event: string): Promise<Reply> {
-    this.proc.send(cmd);
-    return this.next(event);
-  }
-  /** What onMessage logged: the numbers, and which came flagged redelivered. */
-  received(): Array<{ m: number; redelivered: boolean }> {
-    if (!existsSync(this.log)) return [];
-    const text = readFileSync(this.log, 'utf8');
-    return text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { m: number; redelivered: boolean });
-  }
-  async kill(): Promise<void> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    const gone = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
-    this.proc.kill('SIGKILL');
-    await within(gone, WAIT_MS, 'the node exit');
-  }
-}
 
 const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
 
-describe('cluster: sessions resume on another node (real nats-server, nodes in child processes)', () => {
+describeOrSkip('cluster: sessions resume on another node (real nats-server, nodes in child processes)', natsSkip(), ({ it, before, after }) => {
   let nats: NatsServer;
   let dir: string;
   let seq = 0;
