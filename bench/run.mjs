@@ -89,7 +89,7 @@ const ENV = { 'ws-nobu': { WS_NO_BUFFER_UTIL: '1' }, 'sb-ws-js': { SWITCHBOARD_N
 // BENCH_DIST_B=path/to/other/dist: an A/B comparison of two builds in the same run; the `-b`
 // variants load that build and their ratio divides by the same implementation of this one.
 if (process.env.BENCH_DIST_B) {
-  for (const scenario of ['pingpong', 'pipelined', 'broadcast']) {
+  for (const scenario of ['pingpong', 'pipelined', 'broadcast', 'latency']) {
     for (const id of ['sb-lines', 'sb-length', 'sb-ws']) {
       if (scenario === 'broadcast' && id !== 'sb-lines') continue; // the broadcast hubs have a -b variant for TCP lines
       const row = IMPLS[scenario].find(([i]) => i === id);
