@@ -158,7 +158,7 @@ export class NatsServer {
 }
 
 /** Runs `make` again on fresh ports while a picked port was taken by someone else (bounded). */
-async function onFreshPorts<T>(make: () => Promise<T>): Promise<T> {
+export async function onFreshPorts<T>(make: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await make();
@@ -197,14 +197,18 @@ async function startCluster(n: number): Promise<NatsServer[]> {
       }),
     );
   }
-  const started = await Promise.allSettled(servers.map((s) => s.start()));
-  const failed = started.find((r) => r.status === 'rejected');
-  if (failed !== undefined) {
-    await Promise.all(servers.map((s) => s.stop()));
-    throw failed.reason;
-  }
+  await startAll(servers);
   await waitRoutes(servers);
   return servers;
+}
+
+/** Starts every server; when one cannot start, stops the others and throws its error. */
+export async function startAll(servers: NatsServer[]): Promise<void> {
+  const started = await Promise.allSettled(servers.map((s) => s.start()));
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed === undefined) return;
+  await Promise.all(servers.map((s) => s.stop()));
+  throw failed.reason;
 }
 
 export async function waitRoutes(servers: NatsServer[]): Promise<void> {

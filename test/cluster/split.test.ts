@@ -14,7 +14,7 @@ import type { ClusterEvent } from '../../src/index.js';
 import { WAIT_MS, sleep, waitFor } from '../helpers/net.js';
 import { proxy, type Proxy } from '../helpers/proxy.js';
 import { afterHeal, chatClient, chatServer, receiveN, warmUp, type ChatNode } from './chat.js';
-import { NatsServer, freePort, natsSkip, waitRoutes } from './nats.js';
+import { NatsServer, freePort, natsSkip, onFreshPorts, startAll, waitRoutes } from './nats.js';
 
 const SPLIT_MS = 4000;
 
@@ -26,23 +26,33 @@ describeOrSkip('cluster: a network split between NATS servers', natsSkip(), ({ i
   const events: Record<'a' | 'b', Array<ClusterEvent & { at: number }>> = { a: [], b: [] };
 
   before(async () => {
-    const cluster = [await freePort(), await freePort()];
-    for (const port of cluster) proxies.push(await proxy(port));
-    for (const i of [0, 1]) {
-      const other = 1 - i;
-      servers.push(
-        new NatsServer({
-          name: `n${i}`,
-          port: await freePort(),
-          httpPort: await freePort(),
-          clusterPort: cluster[i]!,
-          routes: [proxies[other]!.port],
-          // Gossip must not tell the other server a way around the proxy.
-          args: ['--cluster_advertise', `127.0.0.1:${proxies[i]!.port}`],
-        }),
-      );
-    }
-    await Promise.all(servers.map((s) => s.start()));
+    // Picked ports another process may take first: on "address already in use", start over.
+    await onFreshPorts(async () => {
+      const cluster = [await freePort(), await freePort()];
+      for (const port of cluster) proxies.push(await proxy(port));
+      for (const i of [0, 1]) {
+        const other = 1 - i;
+        servers.push(
+          new NatsServer({
+            name: `n${i}`,
+            port: await freePort(),
+            httpPort: await freePort(),
+            clusterPort: cluster[i]!,
+            routes: [proxies[other]!.port],
+            // Gossip must not tell the other server a way around the proxy.
+            args: ['--cluster_advertise', `127.0.0.1:${proxies[i]!.port}`],
+          }),
+        );
+      }
+      try {
+        await startAll(servers);
+      } catch (err) {
+        await Promise.all(proxies.map((p) => p.close()));
+        servers.length = 0;
+        proxies.length = 0;
+        throw err;
+      }
+    });
     await waitRoutes(servers);
     a = await chatServer('a', { nats: servers[0]!.url, onEvent: (e) => void events.a.push({ ...e, at: Date.now() }) });
     b = await chatServer('b', { nats: servers[1]!.url, onEvent: (e) => void events.b.push({ ...e, at: Date.now() }) });
