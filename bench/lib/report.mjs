@@ -207,6 +207,26 @@ function ran(report) {
   return Object.fromEntries(Object.entries(report.config).filter(([k]) => report.results?.[k] !== undefined));
 }
 
+/**
+ * A table with one row per implementation of `scenario` and one column per case key: `show`
+ * formats the median of `metric` (and may add its spread), followed by its ratio to the row's
+ * baseline in brackets; a failed or skipped cell says so.
+ */
+function ratioTable(report, scenario, keys, metric, show) {
+  const out = [`| implementation | ${keys.join(' | ')} | baseline (the divisor) |`, `|---|${keys.map(() => '--:').join('|')}|---|`];
+  for (const [id, name, base] of report.impls[scenario]) {
+    const cells = keys.map((k) => {
+      const f = failed(report, scenario, k, id);
+      if (f) return f.startsWith('FAILED') ? 'FAILED' : f;
+      const a = med(report, scenario, k, id, metric);
+      const r = base ? ` (${x(ratio(a, med(report, scenario, k, base, metric)))})` : '';
+      return `${show(a, k, id)}${r}`;
+    });
+    out.push(`| ${name} | ${cells.join(' | ')} | ${base ? nameOf(report, scenario, base) : '(baseline)'} |`);
+  }
+  return out;
+}
+
 export function renderMarkdown(report) {
   const L = [];
   const m = report.machine;
@@ -325,18 +345,7 @@ export function renderMarkdown(report) {
     L.push("### Pipelined echo throughput (messages/s with W messages in flight; in brackets, the ratio to the row's baseline)");
     L.push('');
     if (cfg.pipelined.maxInFlight) L.push(`(Smoke run: at most ${fmtBytes(cfg.pipelined.maxInFlight)} in flight, so W is smaller than shown for large messages.)`, '');
-    L.push(`| implementation | ${keys.join(' | ')} | baseline (the divisor) |`);
-    L.push(`|---|${keys.map(() => '--:').join('|')}|---|`);
-    for (const [id, name, base] of report.impls.pipelined) {
-      const cells = keys.map((k) => {
-        const f = failed(report, 'pipelined', k, id);
-        if (f) return f.startsWith('FAILED') ? 'FAILED' : f;
-        const a = med(report, 'pipelined', k, id, 'msgsPerSec');
-        const r = base ? ` (${x(ratio(a, med(report, 'pipelined', k, base, 'msgsPerSec')))})` : '';
-        return `${fmtNum(a)}${spread(report, 'pipelined', k, id, 'msgsPerSec')}${r}`;
-      });
-      L.push(`| ${name} | ${cells.join(' | ')} | ${base ? nameOf(report, 'pipelined', base) : '(baseline)'} |`);
-    }
+    L.push(...ratioTable(report, 'pipelined', keys, 'msgsPerSec', (a, k, id) => `${fmtNum(a)}${spread(report, 'pipelined', k, id, 'msgsPerSec')}`));
     const big = Math.max(...cfg.pipelined.sizes);
     const mib = cfg.pipelined.windows
       .map((W) => {
@@ -351,18 +360,7 @@ export function renderMarkdown(report) {
     L.push('');
     L.push("#### Server CPU time per echoed message (µs, the server process's user + system time over the measurement window; in brackets, the ratio to the row's baseline: below 1 is less CPU)");
     L.push('');
-    L.push(`| implementation | ${keys.join(' | ')} | baseline (the divisor) |`);
-    L.push(`|---|${keys.map(() => '--:').join('|')}|---|`);
-    for (const [id, name, base] of report.impls.pipelined) {
-      const cells = keys.map((k) => {
-        const f = failed(report, 'pipelined', k, id);
-        if (f) return f.startsWith('FAILED') ? 'FAILED' : f;
-        const a = med(report, 'pipelined', k, id, 'serverCpuUsPerMsg');
-        const r = base ? ` (${x(ratio(a, med(report, 'pipelined', k, base, 'serverCpuUsPerMsg')))})` : '';
-        return `${cpu(a)}${r}`;
-      });
-      L.push(`| ${name} | ${cells.join(' | ')} | ${base ? nameOf(report, 'pipelined', base) : '(baseline)'} |`);
-    }
+    L.push(...ratioTable(report, 'pipelined', keys, 'serverCpuUsPerMsg', (a) => cpu(a)));
     for (const l of uwsLines(report, 'pipelined', keys, [['serverCpuUsPerMsg', 'server CPU per message']])) L.push('', l);
     L.push('', 'Throughput at equal CPU is the fair comparison where the client saturates first: a server that needs less CPU per message has room the client did not use.');
     L.push('');
@@ -372,18 +370,7 @@ export function renderMarkdown(report) {
     const keys = cfg.sessions.sizes.map((s) => `W=${cfg.sessions.window} ${sizeOf(s)}`);
     L.push("### Sessions (the pipelined echo inside a session and without one, same run; in brackets, the ratio to the row's baseline)");
     L.push('');
-    L.push(`| implementation | ${keys.join(' | ')} | baseline (the divisor) |`);
-    L.push(`|---|${keys.map(() => '--:').join('|')}|---|`);
-    for (const [id, name, base] of report.impls.sessions) {
-      const cells = keys.map((k) => {
-        const f = failed(report, 'sessions', k, id);
-        if (f) return f.startsWith('FAILED') ? 'FAILED' : f;
-        const a = med(report, 'sessions', k, id, 'msgsPerSec');
-        const r = base ? ` (${x(ratio(a, med(report, 'sessions', k, base, 'msgsPerSec')))})` : '';
-        return `${fmtNum(a)}${spread(report, 'sessions', k, id, 'msgsPerSec')}${r}`;
-      });
-      L.push(`| ${name} | ${cells.join(' | ')} | ${base ? nameOf(report, 'sessions', base) : '(baseline)'} |`);
-    }
+    L.push(...ratioTable(report, 'sessions', keys, 'msgsPerSec', (a, k, id) => `${fmtNum(a)}${spread(report, 'sessions', k, id, 'msgsPerSec')}`));
     L.push('', 'Server CPU per message: ' + report.impls.sessions.map(([id, name]) => `${name}: ${keys.map((k) => cpu(med(report, 'sessions', k, id, 'serverCpuUsPerMsg'))).join(' / ')}`).join('; ') + ` (${keys.join(' / ')}).`);
     L.push('', 'Both sides of a session number, retain and acknowledge every message (acknowledgements batched: every 32 messages or 20 ms).');
     L.push('');

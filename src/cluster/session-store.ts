@@ -50,14 +50,19 @@ function encode(s: SessionSnapshot): Uint8Array {
 
 const int = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 
+/** The JSON value in `bytes` (strict UTF-8), or undefined when they are not UTF-8 JSON (no JSON text parses to undefined). */
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The snapshot, or why the bytes are not one. */
 export function decodeSnapshot(bytes: Uint8Array, id: string): SessionSnapshot | string {
-  let w: Record<string, unknown>;
-  try {
-    w = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Record<string, unknown>;
-  } catch {
-    return 'not UTF-8 JSON';
-  }
+  const w = parseJson(bytes) as Record<string, unknown> | undefined;
+  if (w === undefined) return 'not UTF-8 JSON';
   if (typeof w !== 'object' || w === null || Array.isArray(w)) return 'not an object';
   if (w['version'] !== 1) return `version ${String(w['version'])}, expected 1`;
   if (w['id'] !== id) return 'the id does not match its key';
@@ -107,12 +112,8 @@ export function decodeSnapshot(bytes: Uint8Array, id: string): SessionSnapshot |
 
 /** A log entry, or why the bytes are not one (its meta is checked as a snapshot is). */
 export function decodeLogEntry(bytes: Uint8Array, id: string): SessionLogEntry | string {
-  let w: Record<string, unknown>;
-  try {
-    w = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Record<string, unknown>;
-  } catch {
-    return 'not UTF-8 JSON';
-  }
+  const w = parseJson(bytes) as Record<string, unknown> | undefined;
+  if (w === undefined) return 'not UTF-8 JSON';
   if (typeof w !== 'object' || w === null || !int(w['flush']) || !int(w['parts']) || (w['parts'] as number) < 1) return 'flush or parts is malformed';
   const meta = w['meta'] as Record<string, unknown> | undefined;
   if (typeof meta !== 'object' || meta === null || !int(meta['delivered'])) return 'meta is malformed';

@@ -25,11 +25,9 @@ describeOrSkip('cli: switchboard listen --cluster', natsSkip(), ({ it, before, a
     const r1 = main(['listen', 'tcp://127.0.0.1:0', '--quiet', '--cluster', nats.url, '--node', 'one', '--relay'], one.io);
     const r2 = main(['listen', 'tcp://127.0.0.1:0', '--quiet', '--cluster', nats.url, '--node', 'two', '--relay'], two.io);
     try {
-      await waitFor(() => /listening on (\S+)/.test(one.err()) && /listening on (\S+)/.test(two.err()), WAIT_MS, 'both listeners');
+      const [url1, url2] = await listening(() => one.err(), () => two.err());
       assert.match(one.err(), /joined the cluster at nats:\/\/127\.0\.0\.1:\d+ as node one/);
       await waitFor(() => /node two joined/.test(one.err()), WAIT_MS, 'node one to hear of node two');
-      const url1 = /listening on (\S+)/.exec(one.err())![1]!;
-      const url2 = /listening on (\S+)/.exec(two.err())![1]!;
       const a = await connect<string, string>(url1, { protocol: { codec: textCodecLike() } });
       const b = await connect<string, string>(url2, { protocol: { codec: textCodecLike() } });
       const c = await connect<string, string>(url1, { protocol: { codec: textCodecLike() } });
@@ -72,15 +70,9 @@ describeOrSkip('cli: switchboard listen --cluster', natsSkip(), ({ it, before, a
     const opens: boolean[] = [];
     let client: SessionClient<{ n: number }, { n: number }> | undefined;
     try {
-      await waitFor(() => /listening on (\S+)/.test(one.err()) && /listening on (\S+)/.test(two.err()), WAIT_MS, 'both listeners');
+      const [url1, url2] = await listening(() => one.err(), () => two.err());
       assert.match(one.err(), /sessions kept in NATS key-value at nats:\/\/127\.0\.0\.1:\d+/);
-      const url1 = /listening on (\S+)/.exec(one.err())![1]!;
-      const url2 = /listening on (\S+)/.exec(two.err())![1]!;
-      client = permanentClient<{ n: number }, { n: number }>([url1, url2], {
-        protocol: linesJson(),
-        backoff: pauseSchedule([20]),
-        session: { onOpen: (_s, i) => void opens.push(i.resumed), onMessage: (_s, m) => void got.push(m.n) },
-      });
+      client = echoSession([url1, url2], got, opens);
       await waitFor(() => client!.connected, WAIT_MS, 'the session on listener one');
       for (let n = 0; n < 50; n++) client.send({ n });
       await waitFor(() => got.length === 50, WAIT_MS, 'the first 50 echoes');
@@ -112,14 +104,8 @@ describeOrSkip('cli: switchboard listen --cluster', natsSkip(), ({ it, before, a
     const opens: boolean[] = [];
     let client: SessionClient<{ n: number }, { n: number }> | undefined;
     try {
-      await waitFor(() => /listening on (\S+)/.test(one.err()) && /listening on (\S+)/.test(two.err()), WAIT_MS, 'both listeners');
-      const url1 = /listening on (\S+)/.exec(one.err())![1]!;
-      const url2 = /listening on (\S+)/.exec(two.err())![1]!;
-      client = permanentClient<{ n: number }, { n: number }>([url1, url2], {
-        protocol: linesJson(),
-        backoff: pauseSchedule([20]),
-        session: { onOpen: (_s, i) => void opens.push(i.resumed), onMessage: (_s, m) => void got.push(m.n) },
-      });
+      const [url1, url2] = await listening(() => one.err(), () => two.err());
+      client = echoSession([url1, url2], got, opens);
       await waitFor(() => client!.connected, WAIT_MS, 'the session on listener one');
       for (let n = 0; n < 50; n++) client.send({ n });
       await waitFor(() => got.length >= 20, WAIT_MS, 'echoes from listener one');
@@ -140,6 +126,21 @@ describeOrSkip('cli: switchboard listen --cluster', natsSkip(), ({ it, before, a
     }
   });
 });
+
+/** Waits (bounded) until both listeners print their address, and returns the two URLs. */
+async function listening(one: () => string, two: () => string): Promise<[string, string]> {
+  await waitFor(() => /listening on (\S+)/.test(one()) && /listening on (\S+)/.test(two()), WAIT_MS, 'both listeners');
+  return [/listening on (\S+)/.exec(one())![1]!, /listening on (\S+)/.exec(two())![1]!];
+}
+
+/** A JSON-lines session client trying `urls` in turn: the numbers it gets back go to `got`, each open's `resumed` to `opens`. */
+function echoSession(urls: string[], got: number[], opens: boolean[]): SessionClient<{ n: number }, { n: number }> {
+  return permanentClient<{ n: number }, { n: number }>(urls, {
+    protocol: linesJson(),
+    backoff: pauseSchedule([20]),
+    session: { onOpen: (_s, i) => void opens.push(i.resumed), onMessage: (_s, m) => void got.push(m.n) },
+  });
+}
 
 function textCodecLike(): { name: string; binary: boolean; encode: (s: string) => string; decode: (b: Uint8Array) => string } {
   return { name: 'text', binary: false, encode: (s) => s, decode: (b) => new TextDecoder().decode(b) };
