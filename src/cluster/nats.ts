@@ -264,18 +264,44 @@ class NatsBroker implements Broker {
       put: async (key, value) => {
         await kv.put(key, value);
       },
+      // A stream purge of the key's subject: no delete marker stays behind to be listed, swept
+      // or kept alive (the bucket holds one value per key, history 1).
       delete: async (key) => {
-        await kv.delete(key);
+        await this.jsApi<{ success?: boolean }>(`STREAM.PURGE.KV_${bucket}`, { filter: `$KV.${bucket}.${key}` }, `remove ${key} from ${bucket}`);
       },
-      keys: async (limit, filter) => {
-        const out: string[] = [];
-        for await (const k of await kv.keys(filter)) {
-          if (out.length >= limit) break;
-          out.push(k);
-        }
-        return out;
-      },
+      keys: (limit, filter) => this.kvKeys(bucket, limit, filter),
     };
+  }
+
+  /**
+   * The keys of `bucket` (matching `filter`), from one JetStream STREAM.INFO request with a
+   * subjects filter: no consumer. (The client's `kv.keys()` iterates an ordered consumer that,
+   * while entries are written or deleted meanwhile, can wait for an idle heartbeat: 30 s.)
+   * `delete` leaves no marker, so what is listed is there (or was, a moment ago).
+   */
+  private async kvKeys(bucket: string, limit: number, filter = '>'): Promise<string[]> {
+    const prefix = `$KV.${bucket}.`;
+    const reply = await this.jsApi<{ state?: { subjects?: Record<string, number> } }>(
+      `STREAM.INFO.KV_${bucket}`, { subjects_filter: prefix + filter, offset: 0 }, `list the keys of ${bucket}`);
+    const out: string[] = [];
+    for (const subject of Object.keys(reply.state?.subjects ?? {})) {
+      if (out.length >= limit) break;
+      if (subject.startsWith(prefix)) out.push(subject.slice(prefix.length));
+    }
+    return out;
+  }
+
+  /** One JetStream API request (`$JS.API.<what>`), its JSON answer, failures typed. */
+  private async jsApi<T>(what: string, body: unknown, doing: string): Promise<T> {
+    let reply: T & { error?: { description?: string } };
+    try {
+      const m = await this.nc.request(`$JS.API.${what}`, new TextEncoder().encode(JSON.stringify(body)), { timeout: KV_API_TIMEOUT });
+      reply = JSON.parse(new TextDecoder().decode(m.data)) as typeof reply;
+    } catch (cause) {
+      throw new ClusterError(ErrorCode.CLUSTER_CLOSED, `could not ${doing}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    }
+    if (reply.error !== undefined) throw new ClusterError(ErrorCode.CLUSTER_CLOSED, `could not ${doing}: ${reply.error.description ?? 'JetStream error'}`);
+    return reply;
   }
 
   flush(): Promise<void> {
@@ -290,9 +316,10 @@ class NatsBroker implements Broker {
 }
 
 const KV_CLIENT = '@nats-io/kv';
+/** Time one JetStream API request (a key listing, a removal) may take, in ms (the client's own API timeout). */
+const KV_API_TIMEOUT = 5000;
 interface NatsKv {
   get(key: string): Promise<{ value: Uint8Array; operation: string } | null>;
   put(key: string, value: Uint8Array): Promise<number>;
   delete(key: string): Promise<void>;
-  keys(filter?: string): Promise<AsyncIterable<string>>;
 }

@@ -169,12 +169,24 @@ export class DurableSession {
     const m = this.handle.machine;
     return this.refreshing || this.outHead < this.outbox.length || m.written > this.logged || this.waiters.length > 0 || this.leaseWaiters.length > 0
       || m.receivedUpTo + (this.window >> 1) > this.lease
-      || (this.live.length > 1 && m.ackedUpTo > this.trimmedAt); // acknowledged entries to remove
+      || this.staleAck(); // acknowledged entries to remove
+  }
+
+  /**
+   * The client acknowledged more than the log says, and the log holds envelopes in between: a
+   * write records the acknowledgement and removes the entries it covers. (Also with one entry:
+   * the last flush of a stream may hold every envelope still unacknowledged when it was written.)
+   */
+  private staleAck(): boolean {
+    const acked = this.handle.machine.ackedUpTo;
+    if (acked <= this.trimmedAt) return false;
+    for (const e of this.live) if (e.top > this.trimmedAt) return true;
+    return false;
   }
 
   /** After an inbound frame: a flush when there is something to trim (an ACK arrived). */
   poke(): void {
-    if (!this.scheduled && !this.inFlight && this.live.length > 1 && this.handle.machine.ackedUpTo > this.trimmedAt) this.schedule();
+    if (!this.scheduled && !this.inFlight && this.staleAck()) this.schedule();
   }
 
   private async flush(): Promise<void> {

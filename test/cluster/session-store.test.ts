@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { natsBroker, natsSessionStore, type Broker, type SessionSnapshot } from '../../src/index.js';
 import { natsServer, type NatsServer, natsSkip } from './nats.js';
+import { within, WAIT_MS } from '../helpers/net.js';
 
 function snapshot(id: string, over: Partial<SessionSnapshot> = {}): SessionSnapshot {
   return {
@@ -108,6 +109,43 @@ describeOrSkip('cluster: NATS key-value session store', natsSkip(), ({ it, befor
     await assert.rejects(sa.append('a.b', 0, entry(0, [])));
     const huge = entry(2, [{ seq: 9, kind: 'M', id: 0, payload: new Uint8Array(a.maxPayload), aux: '' }]);
     await assert.rejects(sa.append('logged_1', 9, huge), { code: 'CLUSTER_PAYLOAD_TOO_LARGE' });
+  });
+
+  it('reads a log while another node appends and removes entries: every read answers, and lists every entry that lived through it', async () => {
+    // The NATS client's kv.keys() could wait 30 s for an idle heartbeat when entries changed while
+    // it listed them; read() lists with one JetStream request instead.
+    const sa = await natsSessionStore(a, { bucket: 'sessions_busy' });
+    const sb = await natsSessionStore(b, { bucket: 'sessions_busy' });
+    const { retained, ...meta } = snapshot('busy_1');
+    const entry = (flush: number) => ({ flush, parts: 1, meta: { ...meta, delivered: 9 }, records: retained.slice(0, 1) });
+    // Entries 0..4 stay for the whole test; the writer appends four at a time and removes them two steps later.
+    for (let n = 0; n < 5; n++) await sa.append('busy_1', n, entry(n));
+    let stop = false;
+    let written = 5;
+    const writer = (async () => {
+      for (let n = 5; n < 5 + 4000 && !stop; n += 4) {
+        await Promise.all([0, 1, 2, 3].map((i) => sa.append('busy_1', n + i, entry(n + i))));
+        written = n + 4;
+        if (n >= 13) await sa.remove('busy_1', [n - 8, n - 7, n - 6, n - 5]);
+      }
+    })();
+    try {
+      for (let i = 0; i < 300 && !stop; i++) {
+        const read = await within(sb.read('busy_1'), WAIT_MS, `read ${i} while the log changes`);
+        const ns = read.map((e) => e.n);
+        for (let n = 0; n < 5; n++) assert.ok(ns.includes(n), `entry ${n} is in read ${i}: ${ns.join(',')}`);
+        assert.ok(ns.length <= 5 + 12, `read ${i} lists only live entries (removed ones leave no marker): ${ns.length}`);
+      }
+    } finally {
+      stop = true;
+      await writer;
+    }
+    assert.ok(written > 5, 'the writer wrote while the reads ran');
+    // A removed key is gone from the listing: nothing for a sweep or a read to trip over.
+    await sa.remove('busy_1', Array.from({ length: written }, (_, n) => n));
+    assert.deepEqual(await sb.read('busy_1'), []);
+    const kv = await a.keyValue!('sessions_busy_log');
+    assert.deepEqual(await kv.keys(100, 'busy_1.>'), []);
   });
 
   it('sweeps expired snapshots', async () => {
