@@ -296,7 +296,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   /** Facts about the link from its transport (WebSocket: `path`, `subprotocol`, `compression`, `origin`, `headers`). */
   readonly meta: Readonly<Record<string, unknown>>;
 
-  // An idle connection is this object, its socket, framer and write buffer, and nothing else:
+  // A connection that never talked is this object and its socket, and nothing else (the framer
+  // and write buffer are made by the first bytes in or out):
   // options and limits are shared with the endpoint's other connections (`cfg`), flags are bits
   // of one number, and what only some connections use (timers, queues, close bookkeeping, its
   // name) lives in `x`, made when first needed. bench/conn-heap.mjs lists what a connection
@@ -305,8 +306,9 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private flags = 0;
   private x: Extras<In, Out> | undefined;
   private _state: ConnectionState = 'opening';
-  private readonly framer: Framer;
-  private readonly wb: WriteBuffer;
+  /** Made on first use (`framer`, `wb`): a connection that never talks does not carry them. */
+  private _framer: Framer | undefined = undefined;
+  private _wb: WriteBuffer | undefined = undefined;
   private readonly serial: number | undefined;
   /** WebSocket: the request path, for the name (every WebSocket connection has one: not in `x`). */
   private readonly path: string | undefined;
@@ -327,8 +329,6 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.cfg = sharedFor(callbacks, options, link);
     this.serial = link.serial;
     this.path = link.path;
-    this.wb = new WriteBuffer(WRITE_BUFFER_OPTIONS);
-    this.framer = protocol.framing.create(this.wb);
     this.meta = link.meta ?? NO_META;
     if (this.cfg.consumes) this.flags |= F.ModeCallback;
     this.timed = (options.idleTimeout ?? 0) > 0 || protocol.heartbeat !== undefined;
@@ -336,6 +336,21 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     sock.setHandler(this);
     if (link.initialData && link.initialData.length > 0) this.early = link.initialData;
     if (options.idleTimeout) this.armIdle(options.idleTimeout);
+  }
+
+  /** The write buffer, made on the first write (or the framer, which writes into it). */
+  private get wb(): WriteBuffer {
+    return (this._wb ??= new WriteBuffer(WRITE_BUFFER_OPTIONS));
+  }
+
+  /** The framer, made on the first bytes in or out (or a close, which a WebSocket framer writes). */
+  private get framer(): Framer {
+    return (this._framer ??= this.protocol.framing.create(this.wb));
+  }
+
+  /** Bytes in the write buffer, without making one. */
+  private get wbLength(): number {
+    return this._wb === undefined ? 0 : this._wb.length;
   }
 
   private more(): Extras<In, Out> {
@@ -801,7 +816,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
 
   /** Bytes accepted for sending that the kernel has not taken yet. */
   get queuedBytes(): number {
-    return this.wb.length + this.sock.writableLength;
+    return this.wbLength + this.sock.writableLength;
   }
 
   /**
@@ -809,7 +824,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
    * next flush: the slab leaves with the bytes handed to the socket). For tests and bench/.
    */
   get writeSlabBytes(): number {
-    return this.wb.slabBytes;
+    return this._wb === undefined ? 0 : this._wb.slabBytes;
   }
 
   /**
@@ -818,7 +833,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
    * `memoryBudget` caps the sum over its connections.
    */
   get heldBytes(): number {
-    return this._state === 'closed' ? 0 : this.framer.buffered + this.wb.length + this.sock.writableLength;
+    return this._state === 'closed' ? 0 : (this._framer === undefined ? 0 : this._framer.buffered) + this.wbLength + this.sock.writableLength;
   }
 
   /** @internal Counts this connection in a server's memory budget from now on. */
@@ -997,7 +1012,8 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
    * a dispatcher's HELP) put the queued bytes at `maxQueuedBytes`.
    */
   private pump(): void {
-    const framer = this.framer;
+    const framer = this._framer;
+    if (framer === undefined) return; // nothing ever arrived (the framer is made by the first bytes)
     const codec = this.protocol.codec;
     const wb = this.wb;
     const rxSubscribed = diag.messageReceived.hasSubscribers; // read once per batch of frames
@@ -1382,7 +1398,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   /** Hands everything queued to the socket as one corked write. */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.wb.length === 0 || this.sock.destroyed) return;
+    if (this.wbLength === 0 || this.sock.destroyed) return;
     // While a sender waits for room, look again once the socket has written this batch: the
     // socket emits 'drain' only when its own (smaller or larger) high-water mark was crossed,
     // so a batch it takes at once would otherwise never end the wait.
@@ -1514,7 +1530,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     this.initiator ??= error ? 'error' : 'local';
     this._state = 'closing';
     this.ended = true;
-    this.wb.take();
+    this._wb?.take();
     this.sock.destroy();
   }
 
@@ -1566,7 +1582,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   private finishInput(): void {
     if (!this.discarding) {
       try {
-        this.framer.finish();
+        this._framer?.finish();
       } catch (err) {
         // A partial frame at the end is an error, never a message.
         const e = asError(err, ErrorCode.FRAME_TRUNCATED, this.name);
@@ -1633,7 +1649,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       if (this.peerEnded) this.finishInput();
     }
     this.endInbox();
-    this.framer.dispose?.();
+    this._framer?.dispose?.();
     this.errorsEnded = true;
     this.errorQueue?.end();
     const waiters = this.roomWaiters;
@@ -1643,7 +1659,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
       w.resolve(false);
     }
     const error = this.closeError;
-    const session = this.framer.session;
+    const session = this._framer?.session; // no framer: nothing was sent or received
     const code = session?.peerClose?.code ?? (session?.closeSent ? (error ? closeCodeFor(error) : (this.localClose.code ?? 1000)) : undefined);
     const info: CloseInfo = {
       initiator: this.initiator ?? 'peer',
@@ -1668,7 +1684,7 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
 
   /** The session framer may have answered (a pong) or seen the peer's close. */
   private afterSessionInput(session: Session): void {
-    if (this.wb.length > 0) this.scheduleFlush();
+    if (this.wbLength > 0) this.scheduleFlush();
     if (session.peerClose === undefined || this.sessionInputEnded) return;
     // RFC 6455 7.1: the peer's close frame ends its messages; our reply is already queued.
     this.sessionInputEnded = true;
