@@ -425,6 +425,10 @@ export class WriteBuffer {
   private retired: Uint8Array[] | undefined;
   /** Full-size slabs whose bytes the last take handed out, for `recycle()`. */
   private lent: Uint8Array[] | undefined;
+  /** An open range of a buffer the caller never writes again (`writeShared`): [shStart, shEnd) of shBuf. */
+  private shBuf: Uint8Array | undefined;
+  private shStart = 0;
+  private shEnd = 0;
 
   constructor(options: WriteBufferOptions = NO_OPTIONS) {
     this.cfg = configFor(options);
@@ -452,6 +456,27 @@ export class WriteBuffer {
       this.moved(n);
     }
     this.length += n;
+  }
+
+  /**
+   * Appends bytes `start` to `end` of `buf`, which nobody writes again (a broadcast frames a
+   * message once for every connection): ranges of one buffer that follow each other join into
+   * one piece, so a burst of broadcast messages leaves as one view of the shared bytes, never
+   * copied, when it is all this buffer holds. Mixed with other writes, a joined range under
+   * `copyThreshold` is copied like any small write (few pieces per write).
+   */
+  writeShared(buf: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    if (n <= 0) return;
+    this.length += n;
+    if (this.shBuf === buf && this.shEnd === start) {
+      this.shEnd = end;
+      return;
+    }
+    if (this.shBuf !== undefined) this.closeShared(false);
+    this.shBuf = buf;
+    this.shStart = start;
+    this.shEnd = end;
   }
 
   /** Writes `s` as UTF-8 and returns the number of bytes written. */
@@ -531,14 +556,42 @@ export class WriteBuffer {
   }
 
   private seal(): void {
+    // An open shared range follows every pending slab byte (a slab write closes it first);
+    // closed here, it may be copied into the slab.
+    if (this.shBuf !== undefined) this.closeShared(true);
     if (this.slab !== undefined && this.pos > this.segStart) {
       (this.out ??= []).push(this.slab.subarray(this.segStart, this.pos));
       this.segStart = this.pos;
     }
   }
 
+  /**
+   * Ends the open shared range: by reference when it is large, or when it is all the flush holds
+   * (`sealing`, nothing before it); else copied into the slab after the bytes before it (fewer
+   * pieces per write).
+   */
+  private closeShared(sealing: boolean): void {
+    const buf = this.shBuf!;
+    const view = buf.subarray(this.shStart, this.shEnd);
+    this.shBuf = undefined;
+    const slabPending = this.slab !== undefined && this.pos > this.segStart;
+    if ((sealing && this.out === undefined && !slabPending) || view.length >= this.cfg.copyThreshold) {
+      if (slabPending) {
+        (this.out ??= []).push(this.slab!.subarray(this.segStart, this.pos));
+        this.segStart = this.pos;
+      }
+      (this.out ??= []).push(view);
+      return;
+    }
+    // The bytes were counted in `length` by writeShared: copy without counting them again.
+    const slab = this.ensure(view.length);
+    slab.set(view, this.pos);
+    this.moved(view.length);
+  }
+
   /** A slab with `n` free bytes at `pos`. */
   private ensure(n: number): Uint8Array {
+    if (this.shBuf !== undefined) this.closeShared(false);
     const slab = this.slab;
     const pool = this.cfg.pool;
     if (slab !== undefined && slab.length - this.pos >= n) {

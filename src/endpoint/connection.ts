@@ -1334,23 +1334,27 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
   }
 
   /**
-   * Queues bytes that are already framed (a broadcast encodes once for every connection);
-   * `msg` is what they encode, for `onSent`.
+   * Queues bytes `start` to `end` of `framed`, already framed (a broadcast encodes once for
+   * every connection); `msg` is what they encode, for `onSent`. Nobody may write those bytes
+   * again: they are kept by reference until written.
    */
-  sendFramed(framed: Uint8Array, msg: Out): SendStatus {
+  sendFramed(framed: Uint8Array, msg: Out, start = 0, end = framed.length): SendStatus {
     if (this._state !== 'open' || this.ended) return SendStatus.Closed;
     const queued = this.wb.length + this.sock.writableLength;
     if (queued >= this.maxQueued) return this.overflow(queued, msg);
-    this.wb.writeBytes(framed);
-    this.stats.bytesOut += framed.length;
+    // Bytes shared by every receiver, never written again: kept by reference, consecutive
+    // broadcasts joined (WriteBuffer.writeShared).
+    const size = end - start;
+    this.wb.writeShared(framed, start, end);
+    this.stats.bytesOut += size;
     this.stats.messagesOut++;
-    if (diag.messageSent.hasSubscribers) diag.messageSent.publish({ connection: this, message: msg, size: framed.length });
+    if (diag.messageSent.hasSubscribers) diag.messageSent.publish({ connection: this, message: msg, size });
     this.scheduleFlush();
     const hook = this.protocol.hooks?.onSent;
     if (hook) this.attempt('onSent hook', () => hook(msg, this.ctx));
     const onSent = this.callbacks?.onSent;
     if (onSent !== undefined) this.guard(() => onSent.call(this.callbacks, this, msg));
-    return this.statusAfter(queued + framed.length);
+    return this.statusAfter(queued + size);
   }
 
   private statusAfter(queued: number): SendStatus {

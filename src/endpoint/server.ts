@@ -79,6 +79,9 @@ export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenO
   firstMessageTimeout?: number;
 }
 
+/** Bytes of the buffer consecutive broadcast frames are laid in (a new one when full; frames over a quarter of it stay on their own). */
+const BROADCAST_ARENA = 64 * 1024;
+
 /** How many connections a broadcast reached, by send status. */
 export interface BroadcastResult {
   sent: number;
@@ -133,6 +136,9 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
   private readonly accepted = new AsyncQueue<Connection<In, Out>>();
   private iterating = false;
   private encoder: Framer | undefined;
+  /** Broadcast frames, appended and never written again (connections hold ranges of it until written). */
+  private arena: Uint8Array | undefined;
+  private arenaPos = 0;
   private listener!: Listener;
   private closedPromise: Promise<void> | undefined;
   /** Sockets in the WebSocket opening handshake: they count against maxConnections. */
@@ -580,10 +586,25 @@ export class Server<In, Out> implements AsyncIterable<Connection<In, Out>>, Asyn
     const result: BroadcastResult = { sent: 0, queued: 0, backpressured: 0, dropped: 0, closed: 0 };
     if ((conns as ReadonlySet<unknown>).size === 0) return result;
     const once = this.protocol.hooks?.beforeSend === undefined ? this.frame(msg) : undefined;
+    let buf = once;
+    let start = 0;
+    if (once !== undefined && once.length <= BROADCAST_ARENA / 4) {
+      // Consecutive broadcasts lie one after another in the arena, so that a connection sent a
+      // burst of them queues one range of it (one write, no copy per connection).
+      if (this.arena === undefined || this.arena.length - this.arenaPos < once.length) {
+        this.arena = new Uint8Array(BROADCAST_ARENA);
+        this.arenaPos = 0;
+      }
+      buf = this.arena;
+      start = this.arenaPos;
+      buf.set(once, start);
+      this.arenaPos += once.length;
+    }
+    const end = start + (once?.length ?? 0);
     for (const conn of conns) {
       if (filter && !filter(conn)) continue;
       // A compressing WebSocket has its own deflate context: it encodes for itself.
-      const status = once && conn.meta['compression'] !== true ? conn.sendFramed(once, msg) : conn.send(msg);
+      const status = buf !== undefined && conn.meta['compression'] !== true ? conn.sendFramed(buf, msg, start, end) : conn.send(msg);
       if (status !== SendStatus.Timeout) result[status]++;
     }
     return result;

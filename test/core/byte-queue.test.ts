@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ByteQueue, WriteBuffer, concatBytes, previewBytes } from '../../src/core/index.js';
 import { SlabPool } from '../../src/core/bytes.js';
+import fc from 'fast-check';
 
 const u8 = (...b: number[]) => Uint8Array.from(b);
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -595,5 +596,105 @@ describe('WriteBuffer with a SlabPool', () => {
     for (let i = 0; i < 100; i++) small.writeBytes(new Uint8Array(64).fill(3));
     small.take();
     assert.ok(held.every((c) => c.every((b) => b === 0)), 'a 2 KiB slab kept between takes is never pooled');
+  });
+});
+
+describe('WriteBuffer.writeShared (broadcast frames kept by reference)', () => {
+  const arenaOf = (text: string) => utf8(text);
+
+  it('joins consecutive ranges of one buffer into one piece, a view of that buffer, never a copy', () => {
+    const arena = arenaOf('aaabbbcccddd');
+    const w = new WriteBuffer();
+    w.writeShared(arena, 0, 3);
+    w.writeShared(arena, 3, 6);
+    w.writeShared(arena, 6, 9);
+    assert.equal(w.length, 9);
+    const pieces = w.take();
+    assert.equal(pieces.length, 1);
+    assert.equal(pieces[0]!.buffer, arena.buffer, 'a view of the shared bytes');
+    assert.equal(pieces[0]!.byteOffset, arena.byteOffset);
+    assert.equal(str(pieces[0]!), 'aaabbbccc');
+    assert.equal(w.length, 0);
+  });
+
+  it('keeps order with other writes around it, copying a small range that other bytes follow', () => {
+    const arena = arenaOf('SHARED');
+    const w = new WriteBuffer();
+    w.writeBytes(utf8('<'));
+    w.writeShared(arena, 0, 3);
+    w.writeShared(arena, 3, 6);
+    w.writeBytes(utf8('|'));
+    w.writeShared(arena, 0, 2); // not after the last range: a new one
+    w.writeText('>');
+    const pieces = w.take();
+    assert.equal(str(concatBytes(pieces)), '<SHARED|SH>');
+    assert.equal(pieces.length, 1, 'small ranges mixed with other bytes are copied into one piece');
+    arena.fill(0x78); // nothing taken may still point into the shared bytes
+    assert.equal(str(concatBytes(pieces)), '<SHARED|SH>');
+  });
+
+  it('keeps a range at or above the copy threshold by reference, also between other writes', () => {
+    const big = new Uint8Array(64).fill(0x62);
+    const w = new WriteBuffer({ copyThreshold: 32 });
+    w.writeBytes(utf8('a'));
+    w.writeShared(big, 0, 40);
+    w.writeBytes(utf8('c'));
+    const pieces = w.take();
+    assert.equal(str(concatBytes(pieces)), 'a' + 'b'.repeat(40) + 'c');
+    assert.ok(pieces.some((p) => p.buffer === big.buffer && p.length === 40), 'the large range is a view');
+  });
+
+  it('gives the bytes of a reference model for any mix of writes (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant('bytes' as const), n: fc.integer({ min: 0, max: 80 }) }),
+            fc.record({ op: fc.constant('text' as const), s: fc.string({ maxLength: 40 }) }),
+            fc.record({ op: fc.constant('reserve' as const), n: fc.integer({ min: 1, max: 8 }) }),
+            fc.record({ op: fc.constant('shared' as const), n: fc.integer({ min: 0, max: 90 }), skip: fc.integer({ min: 0, max: 3 }) }),
+            fc.record({ op: fc.constant('take' as const) }),
+          ),
+          { maxLength: 60 },
+        ),
+        fc.integer({ min: 16, max: 128 }),
+        (ops, threshold) => {
+          const w = new WriteBuffer({ copyThreshold: threshold, slabSize: 256 });
+          const arena = new Uint8Array(8192);
+          for (let i = 0; i < arena.length; i++) arena[i] = (i * 7 + 3) & 0xff;
+          let arenaPos = 0;
+          const want: number[] = [];
+          const got: Uint8Array[] = [];
+          let k = 0;
+          for (const o of ops) {
+            if (o.op === 'bytes') {
+              const b = Uint8Array.from({ length: o.n }, () => k++ & 0xff);
+              w.writeBytes(b);
+              want.push(...b);
+            } else if (o.op === 'text') {
+              w.writeText(o.s);
+              want.push(...utf8(o.s));
+            } else if (o.op === 'reserve') {
+              const r = w.reserve(o.n);
+              for (let i = 0; i < o.n; i++) r.buf[r.at + i] = 0xa0 + i;
+              for (let i = 0; i < o.n; i++) want.push(0xa0 + i);
+            } else if (o.op === 'shared') {
+              const start = Math.min(arena.length, arenaPos + o.skip);
+              const end = Math.min(arena.length, start + o.n);
+              w.writeShared(arena, start, end);
+              want.push(...arena.subarray(start, end));
+              arenaPos = end;
+            } else {
+              got.push(...w.take());
+            }
+          }
+          assert.equal(w.length, want.length - got.reduce((a, p) => a + p.length, 0));
+          got.push(...w.take());
+          assert.deepEqual([...concatBytes(got)], want);
+          assert.equal(w.length, 0);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -99,6 +99,51 @@ describe('server', () => {
     for (const c of clients) assert.equal((await within(c.closed, WAIT_MS, 'client closed')).initiator, 'peer');
   });
 
+  for (const scheme of ['tcp', 'ws'] as const) {
+    it(`${scheme}: bursts of broadcasts mixed with direct sends and filters reach each client complete and in order`, async () => {
+      // Broadcast frames lie one after another in a shared buffer and each connection queues a
+      // range of it: a direct send or a filtered-out broadcast in between must keep every byte in place.
+      const codec = jsonCodec<Msg, Msg>();
+      const server = await listen<Msg, Msg>(`${scheme}://127.0.0.1:0`, scheme === 'ws' ? { codec } : {});
+      const clients: Connection<Msg, Msg>[] = [];
+      try {
+        clients.push(...(await Promise.all(Array.from({ length: 6 }, () => connect<Msg, Msg>(server.url, { timeout: WAIT_MS, ...(scheme === 'ws' && { codec }) })))));
+        await waitFor(() => server.connectionCount === 6, WAIT_MS, '6 open connections');
+        const conns = [...server];
+        const want = new Map<Connection<Msg, Msg>, number[]>(conns.map((c) => [c, []]));
+        let n = 0;
+        for (let burst = 0; burst < 40; burst++) {
+          for (let k = 0; k < 25; k++) {
+            const m = n++;
+            const pick = (m * 7 + burst) % 5;
+            if (pick === 0) {
+              const c = conns[m % conns.length]!;
+              c.send({ n: m, to: 'one' });
+              want.get(c)!.push(m);
+            } else if (pick === 1) {
+              server.broadcast({ n: m }, (c) => conns.indexOf(c) % 2 === 0);
+              for (const c of conns) if (conns.indexOf(c) % 2 === 0) want.get(c)!.push(m);
+            } else {
+              // Sizes from a few bytes to past the 16 KiB arena quarter.
+              server.broadcast({ n: m, to: 'x'.repeat((m * 131) % (pick === 4 ? 20_000 : 300)) });
+              for (const c of conns) want.get(c)!.push(m);
+            }
+          }
+          if (burst % 10 === 9) await new Promise((r) => setImmediate(r));
+        }
+        for (const [i, c] of clients.entries()) {
+          const server = conns.find((s) => s.remoteAddress === c.localAddress)!;
+          const expected = want.get(server)!;
+          const got: number[] = [];
+          for (let k = 0; k < expected.length; k++) got.push((await c.receive({ timeout: WAIT_MS })).n!);
+          assert.deepEqual(got, expected, `client ${i}`);
+        }
+      } finally {
+        await within(server.close(), WAIT_MS, 'server close');
+      }
+    });
+  }
+
   it('broadcasts to 100 clients: every client receives it and the result counts them', async () => {
     const server = await listen<Msg, Msg>('tcp://127.0.0.1:0');
     const clients: Connection<Msg, Msg>[] = [];
