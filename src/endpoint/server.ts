@@ -79,8 +79,12 @@ export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenO
   firstMessageTimeout?: number;
 }
 
-/** Bytes of the buffer consecutive broadcast frames are laid in (a new one when full; frames over a quarter of it stay on their own). */
-const BROADCAST_ARENA = 64 * 1024;
+/**
+ * Bytes of the buffer consecutive broadcast frames are laid in (a new one when full; frames over
+ * a quarter of it stay on their own). A write a slow peer has not taken keeps its whole arena
+ * alive, as it keeps the 16 KiB shared write slab (docs/limits.md `writeSlabSize`): the same size.
+ */
+const BROADCAST_ARENA = 16 * 1024;
 
 /** How many connections a broadcast reached, by send status. */
 export interface BroadcastResult {
