@@ -637,6 +637,24 @@ export class WriteBuffer {
   }
 }
 
+/**
+ * Pieces about to wait in a socket that is not writing (its peer does not read): each view that
+ * would keep a buffer over `ratio` times its size alive (a range of a shared write slab or of a
+ * broadcast arena, a frame inside a read chunk) is replaced by a copy of its bytes, so that what
+ * a stalled connection holds stays within `ratio` times what it has queued. Other pieces are
+ * kept as they are. Returns `pieces` itself when nothing needed copying.
+ */
+export function compactPinned(pieces: Uint8Array[], ratio = 4): Uint8Array[] {
+  let out: Uint8Array[] | undefined;
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i]!;
+    if (p.byteLength * ratio >= p.buffer.byteLength) continue;
+    out ??= pieces.slice();
+    out[i] = new Uint8Array(p); // a copy in a buffer of its own
+  }
+  return out ?? pieces;
+}
+
 /** Writes `value` as an unsigned big- or little-endian integer of `width` bytes at `at`. */
 export function writeUint(buf: Uint8Array, at: number, width: number, value: number, littleEndian: boolean): void {
   if (width <= 4) {

@@ -29,7 +29,7 @@ import {
   type HookContext,
   type Protocol,
 } from '../core/index.js';
-import { SlabPool } from '../core/bytes.js';
+import { SlabPool, compactPinned } from '../core/bytes.js';
 import type { HeadSkip } from '../core/framing/framer.js';
 import { joinAscii } from '../core/framing/length-prefix.js';
 import { closePayload } from '../core/websocket/close.js';
@@ -1407,7 +1407,10 @@ export class Connection<In, Out> implements AsyncIterable<In>, AsyncDisposable, 
     // socket emits 'drain' only when its own (smaller or larger) high-water mark was crossed,
     // so a batch it takes at once would otherwise never end the wait.
     const sock = this.sock;
-    sock.write(this.wb.take(), this.backpressured || this.writeBlocked ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
+    // Bytes already wait in the socket (the peer reads slower than we write): these will wait
+    // too, so none of them may keep a much larger shared buffer alive (compactPinned).
+    const pieces = sock.writableLength > 0 ? compactPinned(this.wb.take()) : this.wb.take();
+    sock.write(pieces, this.backpressured || this.writeBlocked ? (this.onWrittenFn ??= () => this.afterWritten()) : undefined);
     // The kernel took the whole batch at once: nothing refers to its slabs any more, reuse them.
     if (sock.writableLength === 0) this.wb.recycle();
     if (this.timed) this.lastTx = Date.now();

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ByteQueue, WriteBuffer, concatBytes, previewBytes } from '../../src/core/index.js';
-import { SlabPool } from '../../src/core/bytes.js';
+import { SlabPool, compactPinned } from '../../src/core/bytes.js';
 import fc from 'fast-check';
 
 const u8 = (...b: number[]) => Uint8Array.from(b);
@@ -696,5 +696,29 @@ describe('WriteBuffer.writeShared (broadcast frames kept by reference)', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('compactPinned (what waits in a stalled socket)', () => {
+  it('copies a view that would keep a buffer over 4 times its size alive, and keeps the rest by reference', () => {
+    const arena = new Uint8Array(16 * 1024).fill(5);
+    const small = arena.subarray(100, 165); // 65 bytes of a 16 KiB buffer
+    const own = utf8('a buffer of its own');
+    const quarter = arena.subarray(0, 4096); // exactly a quarter: kept
+    const pieces = [own, small, quarter];
+    const out = compactPinned(pieces);
+    assert.notEqual(out, pieces, 'a new array when something was copied');
+    assert.equal(out[0], own);
+    assert.equal(out[2], quarter);
+    assert.notEqual(out[1]!.buffer, arena.buffer, 'the small view is a copy');
+    assert.equal(out[1]!.buffer.byteLength, 65);
+    assert.deepEqual([...out[1]!], [...small]);
+    assert.equal(pieces[1], small, 'the input array is left as it was');
+  });
+
+  it('returns the same array when nothing pins a larger buffer', () => {
+    const pieces = [utf8('x'), new Uint8Array(10)];
+    assert.equal(compactPinned(pieces), pieces);
+    assert.deepEqual(compactPinned([]), []);
   });
 });

@@ -144,6 +144,50 @@ describe('server', () => {
     });
   }
 
+  it('a client that stops reading holds copies of what waits for it, never the shared broadcast buffers its messages came from', async () => {
+    // Each round broadcasts one small message to the stalled client and 12 KiB to a reading one,
+    // so every small message lies in a broadcast buffer (16 KiB) of its own: queued by reference,
+    // 2,000 of them would keep 32 MiB alive for 130 KB queued.
+    const server = await listen<Msg, Msg>('tcp://127.0.0.1:0', { maxQueuedBytes: 64 * 1024 * 1024 });
+    const stalled = await rawConnect(server.url, { read: false });
+    const reader = await connect<Msg, Msg>(server.url, { timeout: WAIT_MS });
+    try {
+      await waitFor(() => server.connectionCount === 2, WAIT_MS, 'two open connections');
+      const conns = [...server];
+      const slow = conns.find((c) => c.remoteAddress !== reader.localAddress)!;
+      // Fill the kernel buffers between us first: what follows waits in the server's socket.
+      const blob = { to: 'x'.repeat(1024 * 1024) };
+      for (let i = 0; i < 24 && slow.queuedBytes === 0; i++) {
+        slow.send(blob);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.ok(slow.queuedBytes > 0, 'the stalled connection has bytes waiting');
+      let readerGot = 0;
+      const draining = (async () => {
+        for await (const _ of reader) if (++readerGot === 6000) return;
+      })();
+      const big = { to: 'y'.repeat(4000) };
+      for (let round = 0; round < 2000; round++) {
+        server.broadcast({ n: round }, (c) => c === slow);
+        for (let k = 0; k < 3; k++) server.broadcast(big, (c) => c !== slow);
+        await new Promise((r) => setImmediate(r)); // one flush per round
+      }
+      await within(draining, WAIT_MS, 'the reading client to get its 6,000 messages');
+      // What the server's socket holds for the stalled client: its pending chunks and the buffers behind them.
+      const socket = (slow as unknown as { sock: { socket: { _writableState: { getBuffer?(): Array<{ chunk: Uint8Array }>; buffered?: Array<{ chunk: Uint8Array }> } } } }).sock.socket;
+      const st = socket._writableState;
+      const pending = (st.getBuffer?.() ?? st.buffered ?? []).map((e) => e.chunk).filter((c) => c instanceof Uint8Array);
+      const queued = pending.reduce((a, c) => a + c.byteLength, 0);
+      const held = [...new Set(pending.map((c) => c.buffer))].reduce((a, b) => a + b.byteLength, 0);
+      assert.ok(pending.length > 100, `chunks wait in the socket: ${pending.length}`);
+      assert.ok(held <= 4 * queued + 1024 * 1024, `the stalled connection's chunks keep ${held} bytes alive for ${queued} queued`);
+    } finally {
+      stalled.destroy();
+      await reader.close();
+      await within(server.close({ timeout: 100 }), WAIT_MS, 'server close');
+    }
+  });
+
   it('broadcasts to 100 clients: every client receives it and the result counts them', async () => {
     const server = await listen<Msg, Msg>('tcp://127.0.0.1:0');
     const clients: Connection<Msg, Msg>[] = [];
