@@ -559,6 +559,11 @@ export class WriteBuffer {
     // An open shared range follows every pending slab byte (a slab write closes it first);
     // closed here, it may be copied into the slab.
     if (this.shBuf !== undefined) this.closeShared(true);
+    this.sealSlab();
+  }
+
+  /** The slab's pending segment becomes a piece. */
+  private sealSlab(): void {
     if (this.slab !== undefined && this.pos > this.segStart) {
       (this.out ??= []).push(this.slab.subarray(this.segStart, this.pos));
       this.segStart = this.pos;
@@ -576,10 +581,7 @@ export class WriteBuffer {
     this.shBuf = undefined;
     const slabPending = this.slab !== undefined && this.pos > this.segStart;
     if ((sealing && this.out === undefined && !slabPending) || view.length >= this.cfg.copyThreshold) {
-      if (slabPending) {
-        (this.out ??= []).push(this.slab!.subarray(this.segStart, this.pos));
-        this.segStart = this.pos;
-      }
+      this.sealSlab();
       (this.out ??= []).push(view);
       return;
     }
