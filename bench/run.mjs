@@ -270,7 +270,10 @@ async function echoRun(impl, params) {
     server.send({ type: 'usage' });
     const u1 = await server.next('usage', 30_000);
     const serverCpuUsPerMsg = Number.isFinite(u1.cpuMs - u0.cpuMs) && r.messages > 0 ? ((u1.cpuMs - u0.cpuMs) * 1000) / r.messages : undefined;
-    return { ...r, serverCpuUsPerMsg, serverMaxRss: u1.maxRss, serverBufferutil: ready.bufferutil };
+    // Page faults per message: fresh memory faulted in (the C allocator gave it back between
+    // collections, docs/connections.md "Deep windows and the C allocator"), for any server.
+    const serverFaultsPerMsg = Number.isFinite(u1.faults - u0.faults) && r.messages > 0 ? (u1.faults - u0.faults) / r.messages : undefined;
+    return { ...r, serverCpuUsPerMsg, serverFaultsPerMsg, serverMaxRss: u1.maxRss, serverBufferutil: ready.bufferutil };
   } finally {
     await stopAll(procs);
   }

@@ -359,17 +359,17 @@ const roles = {
 /** This process's CPU time (ms) and peak RSS (bytes). */
 function ownUsage() {
   const u = process.resourceUsage();
-  return { cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRss: u.maxRSS * 1024 };
+  return { cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000, maxRss: u.maxRSS * 1024, faults: u.minorPageFault + u.majorPageFault };
 }
 
-/** A child process's CPU time (ms) and peak RSS (bytes), from /proc (Linux). */
+/** A child process's CPU time (ms), peak RSS (bytes) and page faults, from /proc (Linux). */
 function procUsage(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(f[11]) + Number(f[12]); // utime + stime, in clock ticks (100 per second on Linux)
     const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { cpuMs: ticks * 10, maxRss: hwm ? Number(hwm[1]) * 1024 : undefined };
+    return { cpuMs: ticks * 10, maxRss: hwm ? Number(hwm[1]) * 1024 : undefined, faults: Number(f[7]) + Number(f[9]) }; // minflt + majflt
   } catch {
     return {};
   }

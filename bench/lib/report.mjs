@@ -4,6 +4,13 @@ import { fmtBytes, fmtNum } from './common.mjs';
 const nameOf = (report, scenario, id) => (report.impls[scenario] ?? []).find(([i]) => i === id)?.[1] ?? id;
 const baseOf = (report, scenario, id) => (report.impls[scenario] ?? []).find(([i]) => i === id)?.[2];
 
+/** "Server page faults per echoed message: name: a / b / ...; ..." (median of the runs; n/a where not measured). */
+function faultsLine(report, scenario, keys) {
+  const f = (v) => (v === undefined ? 'n/a' : v >= 10 ? String(Math.round(v)) : v.toFixed(v >= 1 ? 1 : 3));
+  return `Server page faults per echoed message (${keys.join(' / ')}): ` +
+    report.impls[scenario].map(([id, name]) => `${name}: ${keys.map((k) => f(med(report, scenario, k, id, 'serverFaultsPerMsg'))).join(' / ')}`).join('; ') + '.';
+}
+
 function entry(report, scenario, key, impl) {
   return report.results?.[scenario]?.[key]?.[impl];
 }
@@ -318,6 +325,8 @@ export function renderMarkdown(report) {
     for (const l of uwsLines(report, 'latency', keys, [['p50Us', 'p50'], ['p99Us', 'p99']])) L.push('', l);
     L.push('', 'Server CPU per echoed message (µs, over the measurement window): ' +
       report.impls.latency.map(([id, name]) => `${name}: ${keys.map((k) => { const v = med(report, 'latency', k, id, 'serverCpuUsPerMsg'); return v === undefined ? 'n/a' : Math.round(v); }).join(' / ')}`).join('; ') + '.');
+    L.push('', faultsLine(report, 'latency', keys) +
+      ' From 64 KiB up, a server that faults in about a page per 4 KiB it handles pays for fresh memory on every message: glibc gave the heap back between collections (its trim threshold moves with the sizes the process has freed, so this differs from run to run for every implementation; docs/connections.md, "Deep windows and the C allocator").');
     L.push('');
   }
 
@@ -363,6 +372,7 @@ export function renderMarkdown(report) {
     L.push(...ratioTable(report, 'pipelined', keys, 'serverCpuUsPerMsg', (a) => cpu(a)));
     for (const l of uwsLines(report, 'pipelined', keys, [['serverCpuUsPerMsg', 'server CPU per message']])) L.push('', l);
     L.push('', 'Throughput at equal CPU is the fair comparison where the client saturates first: a server that needs less CPU per message has room the client did not use.');
+    L.push('', faultsLine(report, 'pipelined', keys));
     L.push('');
   }
 
