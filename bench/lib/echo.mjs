@@ -372,6 +372,9 @@ export const echoImpls = {
   'raw-unix': rawImpl({ cork: false, unix: true }),
   'sb-lines': sbImpl({ framing: 'lines' }),
   'sb-length': sbImpl({ framing: 'length' }),
+  // The Switchboard lines server measured with the cork-batched raw client: the server alone
+  // against the raw pair (each sb row pairs our server with our client).
+  'sb-lines-rawclient': { server: sbImpl({ framing: 'lines' }).server, client: rawImpl({ cork: true }).client },
   'sb-unix': sbImpl({ framing: 'lines', unix: true }),
   ws: wsImpl(),
   'ws-cork': wsImpl({ cork: true }),

@@ -52,6 +52,7 @@ export const IMPLS = {
     ['raw-cork', 'raw net, cork-batched (the limit)'],
     ['sb-lines', 'Switchboard TCP lines', 'raw-cork'],
     ['sb-length', 'Switchboard TCP length prefix', 'raw-cork'],
+    ['sb-lines-rawclient', 'Switchboard TCP lines server, raw net client (cork-batched)', 'raw-cork'],
     ['ws', 'ws + bufferutil', 'raw-cork'],
     ['ws-cork', 'ws + bufferutil, corked per batch', 'raw-cork'],
     ['ws-nobu', 'ws without bufferutil', 'ws'],
