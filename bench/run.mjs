@@ -147,8 +147,16 @@ function machine() {
 // ------------------------------------------------------------------ processes
 
 const live = new Set();
+/** Servers the workers run in child processes of their own (the CLI), by pid. */
+const liveGrandchildren = new Set();
+function killPid(pid) {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {} // gone already
+}
 function killAll() {
   for (const c of live) c.kill('SIGKILL');
+  for (const pid of liveGrandchildren) killPid(pid);
 }
 process.on('exit', killAll);
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
@@ -190,7 +198,11 @@ function launch(spec, { env = {}, gc = false, fds = 0, v8 = [] } = {}) {
     }),
   );
   let failure;
+  // A server the worker runs in a child process of its own (the CLI): killed with the worker,
+  // which SIGKILL leaves no time to do it (its 'exit' handler does not run).
+  let grandchild;
   child.on('message', (m) => {
+    if (m?.type === 'ready' && Number.isInteger(m.childPid)) liveGrandchildren.add((grandchild = m.childPid));
     if (m?.type === 'error') {
       failure = new Error(`${spec.role} ${spec.impl ?? ''}: ${m.error}`);
       for (const w of waiters.splice(0)) w.reject(failure);
@@ -229,6 +241,10 @@ function launch(spec, { env = {}, gc = false, fds = 0, v8 = [] } = {}) {
       }
       if (!exited) child.kill('SIGKILL');
       await exit;
+      if (grandchild !== undefined) {
+        liveGrandchildren.delete(grandchild);
+        killPid(grandchild);
+      }
     },
   };
 }

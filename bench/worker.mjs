@@ -28,7 +28,8 @@ const roles = {
   // ---------------------------------------------------------------- ping-pong and pipelined echo
   async 'echo-server'() {
     const { url, pid } = await echoImpls[spec.impl].server(spec);
-    tell({ type: 'ready', url, bufferutil: bufferutilLoaded() });
+    // `pid`: a server in a child process (the CLI), which the orchestrator kills with this worker.
+    tell({ type: 'ready', url, bufferutil: bufferutilLoaded(), ...(pid !== undefined && { childPid: pid }) });
     // The orchestrator asks for the server's CPU time and peak memory after a measurement. A
     // server in a child process (the CLI) is read from /proc.
     for (;;) {
