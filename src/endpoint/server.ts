@@ -81,9 +81,9 @@ export interface ListenOptions<In, Out> extends ConnectionOptions, SocketListenO
 
 /**
  * Bytes of the buffer consecutive broadcast frames are laid in (a new one when full; frames over
- * a quarter of it stay on their own). The size of the shared write slab (docs/limits.md
- * `writeSlabSize`): a write a slow peer has not taken keeps no more alive than a slab piece does,
- * and once bytes wait in its socket, small ranges are copied (`compactPinned`).
+ * a quarter of it stay on their own). The size of the write buffers' shared slab (16 KiB,
+ * `SHARED_SLAB` in core/bytes.ts): a write a slow peer has not taken keeps no more alive than a
+ * slab piece does, and once bytes wait in its socket, small ranges are copied (`compactPinned`).
  */
 const BROADCAST_ARENA = 16 * 1024;
 
