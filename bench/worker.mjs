@@ -4,7 +4,7 @@
 //
 //   node bench/worker.mjs '{"role":"echo-server","impl":"sb-lines"}'
 import { readFileSync } from 'node:fs';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import hdr from 'hdr-histogram-js';
 import { absNow, bufferutilLoaded, immediate, makePayload, now, sleep } from './lib/common.mjs';
@@ -27,6 +27,8 @@ process.on('unhandledRejection', (err) => {
 const roles = {
   // ---------------------------------------------------------------- ping-pong and pipelined echo
   async 'echo-server'() {
+    holdBallast(spec.ballastMB);
+    const gc = countGcs();
     const { url, pid } = await echoImpls[spec.impl].server(spec);
     // `pid`: a server in a child process (the CLI), which the orchestrator kills with this worker.
     tell({ type: 'ready', url, bufferutil: bufferutilLoaded(), ...(pid !== undefined && { childPid: pid }) });
@@ -34,7 +36,7 @@ const roles = {
     // server in a child process (the CLI) is read from /proc.
     for (;;) {
       await expect('usage');
-      tell({ type: 'usage', ...(pid === undefined ? ownUsage() : procUsage(pid)) });
+      tell({ type: 'usage', ...(pid === undefined ? { ...ownUsage(), majorGcs: gc.major, gcMs: gc.ms } : procUsage(pid)) });
     }
   },
 
@@ -73,6 +75,7 @@ const roles = {
    */
   async 'echo-client'() {
     const { impl, url, window: W, size, warmupMs, durationMs, latency, coldCount = 0 } = spec;
+    holdBallast(spec.ballastMB);
     const payload = makePayload(size);
     const hist = latency ? hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60e9, numberOfSignificantValueDigits: 3 }) : undefined;
     let phase = 0; // 0 warm-up, 1 measuring, 2 done
@@ -356,6 +359,29 @@ const roles = {
     });
   },
 };
+
+/**
+ * `mb` MiB of live JavaScript heap for the rest of the process: the state a real application
+ * holds. One array of doubles (no pointers, so marking it costs nothing): it only moves the old
+ * generation's size, and with it V8's collection limits, away from its small-heap thresholds
+ * (bench/README.md, "Heap size and major collections").
+ */
+let ballast;
+function holdBallast(mb) {
+  if (mb > 0) ballast = new Array(Math.round((mb * 1024 * 1024) / 8)).fill(0.5);
+}
+
+/** Counts this process's garbage collections from now on: major ones and the time in all of them. */
+function countGcs() {
+  const c = { major: 0, ms: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      c.ms += e.duration;
+      if (e.detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) c.major++;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  return c;
+}
 
 /** This process's CPU time (ms) and peak RSS (bytes). */
 function ownUsage() {

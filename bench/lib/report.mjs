@@ -382,7 +382,10 @@ export function renderMarkdown(report) {
     L.push('');
     L.push(...ratioTable(report, 'sessions', keys, 'msgsPerSec', (a, k, id) => `${fmtNum(a)}${spread(report, 'sessions', k, id, 'msgsPerSec')}`));
     L.push('', 'Server CPU per message: ' + report.impls.sessions.map(([id, name]) => `${name}: ${keys.map((k) => cpu(med(report, 'sessions', k, id, 'serverCpuUsPerMsg'))).join(' / ')}`).join('; ') + ` (${keys.join(' / ')}).`);
-    L.push('', 'Both sides of a session number, retain and acknowledge every message (acknowledgements batched: every 32 messages or 20 ms).');
+    const gcs = (v) => (v === undefined ? 'n/a' : v.toFixed(v >= 1 ? 1 : 2));
+    L.push('', 'Server major collections per 1,000 messages: ' + report.impls.sessions.map(([id, name]) => `${name}: ${keys.map((k) => gcs(med(report, 'sessions', k, id, 'serverMajorGcsPerKMsg'))).join(' / ')}`).join('; ') + '.');
+    L.push('', 'Both sides of a session number, retain and acknowledge every message (acknowledgements batched: every 32 messages or 20 ms).' +
+      (cfg.sessions.ballastMB > 0 ? ` Every process of this scenario, with a session or without, holds ${cfg.sessions.ballastMB} MiB of live heap besides the server, as an application would, so that V8's small-heap collection thresholds treat both rows alike (bench/README.md, "Heap size and major collections").` : ' No process held extra heap: a row whose old generation is just over 8 MiB can pay for major collections the other row does not (bench/README.md, "Heap size and major collections").'));
     L.push('');
   }
 

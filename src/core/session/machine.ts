@@ -644,6 +644,21 @@ export class SessionMachine {
    * checks and effects as `receive(frame)` of the whole envelope; saves the driver a second view.
    */
   receiveMessage(seq: number, ack: number, payload: Uint8Array, now: number): void {
+    if (this.st === SessionState.OPEN) {
+      // The common case, without filling the envelope record: the same steps as
+      // `handle` -> `onSequenced` for a MSG without an origin.
+      this.clock = now;
+      try {
+        if (ack > 0) this.onAck(ack, now);
+        this.onMessage(seq, payload, '', now);
+      } catch (err) {
+        if (err instanceof SessionError && (this.st as SessionState) !== SessionState.ENDED) {
+          this.finish(err, err.code === ErrorCode.SESSION_ENDED, ErrorCode.CONNECTION_CLOSED, err.message);
+        }
+        throw err;
+      }
+      return;
+    }
     if (this.st === SessionState.ENDED || this.st === SessionState.DETACHED) return;
     this.clock = now;
     const e = this.env;
@@ -778,6 +793,7 @@ export class SessionMachine {
 
   private onSequenced(e: Envelope, now: number): void {
     if (e.ack > 0) this.onAck(e.ack, now);
+    if (e.kind === 'M') return this.onMessage(e.seq, e.payload, e.origin, now);
     const seq = e.seq;
     if (seq <= this.received) {
       this.counters.duplicates++;
@@ -785,25 +801,6 @@ export class SessionMachine {
     }
     if (seq !== this.received + 1) throw protocol(`${e.kind} with seq ${seq} after ${this.received}, expected ${this.received + 1}`, { seq, expected: this.received + 1 });
     switch (e.kind) {
-      case 'M': {
-        // `received` moves after the callback, so a `taken()` for this very message from inside
-        // it is recognised (takenAhead) and no earlier take can count it by mistake.
-        this.takenAhead = 0;
-        const origin = e.origin === '' && seq <= this.redeliverUpTo ? this.sid + '.' + seq : e.origin;
-        const took = this.host.message(e.payload, this.ticketBase + seq, origin);
-        this.received = seq;
-        if (took || this.takenAhead >= seq) {
-          // Taking a message takes every earlier one (cumulative).
-          if (this.untakenHead !== this.untaken.length) {
-            this.untaken.length = 0;
-            this.untakenHead = 0;
-          }
-          this.advanceTaken(now);
-        } else {
-          this.untaken.push(seq);
-        }
-        return;
-      }
       case 'Q': {
         const r = this.requests.receive(e.id);
         if (r === 'full') {
@@ -842,6 +839,30 @@ export class SessionMachine {
         }
         return;
       }
+    }
+  }
+
+  /** A MSG `seq` (its ack already handled): delivered through the host, taken, acknowledged. */
+  private onMessage(seq: number, payload: Uint8Array | string, origin: string, now: number): void {
+    if (seq <= this.received) {
+      this.counters.duplicates++;
+      return;
+    }
+    if (seq !== this.received + 1) throw protocol(`M with seq ${seq} after ${this.received}, expected ${this.received + 1}`, { seq, expected: this.received + 1 });
+    // `received` moves after the callback, so a `taken()` for this very message from inside
+    // it is recognised (takenAhead) and no earlier take can count it by mistake.
+    this.takenAhead = 0;
+    const took = this.host.message(payload, this.ticketBase + seq, origin === '' && seq <= this.redeliverUpTo ? this.sid + '.' + seq : origin);
+    this.received = seq;
+    if (took || this.takenAhead >= seq) {
+      // Taking a message takes every earlier one (cumulative).
+      if (this.untakenHead !== this.untaken.length) {
+        this.untaken.length = 0;
+        this.untakenHead = 0;
+      }
+      this.advanceTaken(now);
+    } else {
+      this.untaken.push(seq);
     }
   }
 
