@@ -11,6 +11,13 @@ function faultsLine(report, scenario, keys) {
     report.impls[scenario].map(([id, name]) => `${name}: ${keys.map((k) => f(med(report, scenario, k, id, 'serverFaultsPerMsg'))).join(' / ')}`).join('; ') + '.';
 }
 
+/** "Server major collections per 1,000 messages: name: a / b / ...; ..." (V8 mark-compacts; n/a where not measured). */
+function majorGcLine(report, scenario, keys) {
+  const f = (v) => (v === undefined ? 'n/a' : v.toFixed(v >= 1 ? 1 : 2));
+  return `Server major collections per 1,000 messages (${keys.join(' / ')}): ` +
+    report.impls[scenario].map(([id, name]) => `${name}: ${keys.map((k) => f(med(report, scenario, k, id, 'serverMajorGcsPerKMsg'))).join(' / ')}`).join('; ') + '.';
+}
+
 function entry(report, scenario, key, impl) {
   return report.results?.[scenario]?.[key]?.[impl];
 }
@@ -373,6 +380,7 @@ export function renderMarkdown(report) {
     for (const l of uwsLines(report, 'pipelined', keys, [['serverCpuUsPerMsg', 'server CPU per message']])) L.push('', l);
     L.push('', 'Throughput at equal CPU is the fair comparison where the client saturates first: a server that needs less CPU per message has room the client did not use.');
     L.push('', faultsLine(report, 'pipelined', keys));
+    L.push('', majorGcLine(report, 'pipelined', keys));
     L.push('');
   }
 
@@ -382,8 +390,7 @@ export function renderMarkdown(report) {
     L.push('');
     L.push(...ratioTable(report, 'sessions', keys, 'msgsPerSec', (a, k, id) => `${fmtNum(a)}${spread(report, 'sessions', k, id, 'msgsPerSec')}`));
     L.push('', 'Server CPU per message: ' + report.impls.sessions.map(([id, name]) => `${name}: ${keys.map((k) => cpu(med(report, 'sessions', k, id, 'serverCpuUsPerMsg'))).join(' / ')}`).join('; ') + ` (${keys.join(' / ')}).`);
-    const gcs = (v) => (v === undefined ? 'n/a' : v.toFixed(v >= 1 ? 1 : 2));
-    L.push('', 'Server major collections per 1,000 messages: ' + report.impls.sessions.map(([id, name]) => `${name}: ${keys.map((k) => gcs(med(report, 'sessions', k, id, 'serverMajorGcsPerKMsg'))).join(' / ')}`).join('; ') + '.');
+    L.push('', majorGcLine(report, 'sessions', keys));
     L.push('', 'Both sides of a session number, retain and acknowledge every message (acknowledgements batched: every 32 messages or 20 ms).' +
       (cfg.sessions.ballastMB > 0 ? ` Every process of this scenario, with a session or without, holds ${cfg.sessions.ballastMB} MiB of live heap besides the server, as an application would, so that V8's small-heap collection thresholds treat both rows alike (bench/README.md, "Heap size and major collections").` : ' No process held extra heap: a row whose old generation is just over 8 MiB can pay for major collections the other row does not (bench/README.md, "Heap size and major collections").'));
     L.push('');
