@@ -377,6 +377,9 @@ export const echoImpls = {
   'sb-lines-rawclient': { server: sbImpl({ framing: 'lines' }).server, client: rawImpl({ cork: true }).client },
   'sb-unix': sbImpl({ framing: 'lines', unix: true }),
   ws: wsImpl(),
+  // The Switchboard WebSocket server (bytes, in the worker like the other rows) measured with
+  // ws's client: the server alone against ws's pair.
+  'sb-ws-wsclient': { server: sbImpl({ framing: 'ws' }).server, client: wsImpl().client },
   'ws-cork': wsImpl({ cork: true }),
   'ws-deflate': wsImpl({ deflate: true }),
   // Client round trips (bench "client-rtt"): text messages, as Autobahn's 9.7.x cases send them.

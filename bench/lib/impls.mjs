@@ -58,6 +58,7 @@ export const IMPLS = {
     ['ws-nobu', 'ws without bufferutil', 'ws'],
     ['sb-ws', 'Switchboard WebSocket', 'ws'],
     ['sb-ws-js', 'Switchboard WebSocket, portable masking', 'ws'],
+    ['sb-ws-wsclient', 'Switchboard WebSocket server, ws client', 'ws'],
     ['ws-deflate', 'ws + permessage-deflate (its defaults)', 'ws'],
     ['sb-ws-deflate', 'Switchboard WebSocket + deflate', 'ws-deflate'],
     ['uws', 'uWebSockets.js server (Switchboard client)'],
