@@ -275,14 +275,15 @@ async function echoRun(impl, params) {
   // Heap held besides the server and the client: the sessions scenario's own, or for every echo
   // scenario BENCH_BALLAST_MB when it is set (a diagnosis: bench/README.md, "Heap size and major
   // collections").
-  const ballastMB = params.ballastMB ?? (process.env.BENCH_BALLAST_MB ? Number(process.env.BENCH_BALLAST_MB) : 0);
+  const ballastMB = params.ballastMB ?? Number(process.env.BENCH_BALLAST_MB ?? 0);
+  const held = ballastMB > 0 ? { ballastMB } : {};
   const procs = [];
   try {
-    const server = launch({ role: 'echo-server', impl: serverImpl, ...(ballastMB > 0 && { ballastMB }) }, { env: ENV[serverImpl] ?? {} });
+    const server = launch({ role: 'echo-server', impl: serverImpl, ...held }, { env: ENV[serverImpl] ?? {} });
     procs.push(server);
     const ready = await server.next('ready', 30_000);
     const { serverImpl: _, ballastMB: _b, ...clientParams } = params;
-    const client = launch({ role: 'echo-client', impl, url: ready.url, ...clientParams, ...(ballastMB > 0 && { ballastMB }) }, { env });
+    const client = launch({ role: 'echo-client', impl, url: ready.url, ...clientParams, ...held }, { env });
     procs.push(client);
     // Slow cases (deflate of 1000 x 1 MiB before the first reply) get time; a hang does not.
     const limit = params.warmupMs + params.durationMs + 120_000;

@@ -4,19 +4,17 @@ import { fmtBytes, fmtNum } from './common.mjs';
 const nameOf = (report, scenario, id) => (report.impls[scenario] ?? []).find(([i]) => i === id)?.[1] ?? id;
 const baseOf = (report, scenario, id) => (report.impls[scenario] ?? []).find(([i]) => i === id)?.[2];
 
-/** "Server page faults per echoed message: name: a / b / ...; ..." (median of the runs; n/a where not measured). */
-function faultsLine(report, scenario, keys) {
-  const f = (v) => (v === undefined ? 'n/a' : v >= 10 ? String(Math.round(v)) : v.toFixed(v >= 1 ? 1 : 3));
-  return `Server page faults per echoed message (${keys.join(' / ')}): ` +
-    report.impls[scenario].map(([id, name]) => `${name}: ${keys.map((k) => f(med(report, scenario, k, id, 'serverFaultsPerMsg'))).join(' / ')}`).join('; ') + '.';
+/** "<label> (k1 / k2 / ...): name: a / b / ...; ..." of one server metric (median of the runs; n/a where not measured). */
+function serverLine(report, scenario, keys, label, metric, f) {
+  return `${label} (${keys.join(' / ')}): ` +
+    report.impls[scenario].map(([id, name]) => `${name}: ${keys.map((k) => { const v = med(report, scenario, k, id, metric); return v === undefined ? 'n/a' : f(v); }).join(' / ')}`).join('; ') + '.';
 }
-
-/** "Server major collections per 1,000 messages: name: a / b / ...; ..." (V8 mark-compacts; n/a where not measured). */
-function majorGcLine(report, scenario, keys) {
-  const f = (v) => (v === undefined ? 'n/a' : v.toFixed(v >= 1 ? 1 : 2));
-  return `Server major collections per 1,000 messages (${keys.join(' / ')}): ` +
-    report.impls[scenario].map(([id, name]) => `${name}: ${keys.map((k) => f(med(report, scenario, k, id, 'serverMajorGcsPerKMsg'))).join(' / ')}`).join('; ') + '.';
-}
+/** Server page faults per echoed message. */
+const faultsLine = (report, scenario, keys) =>
+  serverLine(report, scenario, keys, 'Server page faults per echoed message', 'serverFaultsPerMsg', (v) => (v >= 10 ? String(Math.round(v)) : v.toFixed(v >= 1 ? 1 : 3)));
+/** Server major (mark-compact) collections per 1,000 messages. */
+const majorGcLine = (report, scenario, keys) =>
+  serverLine(report, scenario, keys, 'Server major collections per 1,000 messages', 'serverMajorGcsPerKMsg', (v) => v.toFixed(v >= 1 ? 1 : 2));
 
 function entry(report, scenario, key, impl) {
   return report.results?.[scenario]?.[key]?.[impl];

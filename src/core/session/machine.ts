@@ -626,14 +626,10 @@ export class SessionMachine {
   receive(frame: Uint8Array | string, now: number): void {
     if (this.st === SessionState.ENDED || this.st === SessionState.DETACHED) return;
     this.clock = now;
-    let e: Envelope;
     try {
-      e = decodeEnvelope(frame, this.env);
-      this.handle(e, now);
+      this.handle(decodeEnvelope(frame, this.env), now);
     } catch (err) {
-      if (err instanceof SessionError && (this.st as SessionState) !== SessionState.ENDED) {
-        this.finish(err, err.code === ErrorCode.SESSION_ENDED, ErrorCode.CONNECTION_CLOSED, err.message);
-      }
+      this.endOn(err);
       throw err;
     }
   }
@@ -644,34 +640,30 @@ export class SessionMachine {
    * checks and effects as `receive(frame)` of the whole envelope; saves the driver a second view.
    */
   receiveMessage(seq: number, ack: number, payload: Uint8Array, now: number): void {
-    if (this.st === SessionState.OPEN) {
-      // The common case, without filling the envelope record: the same steps as
-      // `handle` -> `onSequenced` for a MSG without an origin.
-      this.clock = now;
-      try {
-        if (ack > 0) this.onAck(ack, now);
-        this.onMessage(seq, payload, '', now);
-      } catch (err) {
-        if (err instanceof SessionError && (this.st as SessionState) !== SessionState.ENDED) {
-          this.finish(err, err.code === ErrorCode.SESSION_ENDED, ErrorCode.CONNECTION_CLOSED, err.message);
-        }
-        throw err;
-      }
-      return;
-    }
     if (this.st === SessionState.ENDED || this.st === SessionState.DETACHED) return;
     this.clock = now;
-    const e = this.env;
-    e.version = 1; e.kind = 'M'; e.seq = seq; e.ack = ack; e.id = 0; e.sessionId = ''; e.secret = '';
-    e.received = 0; e.resumed = false; e.retention = 0; e.maxRequests = 0; e.code = ''; e.versions = '';
-    e.origin = ''; e.token = -1; e.payload = payload;
     try {
+      if (this.st === SessionState.OPEN) {
+        // The common case, without filling the envelope record: `handle` -> `onSequenced`.
+        if (ack > 0) this.onAck(ack, now);
+        this.onMessage(seq, payload, '', now);
+        return;
+      }
+      const e = this.env;
+      e.version = 1; e.kind = 'M'; e.seq = seq; e.ack = ack; e.id = 0; e.sessionId = ''; e.secret = '';
+      e.received = 0; e.resumed = false; e.retention = 0; e.maxRequests = 0; e.code = ''; e.versions = '';
+      e.origin = ''; e.token = -1; e.payload = payload;
       this.handle(e, now);
     } catch (err) {
-      if (err instanceof SessionError && (this.st as SessionState) !== SessionState.ENDED) {
-        this.finish(err, err.code === ErrorCode.SESSION_ENDED, ErrorCode.CONNECTION_CLOSED, err.message);
-      }
+      this.endOn(err);
       throw err;
+    }
+  }
+
+  /** A frame was refused with `err`: a SessionError ends the session (once). */
+  private endOn(err: unknown): void {
+    if (err instanceof SessionError && this.st !== SessionState.ENDED) {
+      this.finish(err, err.code === ErrorCode.SESSION_ENDED, ErrorCode.CONNECTION_CLOSED, err.message);
     }
   }
 
